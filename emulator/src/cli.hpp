@@ -1,0 +1,49 @@
+// Shared pieces of the leomesh command line: how errors leave the program, and the
+// registration functions of each subcommand.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <string>
+
+#include "leomesh/mesh/result.hpp"
+
+namespace leomesh::cli {
+
+/// Thrown by a subcommand for bad input; main prints "leomesh: <message>" and exits 2.
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+/// Unwraps a Result or turns its Error into a UsageError.
+template <class T>
+T need(mesh::Result<T> r) {
+  if (!r) throw UsageError(r.error().message());
+  return std::move(*r);
+}
+
+/// Writes JSON to stdout (path "-") or to a file; fails with a UsageError.
+void write_json(const nlohmann::json& j, const std::string& path);
+
+/// Accepts a finite number >= 0, with a short message otherwise.
+inline CLI::Validator non_negative() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        try {
+          std::size_t used = 0;
+          const double v = std::stod(text, &used);
+          if (used == text.size() && v >= 0 && v < 1e300) return {};
+        } catch (const std::exception&) {
+        }
+        return "must be a number >= 0, got '" + text + "'";
+      },
+      "NUMBER>=0");
+}
+
+/// Each subcommand registers its options and sets the action run after parsing.
+using Action = std::function<int()>;
+void add_model_commands(CLI::App& app, Action& action);
+
+}  // namespace leomesh::cli

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs the Debian packages leomesh builds against. Idempotent: silent and quick when
+# everything is already present; uses sudo when not run as root.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config
+  libeigen3-dev                       # mesh/: geometry
+  libprotobuf-dev protobuf-compiler   # wire codec, firmware config
+  libzmq3-dev cppzmq-dev              # agent transport
+  libasio-dev                         # agent event loop (standalone Asio)
+  libns3-dev ns3                      # packet-level emulator; the CMake config needs both
+  libgsl-dev libsqlite3-dev libxml2-dev  # link-time needs of Debian's ns-3
+  catch2                              # tests (v2)
+  libssl-dev                          # SHA-1 for UTS
+  libcli11-dev                        # command line
+  nlohmann-json3-dev                  # JSON reports
+  libtbb-dev                          # benchmark baseline only
+  python3 python3-matplotlib          # plots
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "install-deps: need root or sudo to install: ${missing[*]}" >&2; exit 2; }
+  sudo="sudo"
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "install-deps: done"

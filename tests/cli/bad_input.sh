@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Bad input of any kind: exactly one line on stderr, nothing on stdout, exit code 2.
+set -u
+leomesh="$1"
+failures=0
+passes=0
+expect_bad() {
+  local out err code
+  out=$(mktemp); err=$(mktemp)
+  timeout 20 "$leomesh" "$@" >"$out" 2>"$err"
+  code=$?
+  local lines
+  lines=$(wc -l <"$err")
+  if [ "$code" -ne 2 ] || [ "$lines" -ne 1 ] || [ -s "$out" ]; then
+    echo "FAIL: leomesh $* -> exit $code, $lines stderr lines:"; cat "$err"
+    failures=$((failures + 1))
+  else
+    echo "ok:   leomesh $* -> $(cat "$err")"
+    passes=$((passes + 1))
+  fi
+  rm -f "$out" "$err"
+}
+expect_bad
+expect_bad frobnicate
+expect_bad model
+expect_bad model --topology
+expect_bad model --topology saturn
+expect_bad model --topology mesh:0x4
+expect_bad model --topology torus:-3x3
+expect_bad model --topology mesh:4
+expect_bad model --topology full:0
+expect_bad model --topology full:100000
+expect_bad model --topology torus:1000x1000
+expect_bad model --topology mesh:1x1
+expect_bad model --topology walker-delta:72x22,alt=100,inc=53
+expect_bad model --topology walker-delta:72x22,alt=550,inc=200
+expect_bad model --topology walker-star:6x11,alt=780
+expect_bad model --topology starlink-s1 --links warp
+expect_bad model --topology starlink-s1 --links uniform:5
+expect_bad model --topology torus:4x4 --links geometric
+expect_bad model --topology starlink-s1 --samples 0
+expect_bad model --topology starlink-s1 --khop abc
+expect_bad model --topology starlink-s1 --bogus
+expect_bad topology
+expect_bad topology --topology iridium --time -5
+expect_bad topology --topology kuiper-k2
+echo "$passes passed, $failures failed"
+[ "$failures" -eq 0 ]

@@ -1,0 +1,135 @@
+"""The JSON of `leomesh topology` and `leomesh model` against an independent computation.
+
+Positions, links, hop distances and routes are recomputed here from the Walker formulas
+of BACKGROUND.md with plain Python, then compared with what the CLI prints."""
+import heapq
+import json
+import math
+import subprocess
+import sys
+
+LEOMESH = sys.argv[1]
+R_EARTH, C, MU = 6378.135, 299792.458, 398600.4418
+failures = []
+
+
+def check(name, got, want, tol=1e-9):
+    ok = abs(got - want) <= tol * max(1.0, abs(want))
+    print(("ok:   " if ok else "FAIL: ") + f"{name}: got {got}, want {want}")
+    if not ok:
+        failures.append(name)
+
+
+def leomesh(*args):
+    return json.loads(subprocess.run([LEOMESH, *args], check=True, capture_output=True, text=True).stdout)
+
+
+def walker(planes, per_plane, phase, alt, inc, t=0.0):
+    a = R_EARTH + alt
+    n = 2 * math.pi / (2 * math.pi * math.sqrt(a ** 3 / MU))
+    pos = []
+    for p in range(planes):
+        raan = 2 * math.pi * p / planes
+        for s in range(per_plane):
+            u = 2 * math.pi * s / per_plane + 2 * math.pi * phase * p / (planes * per_plane) + n * t
+            i = math.radians(inc)
+            pos.append((a * (math.cos(raan) * math.cos(u) - math.sin(raan) * math.sin(u) * math.cos(i)),
+                        a * (math.sin(raan) * math.cos(u) + math.cos(raan) * math.sin(u) * math.cos(i)),
+                        a * math.sin(u) * math.sin(i)))
+    return pos
+
+
+def plus_grid(planes, per_plane, phase):
+    """+Grid of a delta shell: ring in each plane, same slot across planes, and the last
+    plane's slot s beside the first plane's slot s + F."""
+    intra, inter = [], []
+    for p in range(planes):
+        for s in range(per_plane):
+            v = p * per_plane + s
+            intra.append((v, p * per_plane + (s + 1) % per_plane))
+            if p + 1 < planes:
+                inter.append((v, (p + 1) * per_plane + s))
+            else:
+                inter.append((v, (s + phase) % per_plane))
+    return intra, inter
+
+
+def stats(values):
+    return min(values), sum(values) / len(values), max(values)
+
+
+# --- topology: Starlink shell 1 at t = 0 ---
+topo = leomesh("topology", "--topology", "starlink-s1", "--json")
+check("satellites", topo["satellites"], 1584)
+check("planes", topo["planes"], 72)
+check("per_plane", topo["per_plane"], 22)
+check("links_active", topo["links_active"], 3168)
+chord = 2 * (R_EARTH + 550) * math.sin(math.pi / 22)
+for key in ("min", "mean", "max"):
+    check(f"intra_plane_km.{key}", topo["intra_plane_km"][key], chord)
+pos = walker(72, 22, 1, 550, 53.0)
+intra, inter = plus_grid(72, 22, 1)
+dist = lambda e: math.dist(pos[e[0]], pos[e[1]])
+for key, want in zip(("min", "mean", "max"), stats([dist(e) for e in inter])):
+    check(f"inter_plane_km.{key}", topo["inter_plane_km"][key], want)
+
+
+# --- model: a snapshot of a small delta shell, every figure recomputed ---
+def model_check(planes, per_plane, phase, alt, inc):
+    name = f"walker-delta:{planes}x{per_plane},alt={alt},inc={inc},phase={phase}"
+    m = leomesh("model", "--topology", name, "--window", "0", "--json")
+    pos = walker(planes, per_plane, phase, alt, inc)
+    intra, inter = plus_grid(planes, per_plane, phase)
+    n = planes * per_plane
+    adj = [[] for _ in range(n)]
+    for a, b in intra + inter:
+        w = math.dist(pos[a], pos[b]) / C
+        adj[a].append((b, w))
+        adj[b].append((a, w))
+    nbr_rtt = sum(sum(2 * w for _, w in adj[v]) / len(adj[v]) for v in range(n)) / n
+    glob_rtt = glob_hops = 0.0
+    diameter = 0
+    for src in range(n):
+        # Dijkstra on (hops, latency): the fewest-hop route, fastest among those.
+        best = {src: (0, 0.0)}
+        heap = [(0, 0.0, src)]
+        while heap:
+            h, lat, v = heapq.heappop(heap)
+            if best[v] < (h, lat):
+                continue
+            for u, w in adj[v]:
+                cand = (h + 1, lat + w)
+                if u not in best or cand < best[u]:
+                    best[u] = cand
+                    heapq.heappush(heap, (h + 1, lat + w, u))
+        others = [best[v] for v in range(n) if v != src]
+        glob_hops += sum(h for h, _ in others) / (n - 1)
+        glob_rtt += sum(2 * lat for _, lat in others) / (n - 1)
+        diameter = max(diameter, max(h for h, _ in others))
+    check(f"{name} satellites", m["satellites"], n)
+    check(f"{name} mean_hops.neighbor", m["mean_hops"]["neighbor"], 1.0)
+    check(f"{name} mean_hops.global", m["mean_hops"]["global"], glob_hops / n)
+    check(f"{name} diameter_hops", m["diameter_hops"], diameter)
+    check(f"{name} attempt_latency_s.neighbor", m["attempt_latency_s"]["neighbor"], nbr_rtt)
+    check(f"{name} attempt_latency_s.global", m["attempt_latency_s"]["global"], glob_rtt / n)
+    check(f"{name} advantage", m["advantage"], (glob_rtt / n) / nbr_rtt)
+
+
+model_check(12, 10, 1, 550, 53.0)
+model_check(12, 12, 5, 1200, 70.0)  # every link within the 5,000 km range
+
+# --- model: torus closed form, and the fields of the contract ---
+m = leomesh("model", "--topology", "torus:8x8", "--links", "uniform:5ms", "--json")
+want_hops = 64 / 63 * (16 / 8 + 16 / 8)
+check("torus:8x8 mean_hops.global", m["mean_hops"]["global"], want_hops)
+check("torus:8x8 attempt_latency_s.neighbor", m["attempt_latency_s"]["neighbor"], 0.010)
+check("torus:8x8 attempt_latency_s.global", m["attempt_latency_s"]["global"], 0.010 * want_hops)
+check("torus:8x8 diameter", m["diameter_hops"], 8)
+m = leomesh("model", "--topology", "starlink-s1", "--json", "--samples", "2")
+for field in ("satellites", "mean_hops", "diameter_hops", "attempt_latency_s", "advantage"):
+    if field not in m:
+        failures.append(f"model JSON lacks {field}")
+check("starlink-s1 satellites", m["satellites"], 1584)
+
+print(f"json contract: {len(failures)} failed")
+sys.exit(1 if failures else 0)
