@@ -1,0 +1,217 @@
+// The sans-IO steal core of one satellite: when to steal, from whom, what to give, how
+// messages are forwarded, and when the whole constellation has finished.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <limits>
+#include <optional>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "leomesh/mesh/routing.hpp"
+#include "leomesh/mesh/topology.hpp"
+#include "leomesh/scheduler/message.hpp"
+#include "leomesh/scheduler/policy.hpp"
+#include "leomesh/scheduler/pool.hpp"
+#include "leomesh/scheduler/rng.hpp"
+
+namespace leomesh::scheduler {
+
+/// How much a victim gives: one task, or half of what it can give (from the oldest end).
+/// One remote round trip costs as much as ~1000 local tasks, so remote steals move batches.
+enum class StealAmount { one, half };
+
+/// Settings of one satellite's core; plain data, applied once.
+struct CoreConfig {
+  int self = 0;
+  int root = 0;  ///< runs termination detection and receives the final reduction
+  VictimPolicy policy;
+  StealAmount amount = StealAmount::half;
+  std::size_t max_batch = 4096;      ///< most tasks one reply carries
+  double steal_timeout_s = 1.0;      ///< a request unanswered this long has failed
+  double retransmit_s = 1.0;         ///< loot and termination messages resent after this
+  double backoff_min_s = 50e-6;      ///< wait after the first empty reply
+  double backoff_max_s = 20e-3;      ///< cap of the exponential back-off
+  double wave_interval_s = 200e-6;   ///< pause between unsuccessful termination waves
+  std::uint64_t seed = 1;            ///< victim choice is deterministic per (seed, self)
+};
+
+/// The spanning tree over which termination waves and results travel: a breadth-first tree
+/// of the ISL graph from the root, so each parent-child pair is ISL neighbours when built.
+struct SpanningTree {
+  std::vector<int> parent;                 ///< -1 at the root
+  std::vector<std::vector<int>> children;
+
+  static SpanningTree build(const mesh::Topology& topo, int root);
+};
+
+/// One finished steal attempt, for telemetry and latency distributions.
+struct StealEvent {
+  double at_s = 0;          ///< when the reply (or the timeout) was handled
+  int thief = 0, victim = 0;
+  int hops = 0;             ///< ISL hops of the request (one way)
+  double latency_s = 0;     ///< request sent -> reply handled
+  std::uint32_t tasks = 0;  ///< loot size; 0 = empty or timed out
+  bool timed_out = false;
+};
+
+/// Counters of one satellite's core.
+struct CoreStats {
+  std::uint64_t steal_attempts = 0, steal_successes = 0, steal_empty = 0, steal_timeouts = 0;
+  std::uint64_t late_loot = 0;           ///< loot that arrived after its request timed out
+  std::uint64_t tasks_received = 0, tasks_given = 0;
+  std::uint64_t requests_served = 0;     ///< steal requests answered as a victim
+  std::uint64_t forwarded = 0;           ///< messages passed on toward another satellite
+  std::uint64_t unroutable = 0;          ///< messages dropped: no route at that moment
+  std::uint64_t loot_retransmits = 0;
+  std::uint64_t messages_sent = 0;       ///< including forwards
+  std::uint64_t waves = 0;               ///< termination waves started (root)
+  double attempt_latency_sum_s = 0;      ///< over answered attempts
+  std::uint64_t attempt_hops_sum = 0;    ///< over answered attempts, one way
+};
+
+/// A message to hand to the link toward `next_hop` (an ISL neighbour in mesh topologies).
+struct Outbound {
+  int next_hop = -1;
+  Message message;
+};
+
+/// The steal protocol of one satellite as a deterministic state machine.
+///
+/// The driver (live agent, ns-3 application, test harness) owns sockets, clocks and the
+/// pool's threads. It passes time and events in through handle_*() and submit(), then drains
+/// poll_outbound() and poll_event() and arms a timer for next_deadline(). The same inputs
+/// always give the same outputs.
+///
+/// Protocol, in short:
+/// - Local work first: a satellite asks for remote work only when its pool is idle
+///   (handle_local_idle), with at most one request outstanding, a timeout, and exponential
+///   back-off after empty replies. A victim answers at once: loot or nothing.
+/// - Loot is never lost silently: the victim keeps a copy until the thief acknowledges it
+///   and resends it every retransmit_s; the thief drops duplicates by steal number. Loot
+///   that arrives after its request timed out is still accepted.
+/// - Messages not addressed to this satellite go to the next hop of mesh/ routing, so in a
+///   mesh topology a satellite only ever talks to its ISL neighbours.
+/// - Termination: Safra-style counting waves over a spanning tree. A satellite reports for
+///   a wave only while passive; the root declares the end when a wave finds every satellite
+///   passive, none reactivated since its previous report, and as much loot received as
+///   sent. Then results are merged up the tree to the root.
+///
+///   SatelliteCore core(config, pool, topo, routes, tree);
+///   core.submit(now, roots.data(), roots.size());   // at the injection satellite(s)
+///   core.begin(now);                                // every satellite
+///   ... core.handle_message(now, msg); core.handle_local_idle(now); core.handle_timeout(now);
+///   while (auto out = core.poll_outbound()) link_to(out->next_hop).send(out->message);
+///   if (core.finished()) result = core.result();   // at the root
+class SatelliteCore {
+ public:
+  /// `pool`, `topo`, `routes` and `tree` must outlive the core. The driver updates `topo`
+  /// and `routes` as the constellation moves; the core reads them at each event.
+  SatelliteCore(const CoreConfig& config, LocalPool& pool, const mesh::Topology& topo,
+                const mesh::RoutingTable& routes, const SpanningTree& tree);
+
+  /// Injects work at this satellite (a ground contact). Call before begin() or while busy.
+  void submit(double now, const Task* tasks, std::size_t count);
+  /// The run starts: the root may begin termination detection from now on.
+  void begin(double now);
+  /// A message arrived over an ISL (addressed here or to be forwarded).
+  void handle_message(double now, Message message);
+  /// The local pool has no queued and no running task. Call only when that is exactly true
+  /// and from the thread that calls every other method (so no loot can slip in between).
+  void handle_local_idle(double now);
+  /// Time has reached next_deadline() (calling earlier is harmless).
+  void handle_timeout(double now);
+
+  std::optional<Outbound> poll_outbound();
+  std::optional<StealEvent> poll_event();
+  /// Earliest time handle_timeout() must be called; infinity when nothing is pending.
+  double next_deadline() const;
+
+  /// This satellite knows the computation is over (and, at the root, has the result).
+  bool finished() const { return finished_; }
+  /// The constellation's merged reduction; valid at the root once finished().
+  const Reduction& result() const { return result_; }
+  bool passive() const { return !busy_; }
+  const CoreStats& stats() const { return stats_; }
+  int self() const { return cfg_.self; }
+
+ private:
+  struct PendingLoot {
+    int thief;
+    std::vector<Task> tasks;
+    double resend_at;
+  };
+  struct ResultGather {
+    bool active = false;
+    std::vector<bool> received;  // per child
+    std::size_t missing = 0;
+    Reduction merged;
+    bool sent = false;
+    double resend_at = 0;
+  };
+
+  void send(Message m);
+  void try_steal(double now);
+  void on_steal_request(double now, const Message& m);
+  void on_steal_reply(double now, Message& m);
+  void accept_loot(const Message& m);
+  void on_wave_start(double now, const Message& m);
+  void on_wave_report(double now, const Message& m);
+  void try_report(double now);
+  void start_wave(double now);
+  void declare_terminated(double now);
+  void on_terminate(double now);
+  void on_result(double now, const Message& m);
+  void try_send_result(double now);
+  double backoff(std::uint32_t failures) const;
+
+  CoreConfig cfg_;
+  LocalPool& pool_;
+  const mesh::Topology& topo_;
+  const mesh::RoutingTable& routes_;
+  int parent_;
+  const std::vector<int>& children_;
+  Rng rng_;
+  std::vector<int> scratch_;
+
+  bool busy_ = false;
+  bool begun_ = false;
+  bool terminated_ = false;
+  bool finished_ = false;
+
+  // Thief side.
+  enum class StealState { none, waiting, backoff };
+  StealState steal_state_ = StealState::none;
+  std::uint64_t steal_seq_ = 0;
+  int waiting_victim_ = -1;
+  double waiting_since_ = 0;
+  double steal_deadline_ = std::numeric_limits<double>::infinity();
+  std::uint32_t failures_ = 0;
+  std::unordered_set<std::uint64_t> loot_seen_;  // steal numbers whose loot arrived
+
+  // Victim side: loot sent but not yet acknowledged, keyed by (thief, steal number).
+  std::unordered_map<std::uint64_t, PendingLoot> unacked_;
+  std::vector<Task> take_buffer_;
+
+  // Termination waves.
+  std::uint64_t loot_sent_ = 0, loot_received_ = 0;
+  bool reactivated_ = false;  // received loot since the last report
+  std::uint64_t wave_ = 0;
+  bool wave_open_ = false;
+  std::size_t wave_missing_ = 0;
+  std::uint64_t acc_sent_ = 0, acc_received_ = 0;
+  bool acc_clean_ = true;
+  double next_wave_at_ = 0;
+  double wave_deadline_ = std::numeric_limits<double>::infinity();
+
+  ResultGather gather_;
+  Reduction result_;
+
+  std::deque<Outbound> outbound_;
+  std::deque<StealEvent> events_;
+  CoreStats stats_;
+};
+
+}  // namespace leomesh::scheduler

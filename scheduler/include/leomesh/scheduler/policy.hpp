@@ -1,0 +1,34 @@
+// Victim policies: whom an idle satellite asks for work.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "leomesh/mesh/result.hpp"
+#include "leomesh/mesh/routing.hpp"
+#include "leomesh/mesh/topology.hpp"
+#include "leomesh/scheduler/rng.hpp"
+
+namespace leomesh::scheduler {
+
+/// How a thief picks its victim.
+/// - neighbor: uniform over its active ISL neighbours (one hop; the paper's proposal);
+/// - global:   uniform over every other satellite, reached multi-hop (cluster runtimes);
+/// - khop:K:   uniform over satellites within K hops.
+struct VictimPolicy {
+  enum class Kind { neighbor, global, khop };
+  Kind kind = Kind::neighbor;
+  int k = 1;  ///< khop only
+
+  /// Picks a victim for `thief` at the topology's current state, or -1 when there is none
+  /// (no active neighbour, or a single satellite). `scratch` avoids allocating per choice.
+  int choose(int thief, const mesh::Topology& topo, const mesh::RoutingTable& routes, Rng& rng,
+             std::vector<int>& scratch) const;
+  std::string to_string() const;
+};
+
+/// Parses "neighbor", "global" or "khop:K" (K >= 1).
+mesh::Result<VictimPolicy> parse_policy(std::string_view text);
+
+}  // namespace leomesh::scheduler

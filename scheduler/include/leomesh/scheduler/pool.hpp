@@ -1,0 +1,29 @@
+// The interface through which the sans-IO scheduler core reaches a satellite's local pool.
+#pragma once
+
+#include <cstddef>
+#include <vector>
+
+#include "leomesh/scheduler/task.hpp"
+
+namespace leomesh::scheduler {
+
+/// A satellite's local pool as the steal protocol sees it. Implemented by the threaded
+/// pool in node/ (real workers) and by the simulated pool of the emulator (virtual time).
+/// Calls come from the driver's thread, concurrently with the workers.
+class LocalPool {
+ public:
+  virtual ~LocalPool() = default;
+  /// Removes up to `max` tasks from the oldest end of the local work (FIFO for thieves:
+  /// the oldest tasks are the largest in divide-and-conquer workloads) and appends them to
+  /// `out`. Returns how many were taken; 0 when the pool has nothing to give.
+  virtual std::size_t take_oldest(std::size_t max, std::vector<Task>& out) = 0;
+  /// An estimate of how many tasks could be taken now (for "steal half").
+  virtual std::size_t approx_size() const = 0;
+  /// Makes stolen or injected tasks runnable here.
+  virtual void push(const Task* tasks, std::size_t count) = 0;
+  /// The merged reduction of every task run here so far. Called once the pool is idle.
+  virtual Reduction reduction() const = 0;
+};
+
+}  // namespace leomesh::scheduler

@@ -1,0 +1,110 @@
+// Tasks, the task registry, the reduction, and the context a running task sees.
+//
+// A task is (kind, small payload): 32 bytes, trivially copyable, never allocated on its own.
+// Kinds are registered once per process in a TaskRegistry (the same ids on every
+// satellite); a running task may spawn children and add to a commutative reduction.
+// Tasks are serialised only when they leave a satellite.
+//
+//   void fib_task(const Task& t, TaskContext& ctx) {
+//     const auto n = t.get<std::uint32_t>();
+//     if (n < 2) { ctx.reduction().sum += n; return; }
+//     ctx.spawn(Task::make(kFib, n - 1));
+//     ctx.spawn(Task::make(kFib, n - 2));
+//   }
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <cassert>
+#include <cstdint>
+#include <cstring>
+#include <type_traits>
+
+namespace leomesh::scheduler {
+
+/// Identifies a task function; index into a TaskRegistry.
+using TaskKind = std::uint16_t;
+
+/// A unit of work: which function to run, and up to 28 bytes of arguments.
+struct Task {
+  static constexpr std::size_t kPayloadBytes = 28;
+
+  TaskKind kind = 0;
+  std::uint8_t size = 0;  ///< payload bytes in use (what goes on the wire)
+  std::uint8_t reserved = 0;
+  std::array<std::uint8_t, kPayloadBytes> payload{};
+
+  /// Builds a task whose payload is the bytes of `value`.
+  template <class T>
+  static Task make(TaskKind kind, const T& value) {
+    static_assert(std::is_trivially_copyable_v<T> && sizeof(T) <= kPayloadBytes);
+    Task t;
+    t.kind = kind;
+    t.size = static_cast<std::uint8_t>(sizeof(T));
+    std::memcpy(t.payload.data(), &value, sizeof(T));
+    return t;
+  }
+  /// Reads the payload as a T (the type it was made from).
+  template <class T>
+  T get() const {
+    static_assert(std::is_trivially_copyable_v<T> && sizeof(T) <= kPayloadBytes);
+    T value;
+    std::memcpy(&value, payload.data(), sizeof(T));
+    return value;
+  }
+};
+static_assert(sizeof(Task) == 32 && std::is_trivially_copyable_v<Task>);
+
+/// The commutative, associative result every workload reduces into. Each satellite keeps
+/// its own and they are merged at the end, in any order.
+struct Reduction {
+  std::uint64_t sum = 0;  ///< the answer: fib(n), solutions, tree nodes, bag checksum
+  std::uint64_t aux = 0;  ///< a second count: UTS leaves, bag tasks
+  std::uint64_t max = 0;  ///< a maximum: UTS depth
+
+  void merge(const Reduction& o) {
+    sum += o.sum;
+    aux += o.aux;
+    max = std::max(max, o.max);
+  }
+  friend bool operator==(const Reduction& a, const Reduction& b) {
+    return a.sum == b.sum && a.aux == b.aux && a.max == b.max;
+  }
+  friend bool operator!=(const Reduction& a, const Reduction& b) { return !(a == b); }
+};
+
+/// What a running task may do: spawn children and add to the reduction. Implemented by each
+/// pool (threaded, simulated); one context per worker, used only by that worker's thread.
+class TaskContext {
+ public:
+  virtual ~TaskContext() = default;
+  /// Makes `child` runnable on this satellite. Never blocks; never allocates per task in
+  /// the steady state.
+  virtual void spawn(const Task& child) = 0;
+  /// The calling worker's reduction.
+  Reduction& reduction() { return reduction_; }
+
+ protected:
+  Reduction reduction_;
+};
+
+/// A task function. Must be thread-safe with respect to other tasks.
+using TaskFn = void (*)(const Task& task, TaskContext& ctx);
+
+/// Maps kinds to functions. Filled once before any pool starts, then read-only.
+class TaskRegistry {
+ public:
+  static constexpr std::size_t kMaxKinds = 64;
+  void set(TaskKind kind, TaskFn fn) {
+    assert(kind < kMaxKinds);
+    fns_[kind] = fn;
+  }
+  TaskFn get(TaskKind kind) const { return kind < kMaxKinds ? fns_[kind] : nullptr; }
+  /// Runs `task` with `ctx`; the kind must be registered (checked at the wire boundary).
+  void run(const Task& task, TaskContext& ctx) const { fns_[task.kind](task, ctx); }
+
+ private:
+  std::array<TaskFn, kMaxKinds> fns_{};
+};
+
+}  // namespace leomesh::scheduler

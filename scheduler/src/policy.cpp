@@ -1,0 +1,64 @@
+#include "leomesh/scheduler/policy.hpp"
+
+#include "leomesh/mesh/spec.hpp"
+
+namespace leomesh::scheduler {
+
+int VictimPolicy::choose(int thief, const mesh::Topology& topo, const mesh::RoutingTable& routes,
+                         Rng& rng, std::vector<int>& scratch) const {
+  const int n = topo.satellites();
+  if (n < 2) return -1;
+  switch (kind) {
+    case Kind::neighbor: {
+      scratch.clear();
+      for (const mesh::Adjacent& a : topo.adjacency(thief))
+        if (topo.state(a.link).active) scratch.push_back(a.neighbor);
+      if (scratch.empty()) return -1;
+      return scratch[rng.below(static_cast<std::uint32_t>(scratch.size()))];
+    }
+    case Kind::global: {
+      // Uniform over the n - 1 others without building a list.
+      const int pick = static_cast<int>(rng.below(static_cast<std::uint32_t>(n - 1)));
+      return pick >= thief ? pick + 1 : pick;
+    }
+    case Kind::khop: {
+      scratch.clear();
+      for (int v = 0; v < n; ++v) {
+        const int h = routes.hops(thief, v);
+        if (h >= 1 && h <= k) scratch.push_back(v);
+      }
+      if (scratch.empty()) return -1;
+      return scratch[rng.below(static_cast<std::uint32_t>(scratch.size()))];
+    }
+  }
+  return -1;
+}
+
+std::string VictimPolicy::to_string() const {
+  switch (kind) {
+    case Kind::neighbor: return "neighbor";
+    case Kind::global: return "global";
+    case Kind::khop: return "khop:" + std::to_string(k);
+  }
+  return "?";
+}
+
+mesh::Result<VictimPolicy> parse_policy(std::string_view text) {
+  VictimPolicy p;
+  if (text == "neighbor") return p;
+  if (text == "global") {
+    p.kind = VictimPolicy::Kind::global;
+    return p;
+  }
+  if (text.substr(0, 5) == "khop:") {
+    auto k = mesh::parse_integer(text.substr(5), "--policy khop:K");
+    if (!k) return k.error();
+    if (*k < 1 || *k > 100000) return mesh::fail("--policy", "khop:K needs K >= 1, got " + std::string(text.substr(5)));
+    p.kind = VictimPolicy::Kind::khop;
+    p.k = static_cast<int>(*k);
+    return p;
+  }
+  return mesh::fail("--policy", "expected neighbor, global or khop:K, got '" + std::string(text) + "'");
+}
+
+}  // namespace leomesh::scheduler
