@@ -83,9 +83,18 @@ class TaskContext {
   virtual void spawn(const Task& child) = 0;
   /// The calling worker's reduction.
   Reduction& reduction() { return reduction_; }
+  /// The data registered with the running task's kind (e.g. a workload's parameters).
+  template <class T>
+  const T& env() const {
+    return *static_cast<const T*>(env_);
+  }
 
  protected:
   Reduction reduction_;
+
+ private:
+  friend class TaskRegistry;
+  const void* env_ = nullptr;
 };
 
 /// A task function. Must be thread-safe with respect to other tasks.
@@ -95,16 +104,23 @@ using TaskFn = void (*)(const Task& task, TaskContext& ctx);
 class TaskRegistry {
  public:
   static constexpr std::size_t kMaxKinds = 64;
-  void set(TaskKind kind, TaskFn fn) {
+  /// Registers `fn` for `kind`; `env` (owned by the caller, outliving every run) is what
+  /// the task sees as ctx.env<T>().
+  void set(TaskKind kind, TaskFn fn, const void* env = nullptr) {
     assert(kind < kMaxKinds);
     fns_[kind] = fn;
+    envs_[kind] = env;
   }
   TaskFn get(TaskKind kind) const { return kind < kMaxKinds ? fns_[kind] : nullptr; }
   /// Runs `task` with `ctx`; the kind must be registered (checked at the wire boundary).
-  void run(const Task& task, TaskContext& ctx) const { fns_[task.kind](task, ctx); }
+  void run(const Task& task, TaskContext& ctx) const {
+    ctx.env_ = envs_[task.kind];
+    fns_[task.kind](task, ctx);
+  }
 
  private:
   std::array<TaskFn, kMaxKinds> fns_{};
+  std::array<const void*, kMaxKinds> envs_{};
 };
 
 }  // namespace leomesh::scheduler

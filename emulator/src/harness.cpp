@@ -1,0 +1,184 @@
+#include "leomesh/emulator/harness.hpp"
+
+#include <limits>
+#include <memory>
+#include <queue>
+
+#include "leomesh/emulator/sim_pool.hpp"
+#include "leomesh/mesh/spec.hpp"
+#include "leomesh/scheduler/rng.hpp"
+
+namespace leomesh::emulator {
+namespace {
+
+enum class EventKind : std::uint8_t { task_done, deliver, timer, move };
+
+struct Event {
+  double at;
+  std::uint64_t seq;  // ties break by insertion order: determinism
+  EventKind kind;
+  int satellite;
+  int worker;         // task_done
+  int from;           // deliver
+  std::uint32_t slot; // deliver: index into the message store
+  bool operator>(const Event& o) const { return at != o.at ? at > o.at : seq > o.seq; }
+};
+
+// Bytes a message takes on the wire, for serialisation delay: a small header plus the loot.
+std::size_t wire_bytes(const scheduler::Message& m) { return 48 + m.tasks.size() * sizeof(scheduler::Task); }
+
+class Harness {
+ public:
+  Harness(const HarnessConfig& cfg, const workloads::Workload& w, mesh::Topology topo)
+      : cfg_(cfg), workload_(w), topo_(std::move(topo)), routes_(topo_),
+        tree_(scheduler::SpanningTree::build(topo_, cfg.core.root)), rng_(cfg.seed) {
+    const int n = topo_.satellites();
+    timer_at_.assign(static_cast<std::size_t>(n), std::numeric_limits<double>::infinity());
+    for (int s = 0; s < n; ++s) {
+      pools_.push_back(std::make_unique<SimulatedPool>(w.registry, cfg.workers));
+      scheduler::CoreConfig c = cfg.core;
+      c.self = s;
+      c.seed = cfg.seed;
+      cores_.push_back(std::make_unique<scheduler::SatelliteCore>(c, *pools_.back(), topo_, routes_, tree_));
+    }
+  }
+
+  HarnessReport run() {
+    const int n = topo_.satellites();
+    cores_[static_cast<std::size_t>(cfg_.inject_at)]->submit(0.0, workload_.roots.data(), workload_.roots.size());
+    for (int s = 0; s < n; ++s) {
+      start_workers(s, 0.0);
+      cores_[static_cast<std::size_t>(s)]->begin(0.0);
+      after_core(s, 0.0);
+    }
+    if (cfg_.update_interval_s > 0) push({cfg_.update_interval_s, 0, EventKind::move, 0, 0, 0, 0});
+    scheduler::SatelliteCore& root = *cores_[static_cast<std::size_t>(cfg_.core.root)];
+    while (!queue_.empty() && !root.finished()) {
+      const Event e = queue_.top();
+      queue_.pop();
+      if (e.at > cfg_.max_virtual_s) break;
+      ++report_.events;
+      handle(e);
+      report_.makespan_s = e.at;
+    }
+    report_.finished = root.finished();
+    report_.result = root.result();
+    for (int s = 0; s < n; ++s) {
+      report_.per_satellite.push_back(cores_[static_cast<std::size_t>(s)]->stats());
+      report_.tasks_executed.push_back(pools_[static_cast<std::size_t>(s)]->tasks_executed());
+    }
+    return std::move(report_);
+  }
+
+ private:
+  void push(Event e) {
+    e.seq = seq_++;
+    queue_.push(e);
+  }
+
+  void handle(const Event& e) {
+    const auto s = static_cast<std::size_t>(e.satellite);
+    switch (e.kind) {
+      case EventKind::task_done:
+        pools_[s]->finish(e.worker);
+        report_.last_task_s = e.at;
+        start_workers(e.satellite, e.at);
+        if (pools_[s]->idle()) cores_[s]->handle_local_idle(e.at);
+        break;
+      case EventKind::deliver: {
+        scheduler::Message m = std::move(store_[e.slot]);
+        free_slots_.push_back(e.slot);
+        if (!topo_.link_between(e.from, e.satellite)) report_.non_neighbor_send = true;
+        cores_[s]->handle_message(e.at, std::move(m));
+        start_workers(e.satellite, e.at);
+        break;
+      }
+      case EventKind::timer:
+        if (e.at < timer_at_[s]) return;  // superseded by an earlier timer
+        timer_at_[s] = std::numeric_limits<double>::infinity();
+        cores_[s]->handle_timeout(e.at);
+        break;
+      case EventKind::move:
+        topo_.update(e.at);
+        routes_.recompute(topo_);
+        push({e.at + cfg_.update_interval_s, 0, EventKind::move, 0, 0, 0, 0});
+        return;
+    }
+    after_core(e.satellite, e.at);
+  }
+
+  void start_workers(int s, double now) {
+    SimulatedPool& pool = *pools_[static_cast<std::size_t>(s)];
+    for (int w = pool.start_next(); w >= 0; w = pool.start_next())
+      push({now + cfg_.task_cost_s, 0, EventKind::task_done, s, w, 0, 0});
+  }
+
+  // Drains the core's outputs into the simulated network and arms its timer.
+  void after_core(int s, double now) {
+    scheduler::SatelliteCore& core = *cores_[static_cast<std::size_t>(s)];
+    while (auto out = core.poll_outbound()) {
+      const auto link = topo_.link_between(s, out->next_hop);
+      if (!link) {
+        report_.non_neighbor_send = true;
+        continue;
+      }
+      if (cfg_.loss > 0 && rng_.unit() < cfg_.loss) {
+        ++report_.messages_dropped;
+        continue;
+      }
+      double delay = topo_.state(*link).latency_s + topo_.link_model().serialisation_s(wire_bytes(out->message));
+      if (cfg_.jitter_s > 0) delay += cfg_.jitter_s * rng_.unit();
+      std::uint32_t slot;
+      if (free_slots_.empty()) {
+        slot = static_cast<std::uint32_t>(store_.size());
+        store_.push_back(std::move(out->message));
+      } else {
+        slot = free_slots_.back();
+        free_slots_.pop_back();
+        store_[slot] = std::move(out->message);
+      }
+      push({now + delay, 0, EventKind::deliver, out->next_hop, 0, s, slot});
+    }
+    while (auto ev = core.poll_event()) report_.steals.push_back(*ev);
+    const double deadline = core.next_deadline();
+    double& armed = timer_at_[static_cast<std::size_t>(s)];
+    if (deadline < armed) {
+      armed = deadline;
+      push({deadline, 0, EventKind::timer, s, 0, 0, 0});
+    }
+  }
+
+  const HarnessConfig& cfg_;
+  const workloads::Workload& workload_;
+  mesh::Topology topo_;
+  mesh::RoutingTable routes_;
+  scheduler::SpanningTree tree_;
+  scheduler::Rng rng_;
+  std::vector<std::unique_ptr<SimulatedPool>> pools_;
+  std::vector<std::unique_ptr<scheduler::SatelliteCore>> cores_;
+  std::priority_queue<Event, std::vector<Event>, std::greater<Event>> queue_;
+  std::uint64_t seq_ = 0;
+  std::vector<double> timer_at_;
+  std::vector<scheduler::Message> store_;
+  std::vector<std::uint32_t> free_slots_;
+  HarnessReport report_;
+};
+
+}  // namespace
+
+mesh::Result<HarnessReport> run_harness(const HarnessConfig& config, const workloads::Workload& workload) {
+  auto spec = mesh::parse_topology(config.topology);
+  if (!spec) return spec.error();
+  auto links = config.links.empty() ? mesh::Result<mesh::LinkModel>(spec->default_links())
+                                    : mesh::parse_link_model(config.links);
+  if (!links) return links.error();
+  auto topo = mesh::Topology::build(*spec, *links);
+  if (!topo) return topo.error();
+  if (config.inject_at < 0 || config.inject_at >= topo->satellites())
+    return mesh::fail("inject_at", "no such satellite: " + std::to_string(config.inject_at));
+  if (config.workers < 1) return mesh::fail("--workers", "must be at least 1");
+  Harness h(config, workload, std::move(*topo));
+  return h.run();
+}
+
+}  // namespace leomesh::emulator

@@ -1,0 +1,76 @@
+// Workloads as the runtime sees them: task kinds, root tasks and the exactly known answer.
+//
+//   auto w = parse_workload("fib:30,cutoff=12");
+//   if (!w) { report(w.error()); }
+//   pool.submit(w->roots.data(), w->roots.size());
+//   ... run to completion with w->registry ...
+//   bool ok = w->verify(result);
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "leomesh/mesh/result.hpp"
+#include "leomesh/scheduler/task.hpp"
+
+namespace leomesh::workloads {
+
+/// Task kinds; the same on every satellite, so tasks can travel between them.
+enum Kind : scheduler::TaskKind {
+  kFib = 1,
+  kNQueens = 2,
+  kUts = 3,
+  kBagRange = 4,
+};
+
+/// The exactly known answer of a workload, field by field (a field may be unknown).
+struct Expected {
+  std::optional<std::uint64_t> sum, aux, max;
+};
+
+/// A parsed workload, ready to run.
+struct Workload {
+  std::string name;                         ///< canonical spec, e.g. "uts:T1"
+  std::vector<scheduler::Task> roots;       ///< injected at the start
+  Expected expected;                        ///< the exact answer, where known
+  /// What each field of the reduction means, e.g. {"nodes", "leaves", "depth"}; an empty
+  /// name means the field is unused.
+  std::string sum_name, aux_name, max_name;
+  std::string unit;                         ///< what the throughput counts (nodes, tasks)
+  scheduler::TaskRegistry registry;         ///< every kind this workload uses
+  std::shared_ptr<const void> env;          ///< parameters the registry's kinds read
+
+  /// True when the answer is known (its sum at least) and `got` equals it in every known field.
+  bool verify(const scheduler::Reduction& got) const;
+  /// How many units of work `r` represents (its `unit`): tree nodes or tasks.
+  std::uint64_t work_units(const scheduler::Reduction& r) const;
+};
+
+/// Parses the text after --workload:
+///   fib:N[,cutoff=C]          Fibonacci; calls with n < C run sequentially (default C=2:
+///                             one task per call); N <= 92
+///   nqueens:N[,cutoff=C]      N-Queens solutions; rows below C are tasks (default N/2)
+///   uts:NAME | uts:t=1,...    Unbalanced Tree Search: a UTS 2.1 sample tree or parameters
+///   bag:balanced,tasks=K,cost=C[,seed=S]   K independent tasks of C work units each
+///   bag:irregular,tasks=K,cost=C[,seed=S]  K tasks with Pareto(1.5) costs of mean ~3C
+mesh::Result<Workload> parse_workload(std::string_view spec);
+
+/// fib(n) for n <= 92, by iteration.
+std::uint64_t fibonacci(unsigned n);
+/// Known N-Queens solution counts (OEIS A000170) for 1 <= n <= 27.
+std::optional<std::uint64_t> nqueens_known(unsigned n);
+/// Sequential N-Queens count by bitmask backtracking (the reference for small n).
+std::uint64_t nqueens_sequential(unsigned n);
+
+namespace detail {
+// Each workload's part of parse_workload(); `body` is the text after "<name>:".
+mesh::Result<Workload> make_fib(std::string_view body);
+mesh::Result<Workload> make_nqueens(std::string_view body);
+mesh::Result<Workload> make_uts(std::string_view body);
+mesh::Result<Workload> make_bag(std::string_view body);
+}  // namespace detail
+
+}  // namespace leomesh::workloads

@@ -1,0 +1,88 @@
+// Fibonacci with a sequential cutoff: the balanced workload of the paper (fib(62), cutoff 32).
+#include <vector>
+
+#include "leomesh/mesh/spec.hpp"
+#include "leomesh/workloads/workload.hpp"
+
+namespace leomesh::workloads {
+namespace {
+
+struct FibArgs {
+  std::uint32_t n;
+};
+
+struct FibEnv {
+  std::uint32_t cutoff;
+};
+
+// Deliberately the exponential recursion: a leaf's cost is real CPU work proportional to
+// the size of the subtree it stands for, as in the paper's benchmark.
+std::uint64_t fib_sequential(std::uint32_t n) {
+  return n < 2 ? n : fib_sequential(n - 1) + fib_sequential(n - 2);
+}
+
+void fib_task(const scheduler::Task& t, scheduler::TaskContext& ctx) {
+  const std::uint32_t n = t.get<FibArgs>().n;
+  if (n < ctx.env<FibEnv>().cutoff || n < 2) {
+    ctx.reduction().sum += fib_sequential(n);
+    ctx.reduction().aux += 1;
+    return;
+  }
+  ctx.spawn(scheduler::Task::make(kFib, FibArgs{n - 1}));
+  ctx.spawn(scheduler::Task::make(kFib, FibArgs{n - 2}));
+}
+
+// Number of leaf tasks of the recursion: L(n) = 1 below the cutoff, else L(n-1) + L(n-2).
+std::uint64_t fib_leaves(std::uint32_t n, std::uint32_t cutoff) {
+  std::vector<std::uint64_t> l(n + 1);
+  for (std::uint32_t k = 0; k <= n; ++k) l[k] = (k < cutoff || k < 2) ? 1 : l[k - 1] + l[k - 2];
+  return l[n];
+}
+
+}  // namespace
+
+std::uint64_t fibonacci(unsigned n) {
+  std::uint64_t a = 0, b = 1;
+  for (unsigned i = 0; i < n; ++i) {
+    const std::uint64_t next = a + b;
+    a = b;
+    b = next;
+  }
+  return a;
+}
+
+namespace detail {
+
+mesh::Result<Workload> make_fib(std::string_view body) {
+  const auto comma = body.find(',');
+  auto n = mesh::parse_integer(body.substr(0, comma), "--workload fib:N");
+  if (!n) return n.error();
+  if (*n < 0 || *n > 92) return mesh::fail("--workload", "fib:N needs 0 <= N <= 92 (64-bit result), got " + std::to_string(*n));
+  long long cutoff = 2;
+  if (comma != std::string_view::npos) {
+    auto kv = mesh::parse_key_values(body.substr(comma + 1), "--workload");
+    if (!kv) return kv.error();
+    for (const auto& [key, value] : *kv) {
+      if (key != "cutoff") return mesh::fail("--workload", "unknown fib parameter '" + key + "' (known: cutoff)");
+      auto c = mesh::parse_integer(value, "--workload fib cutoff");
+      if (!c) return c.error();
+      if (*c < 0 || *c > 92) return mesh::fail("--workload", "fib cutoff must be within 0..92, got " + value);
+      cutoff = *c;
+    }
+  }
+  auto env = std::make_shared<FibEnv>(FibEnv{static_cast<std::uint32_t>(cutoff)});
+  Workload w;
+  w.name = "fib:" + std::to_string(*n) + ",cutoff=" + std::to_string(cutoff);
+  w.roots = {scheduler::Task::make(kFib, FibArgs{static_cast<std::uint32_t>(*n)})};
+  w.expected.sum = fibonacci(static_cast<unsigned>(*n));
+  w.expected.aux = fib_leaves(static_cast<std::uint32_t>(*n), static_cast<std::uint32_t>(cutoff));
+  w.sum_name = "fib";
+  w.aux_name = "tasks";
+  w.unit = "tasks";
+  w.registry.set(kFib, fib_task, env.get());
+  w.env = env;
+  return w;
+}
+
+}  // namespace detail
+}  // namespace leomesh::workloads

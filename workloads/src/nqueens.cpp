@@ -1,0 +1,94 @@
+// N-Queens with a cutoff: the irregular divide-and-conquer workload of the paper (n=16, cutoff 8).
+#include "leomesh/mesh/spec.hpp"
+#include "leomesh/workloads/workload.hpp"
+
+namespace leomesh::workloads {
+namespace {
+
+// A partial placement: queens on rows [0, row); the masks mark attacked columns.
+struct Board {
+  std::uint32_t cols, diag_left, diag_right;
+  std::uint8_t n, row, cutoff, pad;
+};
+static_assert(sizeof(Board) <= scheduler::Task::kPayloadBytes);
+
+std::uint64_t count_from(std::uint32_t all, std::uint32_t cols, std::uint32_t dl, std::uint32_t dr) {
+  if (cols == all) return 1;
+  std::uint64_t count = 0;
+  for (std::uint32_t free = all & ~(cols | dl | dr); free != 0;) {
+    const std::uint32_t bit = free & (0u - free);
+    free ^= bit;
+    count += count_from(all, cols | bit, ((dl | bit) << 1) & all, (dr | bit) >> 1);
+  }
+  return count;
+}
+
+void nqueens_task(const scheduler::Task& t, scheduler::TaskContext& ctx) {
+  const Board b = t.get<Board>();
+  const std::uint32_t all = (1u << b.n) - 1;
+  ctx.reduction().aux += 1;
+  if (b.row >= b.cutoff) {
+    ctx.reduction().sum += count_from(all, b.cols, b.diag_left, b.diag_right);
+    return;
+  }
+  for (std::uint32_t free = all & ~(b.cols | b.diag_left | b.diag_right); free != 0;) {
+    const std::uint32_t bit = free & (0u - free);
+    free ^= bit;
+    Board child = b;
+    child.cols = b.cols | bit;
+    child.diag_left = ((b.diag_left | bit) << 1) & all;
+    child.diag_right = (b.diag_right | bit) >> 1;
+    child.row = static_cast<std::uint8_t>(b.row + 1);
+    ctx.spawn(scheduler::Task::make(kNQueens, child));
+  }
+}
+
+// OEIS A000170, n = 1..27.
+constexpr std::uint64_t kKnown[] = {1ULL, 0ULL, 0ULL, 2ULL, 10ULL, 4ULL, 40ULL, 92ULL, 352ULL,
+                                    724ULL, 2680ULL, 14200ULL, 73712ULL, 365596ULL, 2279184ULL,
+                                    14772512ULL, 95815104ULL, 666090624ULL, 4968057848ULL,
+                                    39029188884ULL, 314666222712ULL, 2691008701644ULL,
+                                    24233937684440ULL, 227514171973736ULL, 2207893435808352ULL,
+                                    22317699616364044ULL, 234907967154122528ULL};
+
+}  // namespace
+
+std::optional<std::uint64_t> nqueens_known(unsigned n) {
+  if (n < 1 || n > 27) return std::nullopt;
+  return kKnown[n - 1];
+}
+
+std::uint64_t nqueens_sequential(unsigned n) { return count_from((1u << n) - 1, 0, 0, 0); }
+
+namespace detail {
+
+mesh::Result<Workload> make_nqueens(std::string_view body) {
+  const auto comma = body.find(',');
+  auto n = mesh::parse_integer(body.substr(0, comma), "--workload nqueens:N");
+  if (!n) return n.error();
+  if (*n < 1 || *n > 27) return mesh::fail("--workload", "nqueens:N needs 1 <= N <= 27, got " + std::to_string(*n));
+  long long cutoff = *n / 2;
+  if (comma != std::string_view::npos) {
+    auto kv = mesh::parse_key_values(body.substr(comma + 1), "--workload");
+    if (!kv) return kv.error();
+    for (const auto& [key, value] : *kv) {
+      if (key != "cutoff") return mesh::fail("--workload", "unknown nqueens parameter '" + key + "' (known: cutoff)");
+      auto c = mesh::parse_integer(value, "--workload nqueens cutoff");
+      if (!c) return c.error();
+      if (*c < 0 || *c > *n) return mesh::fail("--workload", "nqueens cutoff must be within 0..N, got " + value);
+      cutoff = *c;
+    }
+  }
+  Workload w;
+  w.name = "nqueens:" + std::to_string(*n) + ",cutoff=" + std::to_string(cutoff);
+  Board root{0, 0, 0, static_cast<std::uint8_t>(*n), 0, static_cast<std::uint8_t>(cutoff), 0};
+  w.roots = {scheduler::Task::make(kNQueens, root)};
+  w.expected.sum = *nqueens_known(static_cast<unsigned>(*n));
+  w.sum_name = "solutions";
+  w.unit = "tasks";
+  w.registry.set(kNQueens, nqueens_task);
+  return w;
+}
+
+}  // namespace detail
+}  // namespace leomesh::workloads
