@@ -26,6 +26,8 @@ T need(mesh::Result<T> r) {
 
 /// Writes JSON to stdout (path "-") or to a file; fails with a UsageError.
 void write_json(const nlohmann::json& j, const std::string& path);
+/// Fails with a UsageError now, before any work, if `path` (a file, not "-") cannot be written.
+void check_writable(const std::string& path);
 
 /// Accepts a finite number >= 0, with a short message otherwise.
 inline CLI::Validator non_negative() {
@@ -45,5 +47,6 @@ inline CLI::Validator non_negative() {
 /// Each subcommand registers its options and sets the action run after parsing.
 using Action = std::function<int()>;
 void add_model_commands(CLI::App& app, Action& action);
+void add_run_command(CLI::App& app, Action& action);
 
 }  // namespace leomesh::cli

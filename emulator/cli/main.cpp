@@ -8,6 +8,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   leomesh::cli::Action action;
   leomesh::cli::add_model_commands(app, action);
+  leomesh::cli::add_run_command(app, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

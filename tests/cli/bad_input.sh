@@ -44,5 +44,16 @@ expect_bad model --topology starlink-s1 --bogus
 expect_bad topology
 expect_bad topology --topology iridium --time -5
 expect_bad topology --topology kuiper-k2
+expect_bad run
+expect_bad run --workload
+expect_bad run --workload fib:-3
+expect_bad run --workload fib:100
+expect_bad run --workload uts:T42
+expect_bad run --workload uts:d=-1
+expect_bad run --workload nqueens:8,cutoff=x
+expect_bad run --workload bag:balanced,tasks=0,cost=5
+expect_bad run --workload fib:10 --workers 0
+expect_bad run --workload fib:10 --workers many
+expect_bad run --workload fib:10 --json /nonexistent-dir/out.json
 echo "$passes passed, $failures failed"
 [ "$failures" -eq 0 ]

@@ -131,5 +131,17 @@ for field in ("satellites", "mean_hops", "diameter_hops", "attempt_latency_s", "
         failures.append(f"model JSON lacks {field}")
 check("starlink-s1 satellites", m["satellites"], 1584)
 
+# --- run: one satellite, exact answers and the fields of the contract ---
+for spec, answer in (("fib:25", 75025), ("nqueens:9", 352), ("uts:default", 1732)):
+    for workers in ("1", "3"):
+        r = leomesh("run", "--workload", spec, "--workers", workers, "--json", "-")
+        check(f"run {spec} x{workers} result", r["result"], answer)
+        check(f"run {spec} x{workers} expected", r["expected"], answer)
+        check(f"run {spec} x{workers} verified", r["verified"], True)
+        for field in ("workload", "mode", "policy", "topology", "satellites", "workers_per_satellite",
+                      "makespan_s", "steals", "per_satellite"):
+            if field not in r:
+                failures.append(f"run JSON lacks {field}")
+
 print(f"json contract: {len(failures)} failed")
 sys.exit(1 if failures else 0)

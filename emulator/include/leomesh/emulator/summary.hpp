@@ -1,0 +1,53 @@
+// One emulation run, whatever drove it (live agents, ns-3, the in-process harness), as the
+// table and the JSON the command line prints.
+#pragma once
+
+#include <cstdint>
+#include <iosfwd>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "leomesh/scheduler/task.hpp"
+#include "leomesh/workloads/workload.hpp"
+
+namespace leomesh::emulator {
+
+/// Counters of one satellite over a run.
+struct SatelliteSummary {
+  int satellite = 0;
+  std::uint64_t tasks_executed = 0;
+  std::uint64_t attempts = 0, successes = 0, empty = 0, timeouts = 0;
+  double latency_sum_s = 0;        ///< over answered attempts
+  std::uint64_t hops_sum = 0;      ///< over answered attempts, one way
+  std::uint64_t tasks_received = 0, tasks_given = 0;
+  std::uint64_t forwarded = 0;
+  std::uint64_t dropped = 0;       ///< frames dropped (malformed, unroutable, queue full)
+  std::uint64_t auth_failures = 0;
+  nlohmann::json extra;            ///< driver-specific counters, passed through to the JSON
+};
+
+/// A whole run.
+struct RunSummary {
+  std::string mode;                ///< "live", "sim", "harness"
+  std::string policy, topology, links;
+  int satellites = 0;
+  int workers_per_satellite = 0;
+  const workloads::Workload* workload = nullptr;
+  bool finished = false;           ///< the root learned the result
+  std::string failure;             ///< why not, when not finished
+  scheduler::Reduction result;
+  double makespan_s = 0;
+  std::vector<SatelliteSummary> per_satellite;
+  nlohmann::json extra;            ///< driver-specific figures
+
+  bool verified() const { return finished && workload && workload->verify(result); }
+  /// The JSON of ARCHITECTURE.md: workload, result, expected, verified, mode, policy,
+  /// topology, satellites, workers_per_satellite, makespan_s, steals{...}, per_satellite[...].
+  nlohmann::json to_json() const;
+  /// A human-readable summary table.
+  void print(std::ostream& out) const;
+};
+
+}  // namespace leomesh::emulator

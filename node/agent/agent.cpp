@@ -1,0 +1,336 @@
+#include "leomesh/node/agent.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <unordered_map>
+
+#include "leomesh/mesh/spec.hpp"
+#include "leomesh/node/codec.hpp"
+#include "leomesh/node/link_queue.hpp"
+#include "leomesh/node/thread_pool.hpp"
+#include "leomesh/node/transport.hpp"
+#include "leomesh/scheduler/core.hpp"
+#include "leomesh/workloads/workload.hpp"
+
+namespace leomesh::node {
+namespace {
+using Clock = std::chrono::steady_clock;
+using nlohmann::json;
+
+double unix_now_s() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+}  // namespace
+
+struct Agent::Impl {
+  config::SatelliteConfig cfg;
+  int self;
+  workloads::Workload workload;
+  mesh::Topology topo;
+  mesh::RoutingTable routes;
+  scheduler::SpanningTree tree;
+  std::unique_ptr<ThreadPool> pool;
+  std::unique_ptr<scheduler::SatelliteCore> core;
+  asio::io_context io;
+  std::unique_ptr<ZmqTransport> transport;
+  asio::steady_timer core_timer{io};
+  asio::steady_timer update_timer{io};
+  asio::steady_timer telemetry_timer{io};
+  asio::signal_set signals{io};
+  struct Link {
+    LinkQueue queue;
+    std::unique_ptr<asio::steady_timer> timer;
+    double armed_for = -1;
+  };
+  std::unordered_map<int, Link> links;
+  DecodeLimits limits;
+  Clock::time_point start = Clock::now();
+  double finished_at = -1;
+  bool stopping = false;
+  std::uint64_t dropped_frames = 0;
+  std::uint64_t max_pool_size = 0;
+  std::string last_drop_reason;
+
+  Impl(const config::SatelliteConfig& c, workloads::Workload w, mesh::Topology t)
+      : cfg(c), self(c.identity().satellite()), workload(std::move(w)), topo(std::move(t)), routes(topo) {}
+
+  double now() const { return std::chrono::duration<double>(Clock::now() - start).count(); }
+  double emulated_now() const {
+    const double scale = cfg.network().time_scale() > 0 ? cfg.network().time_scale() : 1.0;
+    return std::max(0.0, (unix_now_s() - cfg.network().epoch_unix_s()) * scale);
+  }
+
+  void start_up() {
+    const int root = cfg.steal().root();
+    // Every agent must build the same termination tree whenever it starts, so the tree is
+    // taken from the constellation at its epoch, not at this agent's start time.
+    topo.update(0.0);
+    tree = scheduler::SpanningTree::build(topo, root);
+    topo.update(emulated_now());
+    routes.recompute(topo);
+    scheduler::CoreConfig cc;
+    cc.self = self;
+    cc.root = root;
+    cc.policy = *scheduler::parse_policy(cfg.steal().policy());
+    cc.amount = cfg.steal().amount() == "one" ? scheduler::StealAmount::one : scheduler::StealAmount::half;
+    if (cfg.steal().max_batch() > 0) cc.max_batch = cfg.steal().max_batch();
+    if (cfg.steal().timeout_s() > 0) cc.steal_timeout_s = cfg.steal().timeout_s();
+    if (cfg.steal().retransmit_s() > 0) cc.retransmit_s = cfg.steal().retransmit_s();
+    if (cfg.steal().backoff_min_s() > 0) cc.backoff_min_s = cfg.steal().backoff_min_s();
+    if (cfg.steal().backoff_max_s() > 0) cc.backoff_max_s = cfg.steal().backoff_max_s();
+    cc.seed = cfg.steal().seed();
+    pool = std::make_unique<ThreadPool>(workload.registry, static_cast<std::size_t>(cfg.workers()));
+    core = std::make_unique<scheduler::SatelliteCore>(cc, *pool, topo, routes, tree);
+    limits.satellites = topo.satellites();
+    limits.registry = &workload.registry;
+    if (cfg.limits().max_message_bytes() > 0) limits.max_frame_bytes = cfg.limits().max_message_bytes();
+
+    TransportOptions to;
+    to.bind_endpoint = cfg.endpoint();
+    for (const auto& p : cfg.peers()) to.peers.push_back({p.satellite(), p.endpoint(), p.public_key()});
+    to.curve = cfg.security().curve();
+    to.public_key = cfg.security().public_key();
+    to.secret_key = cfg.security().secret_key();
+    to.admitted_keys.assign(cfg.security().admitted_keys().begin(), cfg.security().admitted_keys().end());
+    to.max_message_bytes = static_cast<std::int64_t>(limits.max_frame_bytes);
+    if (cfg.limits().send_high_water_mark() > 0) to.send_hwm = cfg.limits().send_high_water_mark();
+    if (cfg.limits().receive_high_water_mark() > 0) to.receive_hwm = cfg.limits().receive_high_water_mark();
+    transport = std::make_unique<ZmqTransport>(io, to, [this](std::string_view f) { on_frame(f); });
+    for (const auto& p : cfg.peers()) {
+      Link& l = links[p.satellite()];
+      l.timer = std::make_unique<asio::steady_timer>(io);
+    }
+    transport->start();
+
+    // The pool runs dry on a worker thread; the core lives on the loop's thread.
+    pool->set_on_idle([this] { asio::post(io, [this] { on_pool_idle(); }); });
+    signals.add(SIGINT);
+    signals.add(SIGTERM);
+    signals.add(SIGUSR1);
+    wait_signal();
+    if (topo.moves() && cfg.network().update_interval_s() > 0) arm_update();
+    if (cfg.telemetry().report_interval_s() > 0) arm_telemetry();
+
+    const double t = now();
+    if (cfg.workload().inject_here()) core->submit(t, workload.roots.data(), workload.roots.size());
+    core->begin(t);
+    pump();
+  }
+
+  void wait_signal() {
+    signals.async_wait([this](const asio::error_code& ec, int sig) {
+      if (ec) return;
+      if (sig == SIGUSR1) {
+        print_telemetry();
+        wait_signal();
+        return;
+      }
+      shutdown();
+    });
+  }
+
+  void on_pool_idle() {
+    if (stopping || !pool->idle()) return;  // work arrived meanwhile: a later call will come
+    core->handle_local_idle(now());
+    pump();
+  }
+
+  void on_frame(std::string_view frame) {
+    auto m = decode(frame, limits);
+    if (!m) {
+      // Malformed or oversized frames are dropped and counted, never trusted.
+      ++dropped_frames;
+      last_drop_reason = m.error().message();
+      return;
+    }
+    max_pool_size = std::max<std::uint64_t>(max_pool_size, pool->approx_size());
+    core->handle_message(now(), std::move(*m));
+    pump();
+  }
+
+  // Drains the core's outputs into the link queues, and arms its timer.
+  void pump() {
+    if (stopping) return;
+    const double t = now();
+    while (auto out = core->poll_outbound()) send_over_link(t, out->next_hop, encode(out->message));
+    while (core->poll_event()) {
+    }
+    if (core->finished() && finished_at < 0) {
+      finished_at = t;
+      if (self == cfg.steal().root()) print_finished();
+    }
+    const double deadline = core->next_deadline();
+    if (deadline < std::numeric_limits<double>::infinity()) {
+      core_timer.expires_at(start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(deadline)));
+      core_timer.async_wait([this](const asio::error_code& ec) {
+        if (ec || stopping) return;
+        core->handle_timeout(now());
+        pump();
+      });
+    }
+  }
+
+  void send_over_link(double t, int next_hop, std::string frame) {
+    const auto link_id = topo.link_between(self, next_hop);
+    auto it = links.find(next_hop);
+    if (!link_id || it == links.end()) return;  // the core routes over ISLs only
+    const mesh::LinkState& s = topo.state(*link_id);
+    const double ser = topo.link_model().serialisation_s(frame.size());
+    Link& l = it->second;
+    if (s.latency_s <= 0 && ser <= 0 && l.queue.empty()) {
+      transport->send(next_hop, frame);
+      return;
+    }
+    l.queue.enqueue(t, std::move(frame), s.latency_s, ser);
+    arm_link(next_hop, l);
+  }
+
+  void arm_link(int peer, Link& l) {
+    if (l.queue.empty()) return;
+    const double when = l.queue.next_release();
+    if (l.armed_for == when) return;
+    l.armed_for = when;
+    l.timer->expires_at(start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(when)));
+    l.timer->async_wait([this, peer](const asio::error_code& ec) {
+      if (ec || stopping) return;
+      Link& link = links[peer];
+      link.armed_for = -1;
+      const double t = now();
+      while (link.queue.ready(t)) transport->send(peer, link.queue.pop());
+      arm_link(peer, link);
+    });
+  }
+
+  void arm_update() {
+    update_timer.expires_after(std::chrono::duration_cast<Clock::duration>(
+        std::chrono::duration<double>(cfg.network().update_interval_s() /
+                                      (cfg.network().time_scale() > 0 ? cfg.network().time_scale() : 1.0))));
+    update_timer.async_wait([this](const asio::error_code& ec) {
+      if (ec || stopping) return;
+      topo.update(emulated_now());
+      routes.recompute(topo);
+      arm_update();
+    });
+  }
+
+  void arm_telemetry() {
+    telemetry_timer.expires_after(std::chrono::duration_cast<Clock::duration>(
+        std::chrono::duration<double>(cfg.telemetry().report_interval_s())));
+    telemetry_timer.async_wait([this](const asio::error_code& ec) {
+      if (ec || stopping) return;
+      print_telemetry();
+      arm_telemetry();
+    });
+  }
+
+  void print_finished() {
+    const scheduler::Reduction& r = core->result();
+    json j{{"event", "finished"},
+           {"satellite", self},
+           {"makespan_s", finished_at},
+           {"result", {{"sum", r.sum}, {"aux", r.aux}, {"max", r.max}}},
+           {"verified", workload.verify(r)}};
+    std::cout << j.dump() << std::endl;
+  }
+
+  json telemetry() const {
+    const scheduler::CoreStats& s = core->stats();
+    const TransportStats& ts = transport->stats();
+    const PoolStats ps = pool->stats();
+    std::size_t link_hwm = 0;
+    for (const auto& kv : links) link_hwm = std::max(link_hwm, kv.second.queue.high_water());
+    return json{{"event", "telemetry"},
+                {"satellite", self},
+                {"uptime_s", now()},
+                {"finished", core->finished()},
+                {"tasks_executed", ps.total.executed},
+                {"local_steals", ps.total.steals},
+                {"steals",
+                 {{"attempts", s.steal_attempts},
+                  {"successes", s.steal_successes},
+                  {"empty", s.steal_empty},
+                  {"timeouts", s.steal_timeouts},
+                  {"late_loot", s.late_loot},
+                  {"latency_sum_s", s.attempt_latency_sum_s},
+                  {"hops_sum", s.attempt_hops_sum}}},
+                {"tasks_received", s.tasks_received},
+                {"tasks_given", s.tasks_given},
+                {"requests_served", s.requests_served},
+                {"forwarded", s.forwarded},
+                {"unroutable", s.unroutable},
+                {"loot_retransmits", s.loot_retransmits},
+                {"messages_sent", s.messages_sent},
+                {"frames_sent", ts.frames_sent},
+                {"frames_received", ts.frames_received},
+                {"bytes_sent", ts.bytes_sent},
+                {"bytes_received", ts.bytes_received},
+                {"send_failures", ts.send_failures},
+                {"dropped_frames", dropped_frames},
+                {"last_drop_reason", last_drop_reason},
+                {"auth_failures", ts.auth_failures},
+                {"pool_queue_high_water", max_pool_size},
+                {"link_queue_high_water", link_hwm}};
+  }
+
+  void print_telemetry() { std::cout << telemetry().dump() << std::endl; }
+
+  void shutdown() {
+    if (stopping) return;
+    if (cfg.telemetry().report_on_exit()) print_telemetry();
+    stopping = true;
+    pool->set_on_idle({});
+    // A stop may come mid-run: take the queued tasks out so the pool can go idle and its
+    // threads can be joined (the run is being abandoned; the launcher reports that).
+    std::vector<scheduler::Task> sink;
+    while (!pool->wait_idle_for(std::chrono::milliseconds(1))) {
+      sink.clear();
+      pool->take_oldest(1u << 20, sink);
+    }
+    core_timer.cancel();
+    update_timer.cancel();
+    telemetry_timer.cancel();
+    signals.cancel();
+    for (auto& kv : links) kv.second.timer->cancel();
+    transport->close();
+    io.stop();
+  }
+};
+
+mesh::Result<std::unique_ptr<Agent>> Agent::create(const config::SatelliteConfig& cfg) {
+  auto spec = mesh::parse_topology(cfg.network().topology());
+  if (!spec) return spec.error();
+  auto links = cfg.network().links().empty() ? mesh::Result<mesh::LinkModel>(spec->default_links())
+                                             : mesh::parse_link_model(cfg.network().links());
+  if (!links) return links.error();
+  auto topo = mesh::Topology::build(*spec, *links);
+  if (!topo) return topo.error();
+  auto policy = scheduler::parse_policy(cfg.steal().policy());
+  if (!policy) return policy.error();
+  auto w = workloads::parse_workload(cfg.workload().spec());
+  if (!w) return w.error();
+  const int n = topo->satellites();
+  if (cfg.identity().satellite() < 0 || cfg.identity().satellite() >= n)
+    return mesh::fail("identity.satellite", "outside 0.." + std::to_string(n - 1));
+  if (cfg.steal().root() < 0 || cfg.steal().root() >= n)
+    return mesh::fail("steal.root", "outside 0.." + std::to_string(n - 1));
+  if (cfg.workers() < 1) return mesh::fail("workers", "must be at least 1");
+  auto impl = std::make_unique<Impl>(cfg, std::move(*w), std::move(*topo));
+  return std::unique_ptr<Agent>(new Agent(std::move(impl)));
+}
+
+Agent::Agent(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Agent::~Agent() = default;
+
+int Agent::run() {
+  impl_->start_up();
+  impl_->io.run();
+  return 0;
+}
+
+void Agent::stop() {
+  asio::post(impl_->io, [this] { impl_->shutdown(); });
+}
+
+}  // namespace leomesh::node

@@ -1,0 +1,170 @@
+#include "leomesh/node/transport.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace leomesh::node {
+namespace {
+
+std::string z85_to_binary(const std::string& z85) {
+  std::string out(32, '\0');
+  if (z85.size() != 40 || !zmq_z85_decode(reinterpret_cast<std::uint8_t*>(out.data()), z85.c_str()))
+    throw std::invalid_argument("CurveZMQ key is not 40 Z85 characters: '" + z85 + "'");
+  return out;
+}
+
+std::unique_ptr<asio::posix::stream_descriptor> watch(asio::io_context& io, zmq::socket_t& s) {
+  // The descriptor is ZeroMQ's; Asio gets its own duplicate so each can close what it owns.
+  const int fd = s.get(zmq::sockopt::fd);
+  return std::make_unique<asio::posix::stream_descriptor>(io, ::dup(fd));
+}
+
+}  // namespace
+
+std::pair<std::string, std::string> curve_keypair() {
+  char pub[41], sec[41];
+  if (zmq_curve_keypair(pub, sec) != 0) throw zmq::error_t();
+  return {pub, sec};
+}
+
+ZmqTransport::ZmqTransport(asio::io_context& io, TransportOptions options, FrameHandler on_frame)
+    : io_(io), opt_(std::move(options)), on_frame_(std::move(on_frame)), ctx_(1) {
+  for (const auto& k : opt_.admitted_keys) admitted_binary_.push_back(z85_to_binary(k));
+}
+
+ZmqTransport::~ZmqTransport() { close(); }
+
+void ZmqTransport::start() {
+  if (opt_.curve) {
+    // The ZAP handler must be bound before any CURVE server socket accepts a connection,
+    // otherwise ZeroMQ would let handshakes through unchecked.
+    zap_ = zmq::socket_t(ctx_, zmq::socket_type::rep);
+    zap_.set(zmq::sockopt::linger, 0);
+    zap_.bind("inproc://zeromq.zap.01");
+    zap_fd_ = watch(io_, zap_);
+    arm_zap();
+  }
+  router_ = zmq::socket_t(ctx_, zmq::socket_type::router);
+  router_.set(zmq::sockopt::linger, 0);
+  router_.set(zmq::sockopt::maxmsgsize, opt_.max_message_bytes);  // oversize: connection dropped
+  router_.set(zmq::sockopt::rcvhwm, opt_.receive_hwm);
+  router_.set(zmq::sockopt::heartbeat_ivl, 1000);
+  router_.set(zmq::sockopt::heartbeat_timeout, 5000);
+  if (opt_.curve) {
+    router_.set(zmq::sockopt::curve_server, 1);
+    router_.set(zmq::sockopt::curve_secretkey, opt_.secret_key);
+    router_.set(zmq::sockopt::zap_domain, "leomesh");
+  }
+  router_.bind(opt_.bind_endpoint);
+  router_fd_ = watch(io_, router_);
+  for (const PeerEndpoint& p : opt_.peers) {
+    zmq::socket_t d(ctx_, zmq::socket_type::dealer);
+    d.set(zmq::sockopt::linger, 0);
+    d.set(zmq::sockopt::sndhwm, opt_.send_hwm);
+    d.set(zmq::sockopt::heartbeat_ivl, 1000);
+    d.set(zmq::sockopt::heartbeat_timeout, 5000);
+    d.set(zmq::sockopt::reconnect_ivl, 50);
+    if (opt_.curve) {
+      d.set(zmq::sockopt::curve_serverkey, p.public_key);
+      d.set(zmq::sockopt::curve_publickey, opt_.public_key);
+      d.set(zmq::sockopt::curve_secretkey, opt_.secret_key);
+    }
+    d.connect(p.endpoint);
+    dealers_.emplace(p.satellite, std::move(d));
+  }
+  arm_router();
+  // Frames may already be waiting (peers started first): the edge may have passed.
+  asio::post(io_, [this] { drain_router(); });
+}
+
+bool ZmqTransport::send(int peer, std::string_view frame) {
+  const auto it = dealers_.find(peer);
+  if (closed_ || it == dealers_.end()) return false;
+  const auto sent = it->second.send(zmq::const_buffer(frame.data(), frame.size()), zmq::send_flags::dontwait);
+  if (!sent) {
+    ++stats_.send_failures;
+    return false;
+  }
+  ++stats_.frames_sent;
+  stats_.bytes_sent += frame.size();
+  return true;
+}
+
+void ZmqTransport::arm_router() {
+  if (closed_) return;
+  router_fd_->async_wait(asio::posix::stream_descriptor::wait_read, [this](const asio::error_code& ec) {
+    if (ec || closed_) return;
+    drain_router();
+    arm_router();
+  });
+}
+
+void ZmqTransport::drain_router() {
+  if (closed_) return;
+  zmq::message_t identity, frame;
+  while (router_.get(zmq::sockopt::events) & ZMQ_POLLIN) {
+    if (!router_.recv(identity, zmq::recv_flags::dontwait)) break;
+    if (!identity.more()) continue;
+    if (!router_.recv(frame, zmq::recv_flags::dontwait)) break;
+    // A peer sends one frame per message; anything after it is not ours to interpret.
+    while (frame.more()) {
+      zmq::message_t extra;
+      if (!router_.recv(extra, zmq::recv_flags::dontwait)) break;
+    }
+    ++stats_.frames_received;
+    stats_.bytes_received += frame.size();
+    on_frame_(std::string_view(static_cast<const char*>(frame.data()), frame.size()));
+    if (closed_) return;
+  }
+}
+
+void ZmqTransport::arm_zap() {
+  if (closed_) return;
+  zap_fd_->async_wait(asio::posix::stream_descriptor::wait_read, [this](const asio::error_code& ec) {
+    if (ec || closed_) return;
+    drain_zap();
+    arm_zap();
+  });
+}
+
+void ZmqTransport::drain_zap() {
+  // ZAP 1.0 (RFC 27): version, request id, domain, address, identity, mechanism, credentials.
+  while (zap_.get(zmq::sockopt::events) & ZMQ_POLLIN) {
+    std::vector<zmq::message_t> parts;
+    do {
+      zmq::message_t part;
+      if (!zap_.recv(part, zmq::recv_flags::dontwait)) return;
+      const bool more = part.more();
+      parts.push_back(std::move(part));
+      if (!more) break;
+    } while (true);
+    bool ok = false;
+    if (parts.size() >= 7 && parts[5].to_string() == "CURVE" && parts[6].size() == 32) {
+      const std::string key = parts[6].to_string();
+      ok = std::find(admitted_binary_.begin(), admitted_binary_.end(), key) != admitted_binary_.end();
+    }
+    if (!ok) ++stats_.auth_failures;
+    const std::string request_id = parts.size() > 1 ? parts[1].to_string() : "";
+    zap_.send(zmq::buffer(std::string("1.0")), zmq::send_flags::sndmore);
+    zap_.send(zmq::buffer(request_id), zmq::send_flags::sndmore);
+    zap_.send(zmq::buffer(std::string(ok ? "200" : "400")), zmq::send_flags::sndmore);
+    zap_.send(zmq::buffer(std::string(ok ? "OK" : "key not admitted")), zmq::send_flags::sndmore);
+    zap_.send(zmq::buffer(std::string()), zmq::send_flags::sndmore);
+    zap_.send(zmq::buffer(std::string()), zmq::send_flags::none);
+  }
+}
+
+void ZmqTransport::close() {
+  if (closed_) return;
+  closed_ = true;
+  if (router_fd_) router_fd_->close();
+  if (zap_fd_) zap_fd_->close();
+  dealers_.clear();
+  if (router_) router_.close();
+  if (zap_) zap_.close();
+  ctx_.shutdown();
+}
+
+}  // namespace leomesh::node

@@ -1,0 +1,38 @@
+// The wire codec: scheduler messages to and from Protobuf-encoded frames.
+//
+// Shared by the live agents (one ZeroMQ frame per message) and the ns-3 emulator (one
+// packet per message), so frame sizes and serialisation delays are the same in both.
+//
+//   std::string frame = encode(message);
+//   auto back = decode(frame, limits);
+//   if (!back) { ++telemetry.dropped_frames; log(back.error().message()); }
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "leomesh/mesh/result.hpp"
+#include "leomesh/scheduler/message.hpp"
+#include "leomesh/scheduler/task.hpp"
+
+namespace leomesh::node {
+
+/// The current protocol version carried in every envelope.
+inline constexpr std::uint32_t kWireVersion = 1;
+
+/// What a receiver accepts. A frame outside these limits is refused whole.
+struct DecodeLimits {
+  std::size_t max_frame_bytes = 1 << 20;  ///< bigger frames are refused before parsing
+  int satellites = 1 << 30;               ///< src and dst must be in [0, satellites)
+  const scheduler::TaskRegistry* registry = nullptr;  ///< if set, task kinds must be registered
+};
+
+/// Encodes `m` as one frame.
+std::string encode(const scheduler::Message& m);
+
+/// Decodes one frame, checking version, kind, end points, task encoding and limits. Never
+/// throws, never crashes on arbitrary bytes; the Error says why a frame was refused.
+mesh::Result<scheduler::Message> decode(std::string_view frame, const DecodeLimits& limits);
+
+}  // namespace leomesh::node

@@ -1,0 +1,98 @@
+#include "leomesh/node/codec.hpp"
+
+#include "wire/wire.pb.h"
+
+namespace leomesh::node {
+
+std::string encode(const scheduler::Message& m) {
+  wire::Envelope e;
+  e.set_version(kWireVersion);
+  e.set_src(m.src);
+  e.set_dst(m.dst);
+  e.set_hops(m.hops);
+  e.set_kind(static_cast<wire::Kind>(m.kind));
+  e.set_id(m.id);
+  if (!m.tasks.empty()) {
+    std::string packed;
+    packed.reserve(m.tasks.size() * (3 + scheduler::Task::kPayloadBytes));
+    for (const scheduler::Task& t : m.tasks) {
+      packed.push_back(static_cast<char>(t.kind & 0xff));
+      packed.push_back(static_cast<char>(t.kind >> 8));
+      packed.push_back(static_cast<char>(t.size));
+      packed.append(reinterpret_cast<const char*>(t.payload.data()), t.size);
+    }
+    e.set_tasks(std::move(packed));
+    e.set_task_count(static_cast<std::uint32_t>(m.tasks.size()));
+  }
+  if (m.request_hops) e.set_request_hops(m.request_hops);
+  if (m.kind == scheduler::MessageKind::wave_report) {
+    e.set_loot_sent(m.loot_sent);
+    e.set_loot_received(m.loot_received);
+    e.set_clean(m.clean);
+  }
+  if (m.kind == scheduler::MessageKind::result) {
+    wire::Reduction* r = e.mutable_reduction();
+    r->set_sum(m.reduction.sum);
+    r->set_aux(m.reduction.aux);
+    r->set_max(m.reduction.max);
+  }
+  return e.SerializeAsString();
+}
+
+mesh::Result<scheduler::Message> decode(std::string_view frame, const DecodeLimits& limits) {
+  const std::string what = "frame";
+  if (frame.size() > limits.max_frame_bytes)
+    return mesh::fail(what, "too large: " + std::to_string(frame.size()) + " bytes, limit " +
+                                std::to_string(limits.max_frame_bytes));
+  wire::Envelope e;
+  if (!e.ParseFromArray(frame.data(), static_cast<int>(frame.size())))
+    return mesh::fail(what, "not a valid envelope");
+  if (e.version() != kWireVersion)
+    return mesh::fail(what, "protocol version " + std::to_string(e.version()) + ", expected " +
+                                std::to_string(kWireVersion));
+  if (e.kind() < wire::STEAL_REQUEST || e.kind() > wire::RESULT)
+    return mesh::fail(what, "unknown message kind " + std::to_string(e.kind()));
+  if (e.src() < 0 || e.src() >= limits.satellites || e.dst() < 0 || e.dst() >= limits.satellites)
+    return mesh::fail(what, "end point out of range: " + std::to_string(e.src()) + " -> " +
+                                std::to_string(e.dst()));
+  if (e.hops() > 0xffff || e.request_hops() > 0xffff) return mesh::fail(what, "hop count out of range");
+  scheduler::Message m;
+  m.kind = static_cast<scheduler::MessageKind>(e.kind());
+  m.src = e.src();
+  m.dst = e.dst();
+  m.hops = static_cast<std::uint16_t>(e.hops());
+  m.id = e.id();
+  m.request_hops = static_cast<std::uint16_t>(e.request_hops());
+  m.loot_sent = e.loot_sent();
+  m.loot_received = e.loot_received();
+  m.clean = e.clean();
+  m.reduction = {e.reduction().sum(), e.reduction().aux(), e.reduction().max()};
+  const std::string& packed = e.tasks();
+  // Each task takes at least 3 bytes, so the count cannot exceed what the frame can hold:
+  // this bounds the allocation before a byte of it is trusted.
+  if (e.task_count() > packed.size() / 3) return mesh::fail(what, "task count exceeds the frame");
+  m.tasks.reserve(e.task_count());
+  std::size_t at = 0;
+  for (std::uint32_t i = 0; i < e.task_count(); ++i) {
+    if (at + 3 > packed.size()) return mesh::fail(what, "truncated task " + std::to_string(i));
+    scheduler::Task t;
+    t.kind = static_cast<scheduler::TaskKind>(static_cast<std::uint8_t>(packed[at]) |
+                                              static_cast<std::uint8_t>(packed[at + 1]) << 8);
+    t.size = static_cast<std::uint8_t>(packed[at + 2]);
+    at += 3;
+    if (t.size > scheduler::Task::kPayloadBytes || at + t.size > packed.size())
+      return mesh::fail(what, "bad payload size in task " + std::to_string(i));
+    if (limits.registry && !limits.registry->get(t.kind))
+      return mesh::fail(what, "unknown task kind " + std::to_string(t.kind));
+    std::copy(packed.begin() + static_cast<std::ptrdiff_t>(at),
+              packed.begin() + static_cast<std::ptrdiff_t>(at + t.size), t.payload.begin());
+    at += t.size;
+    m.tasks.push_back(t);
+  }
+  if (at != packed.size()) return mesh::fail(what, "trailing bytes after the tasks");
+  if (m.kind != scheduler::MessageKind::steal_reply && !m.tasks.empty())
+    return mesh::fail(what, "tasks in a message that carries none");
+  return m;
+}
+
+}  // namespace leomesh::node

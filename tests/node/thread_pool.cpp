@@ -1,0 +1,429 @@
+// ThreadPool: exact results at 1, 2, 3, 7, 11 workers, exact quiescence, take_oldest racing
+// the workers, parking (no CPU when idle) and prompt wake-up, shutdown with queued work.
+// LEOMESH_STRESS_SCALE (default 1) scales the repetition counts, e.g. 0.05 under TSAN.
+#include <catch2/catch.hpp>
+
+#include <time.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <cstdlib>
+#include <thread>
+#include <vector>
+
+#include "leomesh/node/thread_pool.hpp"
+
+using leomesh::node::PoolStats;
+using leomesh::node::ThreadPool;
+using leomesh::node::ThreadPoolOptions;
+using leomesh::scheduler::Reduction;
+using leomesh::scheduler::Task;
+using leomesh::scheduler::TaskContext;
+using leomesh::scheduler::TaskKind;
+using leomesh::scheduler::TaskRegistry;
+using namespace std::chrono_literals;
+
+namespace {
+
+int scaled(int n) {
+  const char* s = std::getenv("LEOMESH_STRESS_SCALE");
+  const double v = s != nullptr ? std::atof(s) : 1.0;
+  return std::max(1, static_cast<int>(n * (v > 0 ? v : 1.0)));
+}
+
+enum : TaskKind {
+  kFib = 1,
+  kDelayed = 2,
+  kBlocker = 3,
+  kValue = 4,
+  kCount = 5,
+  kStamp = 6,
+  kSleepy = 7,
+  kFanOut = 8,
+};
+
+// fib(n) spawns fib(n-1) and fib(n-2); leaves add n to the reduction, so the sum is fib(n).
+void fib_task(const Task& t, TaskContext& ctx) {
+  const auto n = t.get<std::uint32_t>();
+  if (n < 2) {
+    ctx.reduction().sum += n;
+    ctx.reduction().aux += 1;
+    return;
+  }
+  ctx.spawn(Task::make(kFib, n - 1));
+  ctx.spawn(Task::make(kFib, n - 2));
+}
+
+std::uint64_t fib(std::uint32_t n) {
+  std::uint64_t a = 0, b = 1;
+  for (std::uint32_t i = 0; i < n; ++i) b = std::exchange(a, b) + b;
+  return a;
+}
+// Tasks run by fib_task(n): calls(n) = 2 fib(n+1) - 1.
+std::uint64_t fib_calls(std::uint32_t n) {
+  return 2 * fib(n + 1) - 1;
+}
+
+// A chain that sleeps before each spawn: wait_idle() must not return between a task's end
+// and its delayed child (the pool looks empty then except for the running task).
+struct Delayed {
+  std::uint32_t depth;
+  std::uint32_t fan;
+  std::uint32_t micros;
+};
+void delayed_task(const Task& t, TaskContext& ctx) {
+  const auto d = t.get<Delayed>();
+  std::this_thread::sleep_for(std::chrono::microseconds(d.micros));
+  ctx.reduction().sum += 1;
+  if (d.depth == 0) return;
+  for (std::uint32_t i = 0; i < d.fan; ++i) {
+    ctx.spawn(Task::make(kDelayed, Delayed{d.depth - 1, d.fan, d.micros}));
+  }
+}
+std::uint64_t delayed_nodes(std::uint32_t depth, std::uint32_t fan) {
+  std::uint64_t nodes = 0, level = 1;
+  for (std::uint32_t i = 0; i <= depth; ++i, level *= fan) nodes += level;
+  return nodes;
+}
+
+std::atomic<bool> g_release{false};
+std::atomic<bool> g_blocker_started{false};
+void blocker_task(const Task&, TaskContext&) {
+  g_blocker_started.store(true);
+  while (!g_release.load()) std::this_thread::sleep_for(100us);
+}
+void value_task(const Task& t, TaskContext& ctx) {
+  ctx.reduction().sum += t.get<std::uint64_t>();
+}
+
+std::atomic<std::uint64_t> g_count{0};
+void count_task(const Task&, TaskContext&) {
+  g_count.fetch_add(1);
+}
+
+std::atomic<std::int64_t> g_ran_at_ns{0};
+void stamp_task(const Task&, TaskContext&) {
+  g_ran_at_ns.store(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                        std::chrono::steady_clock::now().time_since_epoch())
+                        .count());
+}
+
+// Sleeps (no CPU needed, so results do not depend on machine load) and counts itself.
+void sleepy_task(const Task& t, TaskContext& ctx) {
+  std::this_thread::sleep_for(std::chrono::microseconds(t.get<std::uint32_t>()));
+  ctx.reduction().sum += 1;
+}
+// Spawns `children` sleepy tasks, then stays busy itself for `hold_ms`: its worker makes no
+// pops meanwhile, so only the spawn and the thieves can wake the other workers.
+struct FanOut {
+  std::uint32_t children;
+  std::uint32_t child_us;
+  std::uint32_t hold_ms;
+};
+void fan_out_task(const Task& t, TaskContext& ctx) {
+  const auto f = t.get<FanOut>();
+  for (std::uint32_t i = 0; i < f.children; ++i) ctx.spawn(Task::make(kSleepy, f.child_us));
+  std::this_thread::sleep_for(std::chrono::milliseconds(f.hold_ms));
+}
+
+const TaskRegistry& registry() {
+  static const TaskRegistry r = [] {
+    TaskRegistry reg;
+    reg.set(kFib, fib_task);
+    reg.set(kDelayed, delayed_task);
+    reg.set(kBlocker, blocker_task);
+    reg.set(kValue, value_task);
+    reg.set(kCount, count_task);
+    reg.set(kStamp, stamp_task);
+    reg.set(kSleepy, sleepy_task);
+    reg.set(kFanOut, fan_out_task);
+    return reg;
+  }();
+  return r;
+}
+
+double process_cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+const std::vector<std::size_t> kWorkerCounts{1, 2, 3, 7, 11};
+
+}  // namespace
+
+TEST_CASE("fib(25) = 75025 exactly at 1, 2, 3, 7, 11 workers, repeated", "[pool]") {
+  CHECK(fib(25) == 75025);
+  for (const std::size_t w : kWorkerCounts) {
+    INFO("workers=" << w);
+    ThreadPool pool(registry(), w);
+    REQUIRE(pool.workers() == w);
+    const int reps = scaled(10);
+    for (int rep = 0; rep < reps; ++rep) {
+      pool.reset_reduction();
+      pool.submit(Task::make(kFib, std::uint32_t{25}));
+      pool.wait_idle();
+      const Reduction r = pool.reduction();
+      REQUIRE(r.sum == 75025);
+      REQUIRE(r.aux == fib(26));  // leaves: fib(n+1)
+      REQUIRE(pool.idle());
+      REQUIRE(pool.approx_size() == 0);
+    }
+    const PoolStats s = pool.stats();
+    CHECK(s.total.executed == static_cast<std::uint64_t>(reps) * fib_calls(25));
+    CHECK(s.pushed == static_cast<std::uint64_t>(reps));
+    CHECK(s.taken == 0);
+    std::uint64_t executed = 0;
+    for (const auto& ws : s.workers) executed += ws.executed;
+    CHECK(executed == s.total.executed);
+    if (w == 1) CHECK(s.total.steals == 0);
+  }
+}
+
+TEST_CASE("several fresh pools give the same answer (startup and shutdown races)", "[pool]") {
+  for (int rep = 0; rep < scaled(20); ++rep) {
+    const std::size_t w = kWorkerCounts[static_cast<std::size_t>(rep) % kWorkerCounts.size()];
+    ThreadPool pool(registry(), w);
+    pool.submit(Task::make(kFib, std::uint32_t{18}));
+    pool.wait_idle();
+    REQUIRE(pool.reduction().sum == fib(18));
+  }
+}
+
+TEST_CASE("wait_idle never returns while a delayed child is still to come", "[pool]") {
+  for (const std::size_t w : kWorkerCounts) {
+    INFO("workers=" << w);
+    ThreadPool pool(registry(), w);
+    for (int rep = 0; rep < scaled(3); ++rep) {
+      pool.reset_reduction();
+      // A chain (fan 1): most of the time one task runs and nothing is queued.
+      pool.submit(Task::make(kDelayed, Delayed{30, 1, 300}));
+      pool.wait_idle();
+      REQUIRE(pool.reduction().sum == 31);
+      pool.reset_reduction();
+      // A tree: tasks finish while siblings are still sleeping.
+      pool.submit(Task::make(kDelayed, Delayed{6, 3, 50}));
+      pool.wait_idle();
+      REQUIRE(pool.reduction().sum == delayed_nodes(6, 3));
+      REQUIRE(pool.idle());
+    }
+  }
+}
+
+TEST_CASE("wait_idle_for times out while busy and succeeds once idle", "[pool]") {
+  ThreadPool pool(registry(), 2);
+  g_release = false;
+  g_blocker_started = false;
+  pool.submit(Task::make(kBlocker, 0));
+  CHECK_FALSE(pool.wait_idle_for(20ms));
+  CHECK_FALSE(pool.idle());
+  g_release = true;
+  CHECK(pool.wait_idle_for(10s));
+  CHECK(pool.idle());
+}
+
+TEST_CASE("take_oldest racing the workers loses and duplicates nothing", "[pool]") {
+  constexpr std::uint32_t n = 27;
+  for (const std::size_t w : kWorkerCounts) {
+    INFO("workers=" << w);
+    for (int rep = 0; rep < scaled(3); ++rep) {
+      ThreadPool source(registry(), w);
+      std::vector<Task> loot;
+      source.submit(Task::make(kFib, n));
+      // The driver thread steals batches of the oldest tasks while the workers run.
+      std::size_t batches = 0;
+      while (!source.idle()) {
+        const std::size_t want = std::max<std::size_t>(1, source.approx_size() / 2);
+        if (source.take_oldest(want, loot) != 0) ++batches;
+        std::this_thread::yield();
+      }
+      source.wait_idle();
+      ThreadPool sink(registry(), 3);
+      sink.submit(loot.data(), loot.size());
+      sink.wait_idle();
+      INFO("loot=" << loot.size() << " batches=" << batches);
+      const std::uint64_t sum = source.reduction().sum + sink.reduction().sum;
+      REQUIRE(sum == fib(n));
+      REQUIRE(source.stats().taken == loot.size());
+      REQUIRE(source.stats().total.executed + sink.stats().total.executed == fib_calls(n));
+    }
+  }
+}
+
+TEST_CASE("take_oldest takes the oldest tasks first and approx_size counts them", "[pool]") {
+  ThreadPool pool(registry(), 1);
+  g_release = false;
+  g_blocker_started = false;
+  pool.submit(Task::make(kBlocker, 0));
+  while (!g_blocker_started) std::this_thread::sleep_for(100us);
+  std::vector<Task> queued;
+  for (std::uint64_t i = 1; i <= 10; ++i) queued.push_back(Task::make(kValue, i));
+  pool.submit(queued.data(), queued.size());
+  CHECK(pool.approx_size() == 10);
+  std::vector<Task> out;
+  REQUIRE(pool.take_oldest(3, out) == 3);
+  REQUIRE(out.size() == 3);
+  for (std::uint64_t i = 0; i < 3; ++i) CHECK(out[i].get<std::uint64_t>() == i + 1);
+  CHECK(pool.approx_size() == 7);
+  CHECK(pool.take_oldest(0, out) == 0);
+  g_release = true;
+  pool.wait_idle();
+  CHECK(pool.reduction().sum == 4 + 5 + 6 + 7 + 8 + 9 + 10);
+  CHECK(pool.take_oldest(5, out) == 0);
+}
+
+TEST_CASE("take_oldest can empty an idle-looking pool and releases wait_idle", "[pool]") {
+  ThreadPool pool(registry(), 1);
+  g_release = false;
+  g_blocker_started = false;
+  pool.submit(Task::make(kBlocker, 0));
+  while (!g_blocker_started) std::this_thread::sleep_for(100us);
+  const Task v = Task::make(kValue, std::uint64_t{5});
+  pool.submit(&v, 1);
+  std::vector<Task> out;
+  CHECK(pool.take_oldest(100, out) == 1);
+  g_release = true;
+  pool.wait_idle();
+  CHECK(pool.reduction().sum == 0);
+}
+
+TEST_CASE("concurrent submitters: every task runs once", "[pool]") {
+  for (const std::size_t w : kWorkerCounts) {
+    INFO("workers=" << w);
+    ThreadPool pool(registry(), w);
+    constexpr int kThreads = 4;
+    const int per_thread = scaled(2000);
+    std::vector<std::thread> submitters;
+    for (int s = 0; s < kThreads; ++s) {
+      submitters.emplace_back([&pool, s, per_thread] {
+        for (int i = 0; i < per_thread; i += 10) {
+          Task batch[10];
+          for (int j = 0; j < 10; ++j) {
+            batch[j] = Task::make(kValue, static_cast<std::uint64_t>(s * per_thread + i + j));
+          }
+          pool.submit(batch, 10);
+        }
+      });
+    }
+    for (auto& t : submitters) t.join();
+    pool.wait_idle();
+    const auto total = static_cast<std::uint64_t>(kThreads) * ((per_thread + 9) / 10 * 10);
+    std::uint64_t expected = 0;
+    for (int s = 0; s < kThreads; ++s) {
+      for (int i = 0; i < (per_thread + 9) / 10 * 10; ++i) expected += s * per_thread + i;
+    }
+    CHECK(pool.reduction().sum == expected);
+    CHECK(pool.stats().total.executed == total);
+  }
+}
+
+TEST_CASE("idle callback fires when the pool runs dry and may inject work", "[pool]") {
+  ThreadPool pool(registry(), 3);
+  std::atomic<int> calls{0};
+  std::atomic<bool> injected{false};
+  pool.set_on_idle([&] {
+    calls.fetch_add(1);
+    // Like a driver that got loot from a remote steal: push it from the callback.
+    const Task loot = Task::make(kFib, std::uint32_t{15});
+    if (!injected.exchange(true)) pool.push(&loot, 1);
+  });
+  pool.submit(Task::make(kFib, std::uint32_t{20}));
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while ((!injected || calls < 2) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(1ms);
+  }
+  pool.wait_idle();
+  CHECK(injected);
+  CHECK(calls >= 2);
+  CHECK(pool.reduction().sum == fib(20) + fib(15));
+  pool.set_on_idle({});
+}
+
+TEST_CASE("idle workers park, burn no CPU, and wake promptly", "[pool][timing]") {
+  for (const std::size_t w : {std::size_t{2}, std::size_t{7}}) {
+    INFO("workers=" << w);
+    ThreadPool pool(registry(), w);
+    pool.submit(Task::make(kFib, std::uint32_t{22}));
+    pool.wait_idle();
+    // Workers park after a bounded spin; give them time to get there.
+    std::this_thread::sleep_for(50ms);
+    const auto parks_before = pool.stats().total.parks;
+    CHECK(parks_before >= w);
+
+    const double cpu0 = process_cpu_seconds();
+    std::this_thread::sleep_for(200ms);
+    const double idle_cpu = process_cpu_seconds() - cpu0;
+    INFO("CPU over 200 ms idle: " << idle_cpu * 1e3 << " ms");
+    CHECK(idle_cpu < 0.020);
+    CHECK(pool.stats().total.parks == parks_before);  // nobody woke up for nothing
+
+    // A submit to a fully parked pool runs promptly.
+    const auto t0 = std::chrono::steady_clock::now();
+    pool.submit(Task::make(kStamp, 0));
+    pool.wait_idle();
+    const auto ran = std::chrono::nanoseconds(g_ran_at_ns.load());
+    const auto latency = ran - t0.time_since_epoch();
+    const double latency_us = std::chrono::duration<double, std::micro>(latency).count();
+    INFO("wake latency: " << latency_us << " us");
+    CHECK(latency < 100ms);  // generous: the machine is shared; typical is tens of us
+    pool.reset_reduction();
+    pool.submit(Task::make(kFib, std::uint32_t{20}));
+    pool.wait_idle();
+    CHECK(pool.reduction().sum == fib(20));
+    CHECK(pool.stats().total.parks > parks_before);
+  }
+}
+
+TEST_CASE("spawns wake parked workers even while the spawner stays busy", "[pool]") {
+  constexpr std::size_t kWorkers = 4;
+  ThreadPool pool(registry(), kWorkers);
+  pool.wait_idle();  // every worker parked
+  // 64 children of 2 ms = 128 ms of work; the spawner holds its worker for 400 ms, so the
+  // children can only finish early if all three other workers were woken.
+  pool.submit(Task::make(kFanOut, FanOut{64, 2000, 400}));
+  pool.wait_idle();
+  CHECK(pool.reduction().sum == 64);
+  const PoolStats s = pool.stats();
+  std::size_t helpers = 0;
+  for (const auto& ws : s.workers) helpers += ws.executed > 0 && ws.steals > 0 ? 1 : 0;
+  INFO("wake-ups " << s.wakeups << ", steals " << s.total.steals);
+  CHECK(helpers == kWorkers - 1);
+}
+
+TEST_CASE("a batch submitted to a parked pool spreads over every worker", "[pool]") {
+  constexpr std::size_t kWorkers = 4;
+  ThreadPool pool(registry(), kWorkers);
+  pool.wait_idle();
+  std::vector<Task> batch(64, Task::make(kSleepy, std::uint32_t{2000}));
+  pool.submit(batch.data(), batch.size());
+  pool.wait_idle();
+  CHECK(pool.reduction().sum == 64);
+  for (const auto& ws : pool.stats().workers) CHECK(ws.executed > 0);
+}
+
+TEST_CASE("destroying a pool with queued work runs all of it first", "[pool]") {
+  for (const std::size_t w : kWorkerCounts) {
+    g_count = 0;
+    {
+      ThreadPool pool(registry(), w);
+      std::vector<Task> tasks(5000, Task::make(kCount, 0));
+      pool.submit(tasks.data(), tasks.size());
+    }
+    CHECK(g_count.load() == 5000);
+  }
+}
+
+TEST_CASE("options: zero workers means one; tiny deques grow", "[pool]") {
+  ThreadPoolOptions o;
+  o.workers = 0;
+  o.deque_capacity = 1;
+  o.spin_rounds = 0;
+  o.yield_rounds = 0;
+  ThreadPool pool(registry(), o);
+  CHECK(pool.workers() == 1);
+  pool.submit(Task::make(kFib, std::uint32_t{20}));
+  pool.wait_idle();
+  CHECK(pool.reduction().sum == fib(20));
+}
