@@ -103,6 +103,12 @@ double SatelliteCore::backoff(std::uint32_t failures) const {
 
 void SatelliteCore::handle_message(double now, Message m) {
   if (m.dst != cfg_.self) {
+    // Satellites whose link views briefly disagree (live agents update their topology at
+    // slightly different moments) could bounce a message; a hop limit ends any such loop.
+    if (m.hops >= 2 * topo_.satellites() + 16) {
+      ++stats_.unroutable;
+      return;
+    }
     ++stats_.forwarded;
     send(std::move(m));
     return;
