@@ -48,5 +48,7 @@ inline CLI::Validator non_negative() {
 using Action = std::function<int()>;
 void add_model_commands(CLI::App& app, Action& action);
 void add_run_command(CLI::App& app, Action& action);
+void add_config_command(CLI::App& app, Action& action);
+void add_emulate_command(CLI::App& app, Action& action);
 
 }  // namespace leomesh::cli

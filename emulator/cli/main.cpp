@@ -9,6 +9,8 @@ int main(int argc, char** argv) {
   leomesh::cli::Action action;
   leomesh::cli::add_model_commands(app, action);
   leomesh::cli::add_run_command(app, action);
+  leomesh::cli::add_config_command(app, action);
+  leomesh::cli::add_emulate_command(app, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

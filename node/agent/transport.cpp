@@ -23,12 +23,6 @@ std::unique_ptr<asio::posix::stream_descriptor> watch(asio::io_context& io, zmq:
 
 }  // namespace
 
-std::pair<std::string, std::string> curve_keypair() {
-  char pub[41], sec[41];
-  if (zmq_curve_keypair(pub, sec) != 0) throw zmq::error_t();
-  return {pub, sec};
-}
-
 ZmqTransport::ZmqTransport(asio::io_context& io, TransportOptions options, FrameHandler on_frame)
     : io_(io), opt_(std::move(options)), on_frame_(std::move(on_frame)), ctx_(1) {
   for (const auto& k : opt_.admitted_keys) admitted_binary_.push_back(z85_to_binary(k));

@@ -96,7 +96,4 @@ class ZmqTransport {
   bool closed_ = false;
 };
 
-/// Generates a CurveZMQ key pair as Z85 strings (public, secret).
-std::pair<std::string, std::string> curve_keypair();
-
 }  // namespace leomesh::node

@@ -1,0 +1,94 @@
+// `leomesh emulate`: a whole constellation of agents, live (processes) or simulated.
+#include <iostream>
+#include <memory>
+
+#include "cli.hpp"
+#include "leomesh/emulator/live.hpp"
+#include "leomesh/mesh/spec.hpp"
+#include "leomesh/scheduler/policy.hpp"
+#include "leomesh/workloads/workload.hpp"
+
+namespace leomesh::cli {
+namespace {
+
+struct EmulateArgs {
+  std::string mode = "live";
+  std::string topology;
+  std::string policy = "neighbor";
+  std::string workload;
+  int workers = 1;
+  std::string links;
+  std::uint64_t seed = 1;
+  std::string json_path;
+  std::string amount = "half";
+  int inject_at = 0;
+  double timeout_s = 600;
+  std::string endpoints = "ipc";
+  int base_port = 17000;
+  double time_scale = 1.0;
+};
+
+int run_emulate(const EmulateArgs& a) {
+  // Validate everything before starting anything.
+  const workloads::Workload w = need(workloads::parse_workload(a.workload));
+  const mesh::TopologySpec spec = need(mesh::parse_topology(a.topology));
+  if (!a.links.empty()) need(mesh::parse_link_model(a.links));
+  need(scheduler::parse_policy(a.policy));
+  if (a.inject_at < 0 || a.inject_at >= spec.satellites())
+    throw UsageError("--inject-at: no satellite " + std::to_string(a.inject_at) + " in " + spec.name);
+  check_writable(a.json_path);
+  if (a.mode != "live")
+    throw UsageError("--mode: '" + a.mode + "' is not available in this build (available: live)");
+  if (spec.satellites() > 256)
+    throw UsageError("--topology: live mode runs one process per satellite; " + std::to_string(spec.satellites()) +
+                     " is more than this machine should start (256); use --mode sim");
+  emulator::LiveOptions o;
+  o.topology = a.topology;
+  o.links = a.links;
+  o.policy = a.policy;
+  o.amount = a.amount;
+  o.workload = a.workload;
+  o.workers = a.workers;
+  o.inject_at = a.inject_at;
+  o.seed = a.seed;
+  o.endpoints = a.endpoints;
+  o.tcp_base_port = a.base_port;
+  o.time_scale = a.time_scale;
+  o.timeout_s = a.timeout_s;
+  const emulator::RunSummary s = need(emulator::run_live(o, w));
+  if (!a.json_path.empty()) write_json(s.to_json(), a.json_path);
+  if (a.json_path != "-") s.print(std::cout);
+  if (!s.finished) {
+    std::cerr << "leomesh: emulate: " << s.failure << "\n";
+    return 1;
+  }
+  return s.verified() || !w.expected.sum ? 0 : 1;
+}
+
+}  // namespace
+
+void add_emulate_command(CLI::App& app, Action& action) {
+  auto a = std::make_shared<EmulateArgs>();
+  CLI::App* cmd = app.add_subcommand("emulate", "Run a workload on an emulated constellation of agents");
+  cmd->add_option("--mode", a->mode, "live: one leomesh-agent process per satellite on this machine")
+      ->check(CLI::IsMember({"live", "sim"}));
+  cmd->add_option("--topology", a->topology, "Topology (see `leomesh model --help`)")->required();
+  cmd->add_option("--policy", a->policy, "Victim policy: neighbor | global | khop:K");
+  cmd->add_option("--workload", a->workload, "Workload (see `leomesh run --help`)")->required();
+  cmd->add_option("--workers", a->workers, "Worker threads per satellite")->check(CLI::Range(1, 256));
+  cmd->add_option("--links", a->links, "Link model (see `leomesh model --help`)");
+  cmd->add_option("--seed", a->seed, "Seed of victim choice");
+  cmd->add_option("--json", a->json_path, "Write the result as JSON to FILE, or - for stdout");
+  cmd->add_option("--amount", a->amount, "What a victim gives: half | one")->check(CLI::IsMember({"half", "one"}));
+  cmd->add_option("--inject-at", a->inject_at, "Satellite that receives the workload (a ground contact)");
+  cmd->add_option("--timeout", a->timeout_s, "Give up after this many seconds")->check(CLI::PositiveNumber);
+  cmd->add_option("--endpoints", a->endpoints, "live: ipc (socket files) or tcp (loopback ports)")
+      ->check(CLI::IsMember({"ipc", "tcp"}));
+  cmd->add_option("--base-port", a->base_port, "live, tcp: port of satellite 0; satellite i uses base + i")
+      ->check(CLI::Range(1024, 65000));
+  cmd->add_option("--time-scale", a->time_scale, "live: emulated seconds per wall second (orbits move faster)")
+      ->check(CLI::PositiveNumber);
+  cmd->callback([a, &action] { action = [a] { return run_emulate(*a); }; });
+}
+
+}  // namespace leomesh::cli

@@ -1,0 +1,37 @@
+// Live emulation: one real leomesh-agent process per satellite on this machine.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "leomesh/emulator/summary.hpp"
+#include "leomesh/mesh/result.hpp"
+
+namespace leomesh::emulator {
+
+/// What to launch. Plain data.
+struct LiveOptions {
+  std::string topology;
+  std::string links;              ///< "" = the topology's default
+  std::string policy = "neighbor";
+  std::string amount = "half";
+  std::string workload;
+  int workers = 1;
+  int inject_at = 0;
+  std::uint64_t seed = 1;
+  std::string endpoints = "ipc";  ///< "ipc" (socket files in a private directory) or "tcp" (loopback)
+  int tcp_base_port = 17000;
+  double time_scale = 1.0;
+  double timeout_s = 600;         ///< give up (and clean up) after this long
+  std::string agent_path;         ///< "" = leomesh-agent next to the running executable
+};
+
+/// Generates the configurations in a private temporary directory, starts one agent per
+/// satellite, waits for the root's result, stops every agent (SIGTERM, then SIGKILL after a
+/// grace period), gathers their telemetry and removes the directory. Leaves no process,
+/// socket file or directory behind: also when an agent dies (reported in `failure`), on
+/// timeout, and on SIGINT / SIGTERM to this process (which it then re-raises).
+/// Fails (Error) only on bad options; a failed run is a summary with finished == false.
+mesh::Result<RunSummary> run_live(const LiveOptions& options, const workloads::Workload& workload);
+
+}  // namespace leomesh::emulator

@@ -1,0 +1,308 @@
+#include "leomesh/emulator/live.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "leomesh/firmware_config/config.hpp"
+
+namespace leomesh::emulator {
+namespace {
+namespace fs = std::filesystem;
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+std::atomic<int> g_interrupted{0};
+extern "C" void on_interrupt(int sig) { g_interrupted.store(sig); }
+
+// Installs SIGINT/SIGTERM handlers for the launcher's lifetime and restores the old ones.
+class InterruptGuard {
+ public:
+  InterruptGuard() {
+    g_interrupted.store(0);
+    struct sigaction sa {};
+    sa.sa_handler = on_interrupt;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int_);
+    sigaction(SIGTERM, &sa, &old_term_);
+  }
+  ~InterruptGuard() {
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGTERM, &old_term_, nullptr);
+  }
+
+ private:
+  struct sigaction old_int_ {}, old_term_ {};
+};
+
+struct AgentProcess {
+  int satellite = 0;
+  pid_t pid = -1;
+  int out_fd = -1;       // the agent's stdout
+  std::string buffer;    // partial line
+  bool exited = false;
+  int status = 0;
+  json telemetry;
+};
+
+std::string agent_next_to_self() {
+  std::error_code ec;
+  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? "leomesh-agent" : (self.parent_path() / "leomesh-agent").string();
+}
+
+std::string describe_exit(int status) {
+  if (WIFSIGNALED(status)) return std::string("killed by signal ") + std::to_string(WTERMSIG(status)) +
+                                  " (" + strsignal(WTERMSIG(status)) + ")";
+  if (WIFEXITED(status)) return "exited with code " + std::to_string(WEXITSTATUS(status));
+  return "stopped";
+}
+
+// Starts one agent with its stdout on a pipe and its stderr in a file of the run directory.
+AgentProcess spawn(const std::string& agent, const std::string& config, const std::string& err_path, int sat) {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
+  const pid_t parent = getpid();
+  const pid_t pid = fork();
+  if (pid < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
+  if (pid == 0) {
+    // If the launcher dies without cleaning up (SIGKILL), the kernel kills its agents.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(1);
+    dup2(fds[1], STDOUT_FILENO);
+    const int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (err >= 0) dup2(err, STDERR_FILENO);
+    execl(agent.c_str(), "leomesh-agent", "--config", config.c_str(), static_cast<char*>(nullptr));
+    std::fprintf(stderr, "cannot run %s: %s\n", agent.c_str(), std::strerror(errno));
+    _exit(127);
+  }
+  ::close(fds[1]);
+  AgentProcess p;
+  p.satellite = sat;
+  p.pid = pid;
+  p.out_fd = fds[0];
+  return p;
+}
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string s = ss.str();
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+class Launch {
+ public:
+  Launch(const LiveOptions& o, const workloads::Workload& w) : opt_(o), workload_(w) {}
+  ~Launch() { cleanup(); }
+
+  mesh::Result<RunSummary> run() {
+    char tmpl[] = "/tmp/leomesh-live-XXXXXX";
+    if (!mkdtemp(tmpl)) return mesh::fail("live", std::string("cannot create a run directory: ") + std::strerror(errno));
+    dir_ = tmpl;
+    firmware_config::GenerateOptions g;
+    g.topology = opt_.topology;
+    g.links = opt_.links;
+    g.policy = opt_.policy;
+    g.amount = opt_.amount;
+    g.workers = opt_.workers;
+    g.workload = opt_.workload;
+    g.inject_at = opt_.inject_at;
+    g.endpoint_kind = opt_.endpoints;
+    g.ipc_dir = dir_.string();
+    g.tcp_base_port = opt_.tcp_base_port;
+    g.seed = opt_.seed;
+    g.time_scale = opt_.time_scale;
+    g.epoch_unix_s = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    auto configs = firmware_config::generate(g);
+    if (!configs) return configs.error();
+    auto written = firmware_config::write_all(*configs, dir_.string());
+    if (!written) return written.error();
+
+    RunSummary s;
+    s.mode = "live";
+    s.policy = opt_.policy;
+    s.topology = opt_.topology;
+    s.links = configs->front().network().links();
+    s.satellites = static_cast<int>(configs->size());
+    s.workers_per_satellite = opt_.workers;
+    s.workload = &workload_;
+    const int root = configs->front().steal().root();
+    const std::string agent = opt_.agent_path.empty() ? agent_next_to_self() : opt_.agent_path;
+    if (access(agent.c_str(), X_OK) != 0) return mesh::fail("live", "agent executable not found: " + agent);
+
+    InterruptGuard guard;
+    for (const auto& c : *configs) {
+      const int id = c.identity().satellite();
+      agents_.push_back(spawn(agent, (dir_ / ("sat-" + std::to_string(id) + ".conf")).string(),
+                              (dir_ / ("sat-" + std::to_string(id) + ".err")).string(), id));
+    }
+    const auto start = Clock::now();
+    std::optional<json> finished;
+    while (!finished) {
+      pump(100);
+      for (auto& a : agents_)
+        for (auto& line : take_lines(a))
+          if (line.value("event", "") == "finished" && a.satellite == root) finished = line;
+      if (finished) break;
+      if (const int sig = g_interrupted.load()) {
+        s.failure = std::string("interrupted by ") + strsignal(sig);
+        stop_all();
+        cleanup();
+        signal(sig, SIG_DFL);
+        raise(sig);  // the caller's default action: exit as interrupted
+        return s;
+      }
+      for (auto& a : agents_) {
+        if (!a.exited) continue;
+        s.failure = "agent " + std::to_string(a.satellite) + " (pid " + std::to_string(a.pid) + ") " +
+                    describe_exit(a.status);
+        const std::string err = read_file(dir_ / ("sat-" + std::to_string(a.satellite) + ".err"));
+        if (!err.empty()) s.failure += ": " + err.substr(0, 300);
+        stop_all();
+        return s;
+      }
+      if (std::chrono::duration<double>(Clock::now() - start).count() > opt_.timeout_s) {
+        s.failure = "timed out after " + std::to_string(opt_.timeout_s) + " s";
+        stop_all();
+        return s;
+      }
+    }
+    s.finished = true;
+    const json& r = (*finished)["result"];
+    s.result = {r["sum"].get<std::uint64_t>(), r["aux"].get<std::uint64_t>(), r["max"].get<std::uint64_t>()};
+    s.makespan_s = (*finished)["makespan_s"].get<double>();
+    stop_all();
+    for (auto& a : agents_) {
+      SatelliteSummary ss;
+      ss.satellite = a.satellite;
+      const json& t = a.telemetry;
+      if (t.is_object()) {
+        ss.tasks_executed = t.value("tasks_executed", 0ULL);
+        const json& st = t["steals"];
+        ss.attempts = st.value("attempts", 0ULL);
+        ss.successes = st.value("successes", 0ULL);
+        ss.empty = st.value("empty", 0ULL);
+        ss.timeouts = st.value("timeouts", 0ULL);
+        ss.latency_sum_s = st.value("latency_sum_s", 0.0);
+        ss.hops_sum = st.value("hops_sum", 0ULL);
+        ss.tasks_received = t.value("tasks_received", 0ULL);
+        ss.tasks_given = t.value("tasks_given", 0ULL);
+        ss.forwarded = t.value("forwarded", 0ULL);
+        ss.dropped = t.value("dropped_frames", 0ULL) + t.value("unroutable", 0ULL) + t.value("send_failures", 0ULL);
+        ss.auth_failures = t.value("auth_failures", 0ULL);
+        ss.extra = json{{"bytes_sent", t.value("bytes_sent", 0ULL)},
+                        {"frames_sent", t.value("frames_sent", 0ULL)},
+                        {"loot_retransmits", t.value("loot_retransmits", 0ULL)},
+                        {"link_queue_high_water", t.value("link_queue_high_water", 0ULL)}};
+      }
+      s.per_satellite.push_back(ss);
+    }
+    return s;
+  }
+
+ private:
+  // Waits up to `timeout_ms` for output, reads what is there and reaps exited agents.
+  void pump(int timeout_ms) {
+    std::vector<pollfd> fds;
+    for (auto& a : agents_)
+      if (a.out_fd >= 0) fds.push_back({a.out_fd, POLLIN, 0});
+    if (!fds.empty()) poll(fds.data(), fds.size(), timeout_ms);
+    char buf[65536];
+    for (auto& a : agents_) {
+      if (a.out_fd < 0) continue;
+      pollfd p{a.out_fd, POLLIN, 0};
+      while (poll(&p, 1, 0) > 0 && (p.revents & (POLLIN | POLLHUP))) {
+        const ssize_t n = ::read(a.out_fd, buf, sizeof buf);
+        if (n <= 0) {
+          ::close(a.out_fd);
+          a.out_fd = -1;
+          break;
+        }
+        a.buffer.append(buf, static_cast<std::size_t>(n));
+      }
+    }
+    for (auto& a : agents_) {
+      if (a.exited) continue;
+      int status = 0;
+      if (waitpid(a.pid, &status, WNOHANG) == a.pid) {
+        a.exited = true;
+        a.status = status;
+      }
+    }
+  }
+
+  std::vector<json> take_lines(AgentProcess& a) {
+    std::vector<json> out;
+    for (auto nl = a.buffer.find('\n'); nl != std::string::npos; nl = a.buffer.find('\n')) {
+      const std::string line = a.buffer.substr(0, nl);
+      a.buffer.erase(0, nl + 1);
+      json j = json::parse(line, nullptr, false);
+      if (j.is_discarded()) continue;
+      if (j.value("event", "") == "telemetry") a.telemetry = j;
+      out.push_back(std::move(j));
+    }
+    return out;
+  }
+
+  // SIGTERM to every live agent, then a grace period, then SIGKILL; reaps all of them.
+  void stop_all() {
+    for (auto& a : agents_)
+      if (!a.exited) kill(a.pid, SIGTERM);
+    const auto deadline = Clock::now() + std::chrono::seconds(5);
+    while (Clock::now() < deadline) {
+      pump(20);
+      for (auto& a : agents_) take_lines(a);
+      bool all = true;
+      for (auto& a : agents_) all = all && a.exited && a.out_fd < 0;
+      if (all) break;
+    }
+    for (auto& a : agents_) {
+      if (!a.exited) {
+        kill(a.pid, SIGKILL);
+        waitpid(a.pid, &a.status, 0);
+        a.exited = true;
+      }
+      if (a.out_fd >= 0) {
+        ::close(a.out_fd);
+        a.out_fd = -1;
+      }
+    }
+  }
+
+  void cleanup() {
+    stop_all();
+    if (!dir_.empty()) {
+      std::error_code ec;
+      fs::remove_all(dir_, ec);
+      dir_.clear();
+    }
+  }
+
+  const LiveOptions& opt_;
+  const workloads::Workload& workload_;
+  fs::path dir_;
+  std::vector<AgentProcess> agents_;
+};
+
+}  // namespace
+
+mesh::Result<RunSummary> run_live(const LiveOptions& options, const workloads::Workload& workload) {
+  Launch launch(options, workload);
+  return launch.run();
+}
+
+}  // namespace leomesh::emulator
