@@ -8,7 +8,7 @@
 
 #include "leomesh/mesh/spec.hpp"
 #include "leomesh/node/codec.hpp"
-#include "leomesh/node/link_queue.hpp"
+#include "leomesh/node/link_emulator.hpp"
 #include "leomesh/node/thread_pool.hpp"
 #include "leomesh/node/transport.hpp"
 #include "leomesh/scheduler/core.hpp"
@@ -39,12 +39,7 @@ struct Agent::Impl {
   asio::steady_timer update_timer{io};
   asio::steady_timer telemetry_timer{io};
   asio::signal_set signals{io};
-  struct Link {
-    LinkQueue queue;
-    std::unique_ptr<asio::steady_timer> timer;
-    double armed_for = -1;
-  };
-  std::unordered_map<int, Link> links;
+  std::unique_ptr<LinkEmulator> links;
   DecodeLimits limits;
   Clock::time_point start = Clock::now();
   double finished_at = -1;
@@ -98,10 +93,7 @@ struct Agent::Impl {
     if (cfg.limits().send_high_water_mark() > 0) to.send_hwm = cfg.limits().send_high_water_mark();
     if (cfg.limits().receive_high_water_mark() > 0) to.receive_hwm = cfg.limits().receive_high_water_mark();
     transport = std::make_unique<ZmqTransport>(io, to, [this](std::string_view f) { on_frame(f); });
-    for (const auto& p : cfg.peers()) {
-      Link& l = links[p.satellite()];
-      l.timer = std::make_unique<asio::steady_timer>(io);
-    }
+    links = std::make_unique<LinkEmulator>(io, *transport, start);
     transport->start();
 
     // The pool runs dry on a worker thread; the core lives on the loop's thread.
@@ -154,7 +146,7 @@ struct Agent::Impl {
   void pump() {
     if (stopping) return;
     const double t = now();
-    while (auto out = core->poll_outbound()) send_over_link(t, out->next_hop, encode(out->message));
+    while (auto out = core->poll_outbound()) send_over_link(out->next_hop, encode(out->message));
     while (core->poll_event()) {
     }
     if (core->finished() && finished_at < 0) {
@@ -172,35 +164,11 @@ struct Agent::Impl {
     }
   }
 
-  void send_over_link(double t, int next_hop, std::string frame) {
-    const auto link_id = topo.link_between(self, next_hop);
-    auto it = links.find(next_hop);
-    if (!link_id || it == links.end()) return;  // the core routes over ISLs only
-    const mesh::LinkState& s = topo.state(*link_id);
-    const double ser = topo.link_model().serialisation_s(frame.size());
-    Link& l = it->second;
-    if (s.latency_s <= 0 && ser <= 0 && l.queue.empty()) {
-      transport->send(next_hop, frame);
-      return;
-    }
-    l.queue.enqueue(t, std::move(frame), s.latency_s, ser);
-    arm_link(next_hop, l);
-  }
-
-  void arm_link(int peer, Link& l) {
-    if (l.queue.empty()) return;
-    const double when = l.queue.next_release();
-    if (l.armed_for == when) return;
-    l.armed_for = when;
-    l.timer->expires_at(start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(when)));
-    l.timer->async_wait([this, peer](const asio::error_code& ec) {
-      if (ec || stopping) return;
-      Link& link = links[peer];
-      link.armed_for = -1;
-      const double t = now();
-      while (link.queue.ready(t)) transport->send(peer, link.queue.pop());
-      arm_link(peer, link);
-    });
+  void send_over_link(int next_hop, std::string frame) {
+    const auto link = topo.link_between(self, next_hop);
+    if (!link) return;  // the core routes over ISLs only
+    links->send(next_hop, topo.state(*link).latency_s, topo.link_model().serialisation_s(frame.size()),
+                std::move(frame));
   }
 
   void arm_update() {
@@ -239,8 +207,7 @@ struct Agent::Impl {
     const scheduler::CoreStats& s = core->stats();
     const TransportStats& ts = transport->stats();
     const PoolStats ps = pool->stats();
-    std::size_t link_hwm = 0;
-    for (const auto& kv : links) link_hwm = std::max(link_hwm, kv.second.queue.high_water());
+    const std::size_t link_hwm = links->high_water();
     return json{{"event", "telemetry"},
                 {"satellite", self},
                 {"uptime_s", now()},
@@ -292,7 +259,7 @@ struct Agent::Impl {
     update_timer.cancel();
     telemetry_timer.cancel();
     signals.cancel();
-    for (auto& kv : links) kv.second.timer->cancel();
+    links->cancel();
     transport->close();
     io.stop();
   }
