@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Live mode leaves nothing behind: an agent killed with SIGKILL mid-run is reported and the
+# rest are stopped; Ctrl-C stops everything; an invalid agent config is refused with exit 2.
+set -u
+bin="$(dirname "$1")"
+leomesh="$bin/leomesh"
+agent="$bin/leomesh-agent"
+passes=0
+failures=0
+ok() { echo "ok:   $*"; passes=$((passes + 1)); }
+bad() { echo "FAIL: $*"; failures=$((failures + 1)); }
+dirs_before=$(ls -d /tmp/leomesh-live-* 2>/dev/null | wc -l)
+
+# Waits until the launcher $1 has $2 agent children; prints their pids.
+agents_of() {
+  for _ in $(seq 1 200); do
+    pids=$(pgrep -P "$1" -f leomesh-agent || true)
+    [ "$(echo "$pids" | grep -c .)" -ge "$2" ] && { echo "$pids"; return 0; }
+    sleep 0.05
+  done
+  return 1
+}
+
+# 1. kill -9 of one agent mid-run.
+err=$(mktemp)
+"$leomesh" emulate --mode live --topology torus:3x3 --policy neighbor --workload uts:T1XL --workers 1 --timeout 120 \
+  >/dev/null 2>"$err" &
+launcher=$!
+pids=$(agents_of $launcher 9) || bad "agents did not start"
+victim=$(echo "$pids" | sed -n 5p)
+sleep 0.5
+kill -9 "$victim"
+start=$SECONDS
+wait $launcher
+code=$?
+if [ $code -eq 1 ] && grep -q "killed by signal 9" "$err"; then ok "kill -9 reported: $(cat "$err")"; else bad "kill -9: exit $code: $(cat "$err")"; fi
+[ $((SECONDS - start)) -le 10 ] && ok "launcher exited promptly" || bad "launcher took $((SECONDS - start)) s"
+left=$(echo "$pids" | xargs -r ps -o pid= -p 2>/dev/null | wc -l)
+[ "$left" -eq 0 ] && ok "no agent left after kill -9" || bad "$left agents left after kill -9"
+
+# 2. Ctrl-C (SIGINT) to the launcher mid-run.
+"$leomesh" emulate --mode live --topology mesh:2x2 --policy global --workload uts:T1XL --workers 1 --timeout 120 \
+  >/dev/null 2>"$err" &
+launcher=$!
+pids=$(agents_of $launcher 4) || bad "agents did not start"
+sleep 0.5
+kill -INT $launcher
+wait $launcher
+code=$?
+[ $code -ne 0 ] && ok "interrupted launcher exits non-zero ($code)" || bad "interrupted launcher exit 0"
+left=$(echo "$pids" | xargs -r ps -o pid= -p 2>/dev/null | wc -l)
+[ "$left" -eq 0 ] && ok "no agent left after Ctrl-C" || bad "$left agents left after Ctrl-C"
+
+dirs_after=$(ls -d /tmp/leomesh-live-* 2>/dev/null | wc -l)
+[ "$dirs_after" -eq "$dirs_before" ] && ok "no run directory left" || bad "run directories left: $dirs_after vs $dirs_before"
+
+# 3. The agent refuses a missing or invalid configuration: one line, exit 2.
+out=$("$agent" --config /nonexistent/sat-0.conf 2>&1); code=$?
+[ $code -eq 2 ] && [ "$(echo "$out" | wc -l)" -eq 1 ] && ok "missing config: $out" || bad "missing config: exit $code: $out"
+cfgdir=$(mktemp -d)
+"$leomesh" config generate --topology torus:3x3 --workload fib:20 --out "$cfgdir" >/dev/null
+sed -i 's/^workers: .*/workers: 0/' "$cfgdir/sat-4.conf"
+out=$("$agent" --config "$cfgdir/sat-4.conf" 2>&1); code=$?
+[ $code -eq 2 ] && echo "$out" | grep -q workers && ok "invalid config: $out" || bad "invalid config: exit $code: $out"
+out=$("$agent" --config "$cfgdir/sat-{id}.conf" 2>&1); code=$?
+[ $code -eq 2 ] && ok "{id} without --id or SLURM_PROCID: $out" || bad "{id}: exit $code: $out"
+rm -rf "$cfgdir" "$err"
+
+echo "$passes passed, $failures failed"
+[ "$failures" -eq 0 ]
