@@ -43,7 +43,7 @@ struct EvpContext {
 };
 
 void sha1(const std::uint8_t* data, std::size_t size, std::uint8_t* digest) {
-  static const EvpSha1 algorithm;  // fetched once per process: fetching is the slow part
+  static const EvpSha1 algorithm;   // fetched once per process: fetching is the slow part
   thread_local EvpContext context;  // one per worker thread, so hashing needs no lock
   unsigned int length = 0;
   if (algorithm.md == nullptr || context.ctx == nullptr ||
@@ -82,11 +82,11 @@ void put_be32(std::uint8_t* out, std::uint32_t value) {
 
 constexpr double two_pi = 2.0 * 3.141592653589793;  // the reference's literal, not M_PI
 
-// The reference truncates with (int), which is undefined for NaN and for values beyond int; on
-// x86-64 both become INT_MIN, a negative count, which the reference searches treat as a leaf.
-// We return 0 for them instead. Validated parameters never reach the out-of-range case
-// (b <= 1e6 bounds a geometric draw by ~2.2e7), and NaN only arises where every reading of
-// the reference makes the node a leaf.
+// The reference truncates with (int), which is undefined for NaN and for values beyond int. NaN
+// (only from parameters outside the validated ranges) becomes INT_MIN on x86-64, a negative
+// count that the reference's searches treat as a leaf, so it is 0 here. Values beyond int are
+// saturated; validated parameters never produce them (b <= 1e6 bounds a geometric draw by
+// about 2.2e7).
 int truncate_count(double value) {
   if (!(value > 0.0)) return 0;
   if (value >= 2147483647.0) return 2147483647;
@@ -105,8 +105,8 @@ double geometric_branching(const UtsParams& p, int depth) {
     case UtsShape::cyclic:
       // 5 * gen_mx in int, as in the reference; validation keeps d small enough not to overflow.
       if (depth > 5 * gen_mx) return 0.0;
-      return std::pow(b_0, std::sin(two_pi * static_cast<double>(depth) /
-                                    static_cast<double>(gen_mx)));
+      return std::pow(b_0,
+                      std::sin(two_pi * static_cast<double>(depth) / static_cast<double>(gen_mx)));
     case UtsShape::fixed:
       return depth < gen_mx ? b_0 : 0.0;
     case UtsShape::linear:
@@ -223,39 +223,43 @@ std::vector<UtsSample> make_samples() {
   // Published in UTS 2.1 sample_trees.sh ("Tree size = ..., tree depth = ..., num leaves =
   // ..."); the default tree's counts come from the reference's own result check, which
   // publishes no depth for it. T4's flags give -r 1 twice; both say the same seed.
+  // One row per tree, as in the published table: keep clang-format from re-flowing it.
+  // clang-format off
   return {
-      {"default", "", UtsParams{}, {1732, 1050, nullopt}},
-      {"T1", "-t 1 -a 3 -d 10 -b 4 -r 19", geometric(S::fixed, 10, 4, 19),
-       {4130071, 3305118, 10}},
-      {"T5", "-t 1 -a 0 -d 20 -b 4 -r 34", geometric(S::linear, 20, 4, 34),
-       {4147582, 2181318, 20}},
-      {"T2", "-t 1 -a 2 -d 16 -b 6 -r 502", geometric(S::cyclic, 16, 6, 502),
-       {4117769, 2342762, 81}},
-      {"T3", "-t 0 -b 2000 -q 0.124875 -m 8 -r 42", binomial(2000, 0.124875, 8, 42),
-       {4112897, 3599034, 1572}},
+      {"default", "",
+       UtsParams{}, {1732, 1050, nullopt}},
+      {"T1", "-t 1 -a 3 -d 10 -b 4 -r 19",
+       geometric(S::fixed, 10, 4, 19), {4130071, 3305118, 10}},
+      {"T5", "-t 1 -a 0 -d 20 -b 4 -r 34",
+       geometric(S::linear, 20, 4, 34), {4147582, 2181318, 20}},
+      {"T2", "-t 1 -a 2 -d 16 -b 6 -r 502",
+       geometric(S::cyclic, 16, 6, 502), {4117769, 2342762, 81}},
+      {"T3", "-t 0 -b 2000 -q 0.124875 -m 8 -r 42",
+       binomial(2000, 0.124875, 8, 42), {4112897, 3599034, 1572}},
       {"T4", "-t 2 -a 0 -d 16 -b 6 -r 1 -q 0.234375 -m 4 -r 1",
        hybrid(S::linear, 16, 6, 1, 0.234375, 4), {4132453, 3108986, 134}},
-      {"T1L", "-t 1 -a 3 -d 13 -b 4 -r 29", geometric(S::fixed, 13, 4, 29),
-       {102181082, 81746377, 13}},
-      {"T2L", "-t 1 -a 2 -d 23 -b 7 -r 220", geometric(S::cyclic, 23, 7, 220),
-       {96793510, 53791152, 67}},
-      {"T3L", "-t 0 -b 2000 -q 0.200014 -m 5 -r 7", binomial(2000, 0.200014, 5, 7),
-       {111345631, 89076904, 17844}},
-      {"T1XL", "-t 1 -a 3 -d 15 -b 4 -r 29", geometric(S::fixed, 15, 4, 29),
-       {1635119272, 1308100063, 15}},
-      {"T1XXL", "-t 1 -a 3 -d 15 -b 4 -r 19", geometric(S::fixed, 15, 4, 19),
-       {4230646601, nullopt, 15}},
-      {"T3XXL", "-t 0 -b 2000 -q 0.499995 -m 2 -r 316", binomial(2000, 0.499995, 2, 316),
-       {2793220501, nullopt, nullopt}},
-      {"T2XXL", "-t 0 -b 2000 -q 0.499999995 -m 2 -r 0", binomial(2000, 0.499999995, 2, 0),
-       {10612052303, 5306027151, 216370}},
-      {"T1WL", "-t 1 -a 3 -d 18 -b 4 -r 19", geometric(S::fixed, 18, 4, 19),
-       {270751679750, 216601257283, 18}},
-      {"T2WL", "-t 0 -b 2000 -q 0.4999999995 -m 2 -r 559", binomial(2000, 0.4999999995, 2, 559),
-       {295393891003, 147696946501, 1021239}},
-      {"T3WL", "-t 0 -b 2000 -q 0.4999995 -m 2 -r 559", binomial(2000, 0.4999995, 2, 559),
-       {157063495159, 78531748579, 758577}},
+      {"T1L", "-t 1 -a 3 -d 13 -b 4 -r 29",
+       geometric(S::fixed, 13, 4, 29), {102181082, 81746377, 13}},
+      {"T2L", "-t 1 -a 2 -d 23 -b 7 -r 220",
+       geometric(S::cyclic, 23, 7, 220), {96793510, 53791152, 67}},
+      {"T3L", "-t 0 -b 2000 -q 0.200014 -m 5 -r 7",
+       binomial(2000, 0.200014, 5, 7), {111345631, 89076904, 17844}},
+      {"T1XL", "-t 1 -a 3 -d 15 -b 4 -r 29",
+       geometric(S::fixed, 15, 4, 29), {1635119272, 1308100063, 15}},
+      {"T1XXL", "-t 1 -a 3 -d 15 -b 4 -r 19",
+       geometric(S::fixed, 15, 4, 19), {4230646601, nullopt, 15}},
+      {"T3XXL", "-t 0 -b 2000 -q 0.499995 -m 2 -r 316",
+       binomial(2000, 0.499995, 2, 316), {2793220501, nullopt, nullopt}},
+      {"T2XXL", "-t 0 -b 2000 -q 0.499999995 -m 2 -r 0",
+       binomial(2000, 0.499999995, 2, 0), {10612052303, 5306027151, 216370}},
+      {"T1WL", "-t 1 -a 3 -d 18 -b 4 -r 19",
+       geometric(S::fixed, 18, 4, 19), {270751679750, 216601257283, 18}},
+      {"T2WL", "-t 0 -b 2000 -q 0.4999999995 -m 2 -r 559",
+       binomial(2000, 0.4999999995, 2, 559), {295393891003, 147696946501, 1021239}},
+      {"T3WL", "-t 0 -b 2000 -q 0.4999995 -m 2 -r 559",
+       binomial(2000, 0.4999995, 2, 559), {157063495159, 78531748579, 758577}},
   };
+  // clang-format on
 }
 
 // Two parameter sets describe the same tree when the parameters the tree type reads agree;
@@ -280,8 +284,7 @@ bool same_tree(const UtsParams& x, const UtsParams& y) {
 }
 
 bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
            return std::tolower(static_cast<unsigned char>(x)) ==
                   std::tolower(static_cast<unsigned char>(y));
          });
@@ -300,7 +303,7 @@ std::string sample_names() {
 // Spec parsing
 
 constexpr std::int32_t max_depth_limit = 1000000;  // keeps 5*d (cyclic cut-off) inside int
-constexpr double max_root_branching = 1e6;          // keeps every geometric draw inside int
+constexpr double max_root_branching = 1e6;         // keeps every geometric draw inside int
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
@@ -308,9 +311,13 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-std::string key_name(char key) { return std::string("uts.") + key; }
+std::string key_name(char key) {
+  return std::string("uts.") + key;
+}
 
-std::string quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
+std::string quoted(std::string_view s) {
+  return "'" + std::string(s) + "'";
+}
 
 std::string format_double(double value) {
   char buffer[32];
@@ -360,8 +367,10 @@ std::optional<Error> apply(UtsParams& params, char key, std::string_view text) {
       Result<std::int32_t> v = parse_int(key, text);
       if (!v) return v.error();
       if (*v < 0 || *v > 3) {
-        return fail(key_name(key), "must be 0 (binomial), 1 (geometric), 2 (hybrid) or "
-                                   "3 (balanced), got " + std::to_string(*v));
+        return fail(key_name(key),
+                    "must be 0 (binomial), 1 (geometric), 2 (hybrid) or "
+                    "3 (balanced), got " +
+                        std::to_string(*v));
       }
       params.tree = static_cast<UtsTree>(*v);
       return std::nullopt;
@@ -370,18 +379,26 @@ std::optional<Error> apply(UtsParams& params, char key, std::string_view text) {
       Result<std::int32_t> v = parse_int(key, text);
       if (!v) return v.error();
       if (*v < 0 || *v > 3) {
-        return fail(key_name(key), "must be 0 (linear), 1 (exponential decrease), 2 (cyclic) "
-                                   "or 3 (fixed), got " + std::to_string(*v));
+        return fail(key_name(key),
+                    "must be 0 (linear), 1 (exponential decrease), 2 (cyclic) "
+                    "or 3 (fixed), got " +
+                        std::to_string(*v));
       }
       params.shape = static_cast<UtsShape>(*v);
       return std::nullopt;
     }
-    case 'b': return set_double(params.root_branching);
-    case 'm': return set_int(params.nonleaf_children);
-    case 'q': return set_double(params.nonleaf_probability);
-    case 'r': return set_int(params.root_seed);
-    case 'd': return set_int(params.depth_limit);
-    case 'f': return set_double(params.shift_fraction);
+    case 'b':
+      return set_double(params.root_branching);
+    case 'm':
+      return set_int(params.nonleaf_children);
+    case 'q':
+      return set_double(params.nonleaf_probability);
+    case 'r':
+      return set_int(params.root_seed);
+    case 'd':
+      return set_int(params.depth_limit);
+    case 'f':
+      return set_double(params.shift_fraction);
     default:
       return fail(key_name(key), "unknown key; expected one of t, b, m, q, r, d, a, f");
   }
@@ -478,8 +495,8 @@ Result<UtsSample> uts_sample_tree(std::string_view name) {
   for (const UtsSample& s : uts_sample_trees()) {
     if (iequals(s.name, name)) return s;
   }
-  return fail("uts", "unknown sample tree " + quoted(name) + "; expected one of " +
-                         sample_names() + " or key=value pairs");
+  return fail("uts", "unknown sample tree " + quoted(name) + "; expected one of " + sample_names() +
+                         " or key=value pairs");
 }
 
 Result<UtsParams> validate_uts_params(const UtsParams& p) {
@@ -490,8 +507,10 @@ Result<UtsParams> validate_uts_params(const UtsParams& p) {
   }
   const int shape = static_cast<int>(p.shape);
   if (shape < 0 || shape > 3) {
-    return fail("uts.a", "must be 0 (linear), 1 (exponential decrease), 2 (cyclic) or "
-                         "3 (fixed), got " + std::to_string(shape));
+    return fail("uts.a",
+                "must be 0 (linear), 1 (exponential decrease), 2 (cyclic) or "
+                "3 (fixed), got " +
+                    std::to_string(shape));
   }
   if (!(p.root_branching > 0.0 && p.root_branching <= max_root_branching)) {
     return fail("uts.b", "must be > 0 and at most 1000000, got " + format_double(p.root_branching));
@@ -503,7 +522,7 @@ Result<UtsParams> validate_uts_params(const UtsParams& p) {
     return fail("uts.q", "must be between 0 and 1, got " + format_double(p.nonleaf_probability));
   }
   if (p.root_seed < 0) {
-    // UTS documents 0 <= r < 2^31; negative seeds would hash fine but match no reference run.
+    // The range UTS documents for -r (0 <= r < 2^31).
     return fail("uts.r", "must be between 0 and 2147483647, got " + std::to_string(p.root_seed));
   }
   if (p.depth_limit < 0 || p.depth_limit > max_depth_limit) {
@@ -545,8 +564,7 @@ Result<UtsSpec> parse_uts_spec(std::string_view text) {
     const std::string_view key = trim(entry.substr(0, equals));
     const std::string_view value = trim(entry.substr(equals + 1));
     if (key.size() != 1) {
-      return fail("uts." + std::string(key),
-                  "unknown key; expected one of t, b, m, q, r, d, a, f");
+      return fail("uts." + std::string(key), "unknown key; expected one of t, b, m, q, r, d, a, f");
     }
     if (seen.find(key[0]) != std::string::npos) {
       return fail(key_name(key[0]), "given twice");
@@ -570,10 +588,10 @@ Result<UtsSpec> parse_uts_spec(std::string_view text) {
 }
 
 std::string to_uts_spec(const UtsParams& p) {
-  return "t=" + std::to_string(static_cast<int>(p.tree)) +
-         ",b=" + format_double(p.root_branching) + ",m=" + std::to_string(p.nonleaf_children) +
-         ",q=" + format_double(p.nonleaf_probability) + ",r=" + std::to_string(p.root_seed) +
-         ",d=" + std::to_string(p.depth_limit) + ",a=" + std::to_string(static_cast<int>(p.shape)) +
+  return "t=" + std::to_string(static_cast<int>(p.tree)) + ",b=" + format_double(p.root_branching) +
+         ",m=" + std::to_string(p.nonleaf_children) + ",q=" + format_double(p.nonleaf_probability) +
+         ",r=" + std::to_string(p.root_seed) + ",d=" + std::to_string(p.depth_limit) +
+         ",a=" + std::to_string(static_cast<int>(p.shape)) +
          ",f=" + format_double(p.shift_fraction);
 }
 

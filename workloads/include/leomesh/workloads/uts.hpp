@@ -65,14 +65,14 @@ inline constexpr int uts_max_children = 100;
 /// | shape                | a    | shape_fn    | 0       |
 /// | shift_fraction       | f    | shiftDepth  | 0.5     |
 struct UtsParams {
-  UtsTree tree = UtsTree::geometric;               ///< t: tree type
-  double root_branching = 4.0;                     ///< b: b_0, children of the root / mean b_i
-  std::int32_t nonleaf_children = 4;               ///< m: children of a binomial non-leaf
-  double nonleaf_probability = 15.0 / 64.0;        ///< q: probability a binomial node has m
-  std::int32_t root_seed = 0;                      ///< r: seed hashed into the root state
-  std::int32_t depth_limit = 6;                    ///< d: gen_mx, the depth the shape refers to
-  UtsShape shape = UtsShape::linear;               ///< a: geometric shape function
-  double shift_fraction = 0.5;                     ///< f: hybrid switches at height f*d
+  UtsTree tree = UtsTree::geometric;         ///< t: tree type
+  double root_branching = 4.0;               ///< b: b_0, children of the root / mean b_i
+  std::int32_t nonleaf_children = 4;         ///< m: children of a binomial non-leaf
+  double nonleaf_probability = 15.0 / 64.0;  ///< q: probability a binomial node has m
+  std::int32_t root_seed = 0;                ///< r: seed hashed into the root state
+  std::int32_t depth_limit = 6;              ///< d: gen_mx, the depth the shape refers to
+  UtsShape shape = UtsShape::linear;         ///< a: geometric shape function
+  double shift_fraction = 0.5;               ///< f: hybrid switches at height f*d
 
   friend bool operator==(const UtsParams& x, const UtsParams& y) {
     return x.tree == y.tree && x.root_branching == y.root_branching &&
