@@ -41,8 +41,8 @@ int run_generate(GenerateArgs a) {
     if (ec) throw UsageError("--ipc-dir: " + o.ipc_dir + ": cannot create: " + ec.message());
   }
   const config::SatelliteConfig& first = configs.front();
-  const std::string where = o.endpoint_kind == "ipc" ? "ipc sockets under " + o.ipc_dir
-                                                     : "tcp from " + first.endpoint();
+  const std::string where =
+      o.endpoint_kind == "ipc" ? "ipc sockets under " + o.ipc_dir : "tcp from " + first.endpoint();
   std::printf("wrote %zu configurations for %s to %s/sat-{0..%zu}.conf (%s peers, %s, %s)\n",
               *written, first.network().topology().c_str(), a.out.c_str(), configs.size() - 1,
               first.network().cluster() ? "all-to-all" : "ISL-neighbour", where.c_str(),
@@ -90,7 +90,8 @@ int run_validate(const ValidateArgs& a) {
 }  // namespace
 
 void add_config_command(CLI::App& app, Action& action) {
-  CLI::App* config = app.add_subcommand("config", "Per-satellite agent configurations: generate, validate");
+  CLI::App* config =
+      app.add_subcommand("config", "Per-satellite agent configurations: generate, validate");
   config->require_subcommand(1);
 
   auto g = std::make_shared<GenerateArgs>();

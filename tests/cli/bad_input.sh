@@ -55,5 +55,31 @@ expect_bad run --workload bag:balanced,tasks=0,cost=5
 expect_bad run --workload fib:10 --workers 0
 expect_bad run --workload fib:10 --workers many
 expect_bad run --workload fib:10 --json /nonexistent-dir/out.json
+expect_bad config
+expect_bad config frobnicate
+expect_bad config generate
+expect_bad config generate --topology torus:3x3
+expect_bad config generate --topology saturn --out /nonexistent-dir/cfg
+expect_bad config generate --topology torus:3x3 --out /nonexistent-dir/cfg --links geometric
+expect_bad config generate --topology torus:3x3 --out /nonexistent-dir/cfg --workers 0
+expect_bad config generate --topology torus:3x3 --out /nonexistent-dir/cfg --policy sideways
+expect_bad config generate --topology torus:3x3 --out /nonexistent-dir/cfg --workload fib:-3
+expect_bad config generate --topology torus:3x3 --out /nonexistent-dir/cfg --inject-at 9
+expect_bad config generate --topology torus:3x3 --out /nonexistent-dir/cfg --endpoints udp
+expect_bad config generate --topology torus:3x3 --out /nonexistent-dir/cfg --endpoints tcp --base-port 65530
+expect_bad config generate --topology torus:3x3 --out /dev/null
+expect_bad config validate
+expect_bad config validate /nonexistent-dir/sat-0.conf
+# Corrupted files with exactly one problem each (several problems give several lines; those
+# are covered by tests/firmware-config/config.cpp).
+cfgdir=$(mktemp -d)
+"$leomesh" config generate --topology torus:3x3 --out "$cfgdir" >/dev/null ||
+  { echo "FAIL: leomesh config generate --topology torus:3x3 --out $cfgdir"; failures=$((failures + 1)); }
+sed 's/^workers: 2$/workers: 0/' "$cfgdir/sat-4.conf" >"$cfgdir/workers.conf"
+printf 'identity {\n  satellite: oops\n}\n' >"$cfgdir/garbage.conf"
+expect_bad config validate "$cfgdir/workers.conf"
+expect_bad config validate "$cfgdir/garbage.conf"
+expect_bad config validate "$cfgdir"
+rm -rf "$cfgdir"
 echo "$passes passed, $failures failed"
 [ "$failures" -eq 0 ]

@@ -116,7 +116,7 @@ double geometric_branching(const UtsParams& p, int depth) {
 }
 
 // log(1 - p) for p = 1/(1+b_i): the denominator of the geometric draw. It depends on the depth
-// alone, which is what lets the sequential count cache it per depth (see DepthCache).
+// alone, which is what lets UtsModel compute it once per depth.
 double geometric_denominator(const UtsParams& p, int depth) {
   const double b_i = geometric_branching(p, depth);
   const double prob = 1.0 / (1.0 + b_i);
@@ -161,30 +161,6 @@ int num_children_with(const UtsParams& params, const UtsNode& node, Denominator&
   }
   return std::clamp(count, 0, uts_max_children);
 }
-
-// The geometric denominators of the first depths, filled on first use. pow, sin and log per
-// node cost as much as the SHA-1 itself on cyclic trees, and the value is a pure function of
-// the depth, so the cached double is bit-for-bit the one the reference computes.
-class DepthCache {
- public:
-  explicit DepthCache(const UtsParams& params) : params_(params) { values_.fill(unset); }
-
-  double operator()(int depth) {
-    if (depth < 0 || depth >= static_cast<int>(values_.size())) {
-      return geometric_denominator(params_, depth);
-    }
-    double& value = values_[static_cast<std::size_t>(depth)];
-    // log(1-p) <= 0 for every reachable depth, so a positive value means "not yet computed";
-    // an unreachable positive result would merely be recomputed, never wrong.
-    if (value == unset) value = geometric_denominator(params_, depth);
-    return value;
-  }
-
- private:
-  static constexpr double unset = 1.0;
-  const UtsParams& params_;
-  std::array<double, 128> values_;  // covers T2L's 5*d cyclic cut-off; deeper depths compute
-};
 
 // ---------------------------------------------------------------------------------------------
 // Sample trees
@@ -458,14 +434,14 @@ UtsCount uts_count_subtree(const UtsParams& params, const UtsNode& start) {
   // holds at most (depth x largest fan-out) nodes and only grows by amortised doubling.
   std::vector<UtsNode> pending;
   pending.reserve(4096);
-  DepthCache denominator(params);
+  const UtsModel model(params);
   pending.push_back(start);
   while (!pending.empty()) {
     const UtsNode node = pending.back();
     pending.pop_back();
     ++count.nodes;
     if (node.height > count.max_depth) count.max_depth = node.height;
-    const int children = num_children_with(params, node, denominator);
+    const int children = model.num_children(node);
     if (children == 0) {
       ++count.leaves;
       continue;
@@ -477,6 +453,25 @@ UtsCount uts_count_subtree(const UtsParams& params, const UtsNode& start) {
     }
   }
   return count;
+}
+
+UtsModel::UtsModel(const UtsParams& params) : params_(params) {
+  // Geometric trees read depths up to d (5d for the cyclic shape's cut-off); deeper nodes of
+  // other shapes fall back to computing on the spot.
+  const std::size_t depths =
+      std::min<std::size_t>(std::max<std::size_t>(128, 5 * static_cast<std::size_t>(params.depth_limit) + 1), 1 << 16);
+  denominators_.resize(depths);
+  for (std::size_t d = 0; d < depths; ++d) denominators_[d] = geometric_denominator(params, static_cast<int>(d));
+}
+
+int UtsModel::num_children(const UtsNode& node) const {
+  // pow, sin and log per node would cost as much as the SHA-1 itself on cyclic trees; the
+  // cached double is bit for bit the one the reference computes.
+  return num_children_with(params_, node, [this](int depth) {
+    return depth >= 0 && static_cast<std::size_t>(depth) < denominators_.size()
+               ? denominators_[static_cast<std::size_t>(depth)]
+               : geometric_denominator(params_, depth);
+  });
 }
 
 UtsCount uts_count_sequential(const UtsParams& params) {

@@ -6,17 +6,17 @@ namespace leomesh::workloads {
 namespace {
 
 void uts_task(const scheduler::Task& t, scheduler::TaskContext& ctx) {
-  const UtsParams& params = ctx.env<UtsParams>();
+  const UtsModel& model = ctx.env<UtsModel>();
   const UtsNode node = t.get<UtsNode>();
   scheduler::Reduction& r = ctx.reduction();
   r.sum += 1;
   r.max = std::max<std::uint64_t>(r.max, static_cast<std::uint64_t>(node.height));
-  const int children = uts_num_children(params, node);
+  const int children = model.num_children(node);
   if (children == 0) {
     r.aux += 1;
     return;
   }
-  for (int i = 0; i < children; ++i) ctx.spawn(scheduler::Task::make(kUts, uts_child(params, node, i)));
+  for (int i = 0; i < children; ++i) ctx.spawn(scheduler::Task::make(kUts, uts_child(model.params(), node, i)));
 }
 
 }  // namespace
@@ -26,7 +26,7 @@ namespace detail {
 mesh::Result<Workload> make_uts(std::string_view body) {
   auto spec = parse_uts_spec(body);
   if (!spec) return spec.error();
-  auto env = std::make_shared<UtsParams>(spec->params);
+  auto env = std::make_shared<UtsModel>(spec->params);
   Workload w;
   w.name = "uts:" + (spec->sample.empty() ? to_uts_spec(spec->params) : spec->sample);
   w.roots = {scheduler::Task::make(kUts, uts_root(spec->params))};

@@ -117,6 +117,23 @@ std::int32_t uts_random(const UtsNode& node);
 /// `uts_random(node)` as a probability in [0, 1): the value divided by 2^31.
 double uts_probability(const UtsNode& node);
 
+/// A tree's parameters with the per-depth constants of the geometric draw precomputed: what a
+/// task reads at every node. Immutable after construction, so any number of threads may share
+/// one. Gives exactly uts_num_children().
+///
+///   const UtsModel model(params);
+///   int n = model.num_children(node);
+class UtsModel {
+ public:
+  explicit UtsModel(const UtsParams& params);
+  const UtsParams& params() const { return params_; }
+  int num_children(const UtsNode& node) const;
+
+ private:
+  UtsParams params_;
+  std::vector<double> denominators_;  // log(1 - p) per depth
+};
+
 /// The result of traversing a tree or a subtree.
 struct UtsCount {
   std::uint64_t nodes = 0;   ///< every node visited, the start node included

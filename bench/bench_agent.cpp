@@ -1,0 +1,143 @@
+// Live agents against their baselines, side by side in one run:
+//  1. steal round trip between two agents on loopback vs a raw ZeroMQ ping-pong of the same
+//     frame size (same transport: tcp loopback, CurveZMQ): goal <= 1.5x;
+//  2. UTS T1L on full:2 (two agents, one worker each) vs one agent with two workers:
+//     parallel efficiency, goal >= 0.9;
+//  3. resident memory of an idle agent: goal <= 16 MB.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <zmq.hpp>
+
+#include "leomesh/emulator/live.hpp"
+#include "leomesh/firmware_config/config.hpp"
+#include "leomesh/node/codec.hpp"
+
+using namespace leomesh;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double raw_ping_pong(std::size_t frame_bytes, int rounds) {
+  auto server_keys = *firmware_config::generate_key_pair();
+  auto client_keys = *firmware_config::generate_key_pair();
+  zmq::context_t ctx;
+  zmq::socket_t server(ctx, zmq::socket_type::router), client(ctx, zmq::socket_type::dealer);
+  server.set(zmq::sockopt::curve_server, 1);
+  server.set(zmq::sockopt::curve_secretkey, server_keys.secret_key);
+  server.bind("tcp://127.0.0.1:17890");
+  client.set(zmq::sockopt::curve_serverkey, server_keys.public_key);
+  client.set(zmq::sockopt::curve_publickey, client_keys.public_key);
+  client.set(zmq::sockopt::curve_secretkey, client_keys.secret_key);
+  client.connect("tcp://127.0.0.1:17890");
+  std::thread echo([&] {
+    for (int i = 0; i < rounds + 10; ++i) {
+      zmq::message_t id, body;
+      if (!server.recv(id) || !server.recv(body)) return;
+      server.send(id, zmq::send_flags::sndmore);
+      server.send(body, zmq::send_flags::none);
+    }
+  });
+  const std::string frame(frame_bytes, 'x');
+  zmq::message_t reply;
+  for (int i = 0; i < 10; ++i) {  // warm-up: handshake
+    client.send(zmq::buffer(frame), zmq::send_flags::none);
+    (void)client.recv(reply);
+  }
+  const auto t0 = Clock::now();
+  for (int i = 0; i < rounds; ++i) {
+    client.send(zmq::buffer(frame), zmq::send_flags::none);
+    (void)client.recv(reply);
+  }
+  const double rtt = std::chrono::duration<double>(Clock::now() - t0).count() / rounds;
+  echo.join();
+  return rtt;
+}
+
+emulator::RunSummary live(const std::string& topology, const std::string& spec, int workers,
+                          workloads::Workload& keep) {
+  keep = *workloads::parse_workload(spec);
+  emulator::LiveOptions o;
+  o.topology = topology;
+  o.policy = "global";
+  o.workload = spec;
+  o.links = "none";
+  o.workers = workers;
+  o.endpoints = "tcp";
+  o.tcp_base_port = 17900;
+  o.agent_path = LEOMESH_AGENT;
+  return *emulator::run_live(o, keep);
+}
+
+double idle_agent_rss_mb() {
+  const std::string dir = "/tmp/leomesh-bench-rss-" + std::to_string(getpid());
+  firmware_config::GenerateOptions g;
+  g.topology = "full:2";
+  g.workload = "fib:1";
+  g.ipc_dir = dir;
+  auto configs = *firmware_config::generate(g);
+  (void)firmware_config::write_all(configs, dir);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const int null = ::open("/dev/null", O_WRONLY);
+    dup2(null, STDOUT_FILENO);
+    execl(LEOMESH_AGENT, "leomesh-agent", "--config", (dir + "/sat-1.conf").c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  double rss_kb = -1;
+  for (std::string line; std::getline(status, line);)
+    if (line.rfind("VmRSS:", 0) == 0) rss_kb = std::stod(line.substr(6));
+  kill(pid, SIGTERM);
+  waitpid(pid, nullptr, 0);
+  std::filesystem::remove_all(dir);
+  return rss_kb / 1024.0;
+}
+
+}  // namespace
+
+int main() {
+  // 1. Steal round trip vs raw ping-pong.
+  scheduler::Message request;
+  request.kind = scheduler::MessageKind::steal_request;
+  request.src = 1;
+  request.dst = 0;
+  request.hops = 1;
+  request.id = 1000;
+  const std::size_t frame = node::encode(request).size();
+  const double raw = raw_ping_pong(frame, 20000);
+  workloads::Workload w1;
+  const auto steals = live("full:2", "bag:irregular,tasks=3000,cost=4000,seed=3", 1, w1);
+  std::uint64_t answered = 0;
+  double latency = 0;
+  for (const auto& s : steals.per_satellite) {
+    answered += s.successes + s.empty;
+    latency += s.latency_sum_s;
+  }
+  const double steal = answered ? latency / static_cast<double>(answered) : 0;
+  std::printf("steal round trip (2 agents, tcp loopback, CURVE): %7.1f us over %llu steals%s\n", steal * 1e6,
+              static_cast<unsigned long long>(answered), steals.verified() ? "" : "  WRONG RESULT");
+  std::printf("raw ZeroMQ ping-pong, %zu-byte frame, same setup: %7.1f us\n", frame, raw * 1e6);
+  std::printf("  ratio steal / raw = %.2f (goal <= 1.5)\n", steal / raw);
+
+  // 2. T1L on two agents vs one agent with the same two workers.
+  workloads::Workload w2, w3;
+  const auto one = live("full:1", "uts:T1L", 2, w2);
+  const auto two = live("full:2", "uts:T1L", 1, w3);
+  std::printf("UTS T1L, one agent x 2 workers:  %7.3f s%s\n", one.makespan_s, one.verified() ? "" : "  WRONG RESULT");
+  std::printf("UTS T1L, full:2 x 1 worker:      %7.3f s%s\n", two.makespan_s, two.verified() ? "" : "  WRONG RESULT");
+  std::printf("  parallel efficiency = %.3f (goal >= 0.9)\n", one.makespan_s / two.makespan_s);
+
+  // 3. Idle agent memory.
+  std::printf("idle agent resident memory: %.1f MB (goal <= 16 MB)\n", idle_agent_rss_mb());
+  return 0;
+}

@@ -1,0 +1,47 @@
+// Pieces shared by generate, validate and the file functions; not part of the public API.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "leomesh/mesh/result.hpp"
+#include "leomesh/mesh/topology.hpp"
+
+namespace leomesh::firmware_config::detail {
+
+/// The longest path a Unix domain socket can bind: sizeof(sockaddr_un::sun_path) - 1.
+inline constexpr std::size_t kMaxIpcPath = 107;
+
+/// A ZeroMQ endpoint split into its parts.
+struct Endpoint {
+  enum class Kind { ipc, tcp };
+  Kind kind = Kind::ipc;
+  std::string where;  ///< ipc: the path; tcp: the host (may be "*" when binding)
+  int port = 0;       ///< tcp only
+};
+
+/// Parses "ipc://<path>" or "tcp://<host>:<port>". `bind` allows the host "*" (every
+/// interface); a peer must be named. The Error's reason is ready to follow a field path.
+mesh::Result<Endpoint> parse_endpoint(std::string_view text, bool bind);
+
+/// The topology and link model a configuration names, built at t = 0. Errors name the
+/// command-line flag (--topology, --links), as mesh/ does.
+mesh::Result<mesh::Topology> build_topology(const std::string& topology, const std::string& links);
+
+/// Who satellite `self` must have as peers: its candidate ISL neighbours (every candidate
+/// link, up or not at t = 0), or every other satellite in cluster mode. Ascending, unique.
+std::vector<int> expected_peers(const mesh::Topology& topo, int self, bool cluster);
+
+/// An Error from another module (which names its command-line flag, e.g. "--policy") reworded
+/// for a configuration field: the flag becomes `path`, any other parameter joins the reason.
+mesh::Error reword(const mesh::Error& e, const std::string& path);
+
+/// Why `key` is not a Z85 CurveZMQ key (40 characters decoding to 32 bytes), or nothing.
+std::optional<std::string> key_problem(std::string_view key);
+
+/// Shortest decimal text that reads back as the same double.
+std::string format_number(double v);
+
+}  // namespace leomesh::firmware_config::detail
