@@ -1,9 +1,11 @@
 // `leomesh emulate`: a whole constellation of agents, live (processes) or simulated.
+#include <cstdio>
 #include <iostream>
 #include <memory>
 
 #include "cli.hpp"
 #include "leomesh/emulator/live.hpp"
+#include "leomesh/emulator/sim.hpp"
 #include "leomesh/mesh/spec.hpp"
 #include "leomesh/scheduler/policy.hpp"
 #include "leomesh/workloads/workload.hpp"
@@ -12,7 +14,7 @@ namespace leomesh::cli {
 namespace {
 
 struct EmulateArgs {
-  std::string mode = "live";
+  std::string mode;
   std::string topology;
   std::string policy = "neighbor";
   std::string workload;
@@ -26,7 +28,63 @@ struct EmulateArgs {
   std::string endpoints = "ipc";
   int base_port = 17000;
   double time_scale = 1.0;
+  std::string task_cost;
+  double update_interval_s = 1.0;
+  double max_sim_s = 1e5;
+  std::vector<std::string> fail_links;
 };
+
+// "A-B@FROM[-UNTIL]": the ISL between satellites A and B is down from FROM to UNTIL seconds.
+emulator::LinkFailure parse_failure(const std::string& text) {
+  const std::string what = "--fail-link";
+  const auto at = text.find('@');
+  const auto dash = text.find('-');
+  if (at == std::string::npos || dash == std::string::npos || dash > at)
+    throw UsageError(what + ": expected A-B@FROM[-UNTIL] (satellites, seconds), got '" + text + "'");
+  emulator::LinkFailure f;
+  f.a = static_cast<int>(need(mesh::parse_integer(text.substr(0, dash), what)));
+  f.b = static_cast<int>(need(mesh::parse_integer(text.substr(dash + 1, at - dash - 1), what)));
+  const std::string times = text.substr(at + 1);
+  const auto until = times.find('-');
+  f.from_s = need(mesh::parse_number(times.substr(0, until), what));
+  if (until != std::string::npos) f.until_s = need(mesh::parse_number(times.substr(until + 1), what));
+  if (f.from_s < 0 || f.until_s <= f.from_s) throw UsageError(what + ": times must satisfy 0 <= FROM < UNTIL in '" + text + "'");
+  return f;
+}
+
+int run_sim_mode(const EmulateArgs& a, const workloads::Workload& w) {
+  emulator::SimOptions o;
+  o.topology = a.topology;
+  o.links = a.links;
+  o.policy = a.policy;
+  o.amount = a.amount;
+  o.workers = a.workers;
+  if (!a.task_cost.empty()) {
+    // A duration with its unit ("1ms"), or plain seconds.
+    auto d = mesh::parse_duration_s(a.task_cost, "--task-cost");
+    o.task_cost_s = d ? *d : need(mesh::parse_number(a.task_cost, "--task-cost"));
+    if (o.task_cost_s < 0) throw UsageError("--task-cost: cannot be negative, got '" + a.task_cost + "'");
+  }
+  o.inject_at = a.inject_at;
+  o.seed = a.seed;
+  o.update_interval_s = a.update_interval_s;
+  o.max_sim_s = a.max_sim_s;
+  for (const auto& f : a.fail_links) o.failures.push_back(parse_failure(f));
+  const emulator::RunSummary s = need(emulator::run_sim(o, w));
+  if (!a.json_path.empty()) write_json(s.to_json(), a.json_path);
+  if (a.json_path != "-") {
+    s.print(std::cout);
+    const auto& ns3 = s.extra["ns3"];
+    std::printf("%-20s %llu events, %llu packets, %.3f simulated s in %.2f wall s (%.0f events/s)\n", "ns-3",
+                ns3["events"].get<unsigned long long>(), ns3["packets"].get<unsigned long long>(),
+                ns3["simulated_s"].get<double>(), ns3["wall_s"].get<double>(), ns3["events_per_wall_s"].get<double>());
+  }
+  if (!s.finished) {
+    std::cerr << "leomesh: emulate: " << s.failure << "\n";
+    return 1;
+  }
+  return s.verified() || !w.expected.sum ? 0 : 1;
+}
 
 int run_emulate(const EmulateArgs& a) {
   // Validate everything before starting anything.
@@ -37,8 +95,7 @@ int run_emulate(const EmulateArgs& a) {
   if (a.inject_at < 0 || a.inject_at >= spec.satellites())
     throw UsageError("--inject-at: no satellite " + std::to_string(a.inject_at) + " in " + spec.name);
   check_writable(a.json_path);
-  if (a.mode != "live")
-    throw UsageError("--mode: '" + a.mode + "' is not available in this build (available: live)");
+  if (a.mode == "sim") return run_sim_mode(a, w);
   if (spec.satellites() > 256)
     throw UsageError("--topology: live mode runs one process per satellite; " + std::to_string(spec.satellites()) +
                      " is more than this machine should start (256); use --mode sim");
@@ -70,8 +127,11 @@ int run_emulate(const EmulateArgs& a) {
 void add_emulate_command(CLI::App& app, Action& action) {
   auto a = std::make_shared<EmulateArgs>();
   CLI::App* cmd = app.add_subcommand("emulate", "Run a workload on an emulated constellation of agents");
-  cmd->add_option("--mode", a->mode, "live: one leomesh-agent process per satellite on this machine")
-      ->check(CLI::IsMember({"live", "sim"}));
+  cmd->add_option("--mode", a->mode,
+                  "live: one leomesh-agent process per satellite on this machine; sim: ns-3 packet-level "
+                  "simulation in virtual time (scales to whole constellations)")
+      ->check(CLI::IsMember({"live", "sim"}))
+      ->required();
   cmd->add_option("--topology", a->topology, "Topology (see `leomesh model --help`)")->required();
   cmd->add_option("--policy", a->policy, "Victim policy: neighbor | global | khop:K");
   cmd->add_option("--workload", a->workload, "Workload (see `leomesh run --help`)")->required();
@@ -88,6 +148,14 @@ void add_emulate_command(CLI::App& app, Action& action) {
       ->check(CLI::Range(1024, 65000));
   cmd->add_option("--time-scale", a->time_scale, "live: emulated seconds per wall second (orbits move faster)")
       ->check(CLI::PositiveNumber);
+  cmd->add_option("--task-cost", a->task_cost,
+                  "sim: virtual time per unit of work (UTS node, fib call, ...), e.g. 1ms or 2e-6; "
+                  "default: the workload's measured real cost");
+  cmd->add_option("--update-interval", a->update_interval_s, "sim: seconds between constellation updates")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--max-sim-time", a->max_sim_s, "sim: give up after this many simulated seconds")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--fail-link", a->fail_links, "sim: A-B@FROM[-UNTIL] takes the ISL A-B down (repeatable)");
   cmd->callback([a, &action] { action = [a] { return run_emulate(*a); }; });
 }
 

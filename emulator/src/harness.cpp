@@ -35,7 +35,7 @@ class Harness {
     const int n = topo_.satellites();
     timer_at_.assign(static_cast<std::size_t>(n), std::numeric_limits<double>::infinity());
     for (int s = 0; s < n; ++s) {
-      pools_.push_back(std::make_unique<SimulatedPool>(w.registry, cfg.workers));
+      pools_.push_back(std::make_unique<SimulatedPool>(w, cfg.workers, cfg.task_cost_s));
       scheduler::CoreConfig c = cfg.core;
       c.self = s;
       c.seed = cfg.seed;
@@ -109,8 +109,8 @@ class Harness {
 
   void start_workers(int s, double now) {
     SimulatedPool& pool = *pools_[static_cast<std::size_t>(s)];
-    for (int w = pool.start_next(); w >= 0; w = pool.start_next())
-      push({now + cfg_.task_cost_s, 0, EventKind::task_done, s, w, 0, 0});
+    while (auto started = pool.start_next())
+      push({now + started->cost_s, 0, EventKind::task_done, s, started->worker, 0, 0});
   }
 
   // Drains the core's outputs into the simulated network and arms its timer.

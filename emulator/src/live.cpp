@@ -110,8 +110,9 @@ class Launch {
   ~Launch() { cleanup(); }
 
   mesh::Result<RunSummary> run() {
-    char tmpl[] = "/tmp/leomesh-live-XXXXXX";
-    if (!mkdtemp(tmpl)) return mesh::fail("live", std::string("cannot create a run directory: ") + std::strerror(errno));
+    const char* tmp = std::getenv("TMPDIR");
+    std::string tmpl = std::string(tmp && *tmp ? tmp : "/tmp") + "/leomesh-live-XXXXXX";
+    if (!mkdtemp(tmpl.data())) return mesh::fail("live", "cannot create a run directory in " + tmpl + ": " + std::strerror(errno));
     dir_ = tmpl;
     firmware_config::GenerateOptions g;
     g.topology = opt_.topology;

@@ -1,12 +1,14 @@
 #include "leomesh/emulator/sim_pool.hpp"
 
+#include <algorithm>
+
 namespace leomesh::emulator {
 
-SimulatedPool::SimulatedPool(const scheduler::TaskRegistry& registry, int workers)
-    : registry_(registry),
-      running_(static_cast<std::size_t>(workers)),
-      busy_(static_cast<std::size_t>(workers), false),
-      ctx_(queue_) {}
+SimulatedPool::SimulatedPool(const workloads::Workload& workload, int workers, double task_cost_s)
+    : workload_(workload),
+      task_cost_s_(task_cost_s),
+      spawned_(static_cast<std::size_t>(workers)),
+      busy_(static_cast<std::size_t>(workers), false) {}
 
 std::size_t SimulatedPool::take_oldest(std::size_t max, std::vector<scheduler::Task>& out) {
   std::size_t n = 0;
@@ -22,26 +24,33 @@ void SimulatedPool::push(const scheduler::Task* tasks, std::size_t count) {
   queue_.insert(queue_.end(), tasks, tasks + count);
 }
 
-int SimulatedPool::start_next() {
-  if (queue_.empty()) return -1;
+std::optional<SimulatedPool::Started> SimulatedPool::start_next() {
+  if (queue_.empty()) return std::nullopt;
   for (std::size_t w = 0; w < busy_.size(); ++w) {
     if (busy_[w]) continue;
     // Newest first, as a worker's own deque would give it (depth-first, small footprint).
-    running_[w] = queue_.back();
+    const scheduler::Task task = queue_.back();
     queue_.pop_back();
     busy_[w] = true;
     ++busy_workers_;
-    return static_cast<int>(w);
+    const std::uint64_t before = workload_.work_units(ctx_.reduction_copy());
+    ctx_.out = &spawned_[w];
+    workload_.registry.run(task, ctx_);
+    const std::uint64_t units = workload_.work_units(ctx_.reduction_copy()) - before;
+    const double cost = task_cost_s_ * static_cast<double>(std::max<std::uint64_t>(units, 1));
+    busy_s_ += cost;
+    ++executed_;
+    return Started{static_cast<int>(w), cost};
   }
-  return -1;
+  return std::nullopt;
 }
 
 void SimulatedPool::finish(int w) {
   const auto i = static_cast<std::size_t>(w);
-  registry_.run(running_[i], ctx_);
+  queue_.insert(queue_.end(), spawned_[i].begin(), spawned_[i].end());
+  spawned_[i].clear();
   busy_[i] = false;
   --busy_workers_;
-  ++executed_;
 }
 
 }  // namespace leomesh::emulator

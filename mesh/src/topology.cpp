@@ -71,6 +71,7 @@ Result<Topology> Topology::build(const TopologySpec& spec, const LinkModel& link
   if (spec.kind == TopologySpec::Kind::walker) t.walker_.emplace(spec.walker);
   t.positions_.assign(static_cast<std::size_t>(t.n_), Eigen::Vector3d::Zero());
   t.states_.assign(t.links_list_.size(), LinkState{});
+  t.forced_down_.assign(t.links_list_.size(), 0);
   t.update(0.0);
   return t;
 }
@@ -100,7 +101,7 @@ void Topology::update(double t_s) {
   time_s_ = t_s;
   if (!walker_) {
     const double latency = links_.hop_latency_s(0.0);
-    for (LinkState& s : states_) s = LinkState{true, 0.0, latency};
+    for (std::size_t i = 0; i < states_.size(); ++i) states_[i] = LinkState{!forced_down_[i], 0.0, latency};
     return;
   }
   const WalkerParams& p = walker_->params();
@@ -118,8 +119,13 @@ void Topology::update(double t_s) {
       const double limit = sin_cutoff * walker_->radius_km();
       active = std::abs(ra.z()) <= limit && std::abs(rb.z()) <= limit;
     }
-    states_[i] = LinkState{active, length, links_.hop_latency_s(length)};
+    states_[i] = LinkState{active && !forced_down_[i], length, links_.hop_latency_s(length)};
   }
+}
+
+void Topology::force_down(int link, bool down) {
+  forced_down_[static_cast<std::size_t>(link)] = down ? 1 : 0;
+  update(time_s_);
 }
 
 int Topology::planes() const {

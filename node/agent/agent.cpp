@@ -156,9 +156,11 @@ struct Agent::Impl {
     const double deadline = core->next_deadline();
     if (deadline < std::numeric_limits<double>::infinity()) {
       core_timer.expires_at(start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(deadline)));
-      core_timer.async_wait([this](const asio::error_code& ec) {
+      core_timer.async_wait([this, deadline](const asio::error_code& ec) {
         if (ec || stopping) return;
-        core->handle_timeout(now());
+        // The timer's clock rounds to nanoseconds: never hand the core a time just short of
+        // the deadline it asked for.
+        core->handle_timeout(std::max(now(), deadline));
         pump();
       });
     }

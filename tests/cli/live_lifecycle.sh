@@ -9,7 +9,10 @@ passes=0
 failures=0
 ok() { echo "ok:   $*"; passes=$((passes + 1)); }
 bad() { echo "FAIL: $*"; failures=$((failures + 1)); }
-dirs_before=$(ls -d /tmp/leomesh-live-* 2>/dev/null | wc -l)
+# A private TMPDIR: whatever the launcher leaves behind shows up here.
+private_tmp=$(mktemp -d)
+export TMPDIR="$private_tmp"
+err=$(mktemp -p /tmp)
 
 # Waits until the launcher $1 has $2 agent children; prints their pids.
 agents_of() {
@@ -22,7 +25,6 @@ agents_of() {
 }
 
 # 1. kill -9 of one agent mid-run.
-err=$(mktemp)
 "$leomesh" emulate --mode live --topology torus:3x3 --policy neighbor --workload uts:T1XL --workers 1 --timeout 120 \
   >/dev/null 2>"$err" &
 launcher=$!
@@ -51,20 +53,20 @@ code=$?
 left=$(echo "$pids" | xargs -r ps -o pid= -p 2>/dev/null | wc -l)
 [ "$left" -eq 0 ] && ok "no agent left after Ctrl-C" || bad "$left agents left after Ctrl-C"
 
-dirs_after=$(ls -d /tmp/leomesh-live-* 2>/dev/null | wc -l)
-[ "$dirs_after" -eq "$dirs_before" ] && ok "no run directory left" || bad "run directories left: $dirs_after vs $dirs_before"
+left=$(ls -A "$private_tmp" | wc -l)
+[ "$left" -eq 0 ] && ok "no run directory left" || bad "left in TMPDIR: $(ls -A "$private_tmp")"
 
 # 3. The agent refuses a missing or invalid configuration: one line, exit 2.
 out=$("$agent" --config /nonexistent/sat-0.conf 2>&1); code=$?
 [ $code -eq 2 ] && [ "$(echo "$out" | wc -l)" -eq 1 ] && ok "missing config: $out" || bad "missing config: exit $code: $out"
-cfgdir=$(mktemp -d)
+cfgdir=$(mktemp -d -p /tmp)
 "$leomesh" config generate --topology torus:3x3 --workload fib:20 --out "$cfgdir" >/dev/null
 sed -i 's/^workers: .*/workers: 0/' "$cfgdir/sat-4.conf"
 out=$("$agent" --config "$cfgdir/sat-4.conf" 2>&1); code=$?
 [ $code -eq 2 ] && echo "$out" | grep -q workers && ok "invalid config: $out" || bad "invalid config: exit $code: $out"
 out=$("$agent" --config "$cfgdir/sat-{id}.conf" 2>&1); code=$?
 [ $code -eq 2 ] && ok "{id} without --id or SLURM_PROCID: $out" || bad "{id}: exit $code: $out"
-rm -rf "$cfgdir" "$err"
+rm -rf "$cfgdir" "$err" "$private_tmp"
 
 echo "$passes passed, $failures failed"
 [ "$failures" -eq 0 ]

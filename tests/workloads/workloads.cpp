@@ -15,9 +15,9 @@ workloads::Workload parse(const std::string& spec) {
 
 // Runs a workload to completion on one simulated worker: the sequential reference.
 scheduler::Reduction run_sequential(const workloads::Workload& w, std::uint64_t* tasks = nullptr) {
-  emulator::SimulatedPool pool(w.registry, 1);
+  emulator::SimulatedPool pool(w, 1, 1e-6);
   pool.push(w.roots.data(), w.roots.size());
-  for (int worker = pool.start_next(); worker >= 0; worker = pool.start_next()) pool.finish(worker);
+  while (auto started = pool.start_next()) pool.finish(started->worker);
   if (tasks) *tasks = pool.tasks_executed();
   return pool.reduction();
 }
@@ -36,10 +36,12 @@ TEST_CASE("Fibonacci values and task counts", "[workloads]") {
   CHECK(w.verify(r));
   // One task per call: the call tree of fib(n) has 2 fib(n+1) - 1 nodes.
   CHECK(tasks == 2 * 121393 - 1);
+  CHECK(r.aux == 2 * 121393 - 1);
   const auto c = parse("fib:30,cutoff=20");
   CHECK(c.name == "fib:30,cutoff=20");
   const auto rc = run_sequential(c);
   CHECK(rc.sum == 832040);
+  CHECK(rc.aux == 2 * 1346269 - 1);  // the same calls, whatever the cutoff
   CHECK(c.verify(rc));
 }
 

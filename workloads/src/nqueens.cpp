@@ -12,13 +12,16 @@ struct Board {
 };
 static_assert(sizeof(Board) <= scheduler::Task::kPayloadBytes);
 
-std::uint64_t count_from(std::uint32_t all, std::uint32_t cols, std::uint32_t dl, std::uint32_t dr) {
+// Solutions below a partial placement; `nodes` counts the placements visited (the work).
+std::uint64_t count_from(std::uint32_t all, std::uint32_t cols, std::uint32_t dl, std::uint32_t dr,
+                         std::uint64_t& nodes) {
+  ++nodes;
   if (cols == all) return 1;
   std::uint64_t count = 0;
   for (std::uint32_t free = all & ~(cols | dl | dr); free != 0;) {
     const std::uint32_t bit = free & (0u - free);
     free ^= bit;
-    count += count_from(all, cols | bit, ((dl | bit) << 1) & all, (dr | bit) >> 1);
+    count += count_from(all, cols | bit, ((dl | bit) << 1) & all, (dr | bit) >> 1, nodes);
   }
   return count;
 }
@@ -26,11 +29,11 @@ std::uint64_t count_from(std::uint32_t all, std::uint32_t cols, std::uint32_t dl
 void nqueens_task(const scheduler::Task& t, scheduler::TaskContext& ctx) {
   const Board b = t.get<Board>();
   const std::uint32_t all = (1u << b.n) - 1;
-  ctx.reduction().aux += 1;
   if (b.row >= b.cutoff) {
-    ctx.reduction().sum += count_from(all, b.cols, b.diag_left, b.diag_right);
+    ctx.reduction().sum += count_from(all, b.cols, b.diag_left, b.diag_right, ctx.reduction().aux);
     return;
   }
+  ctx.reduction().aux += 1;
   for (std::uint32_t free = all & ~(b.cols | b.diag_left | b.diag_right); free != 0;) {
     const std::uint32_t bit = free & (0u - free);
     free ^= bit;
@@ -58,7 +61,10 @@ std::optional<std::uint64_t> nqueens_known(unsigned n) {
   return kKnown[n - 1];
 }
 
-std::uint64_t nqueens_sequential(unsigned n) { return count_from((1u << n) - 1, 0, 0, 0); }
+std::uint64_t nqueens_sequential(unsigned n) {
+  std::uint64_t nodes = 0;
+  return count_from((1u << n) - 1, 0, 0, 0, nodes);
+}
 
 namespace detail {
 
@@ -85,7 +91,9 @@ mesh::Result<Workload> make_nqueens(std::string_view body) {
   w.roots = {scheduler::Task::make(kNQueens, root)};
   w.expected.sum = *nqueens_known(static_cast<unsigned>(*n));
   w.sum_name = "solutions";
-  w.unit = "tasks";
+  w.aux_name = "nodes";  // the search's size: exact, but with no published reference
+  w.unit = "nodes";
+  w.unit_cost_s = 5e-9;  // measured: nqueens:14 on one worker
   w.registry.set(kNQueens, nqueens_task);
   return w;
 }

@@ -5,18 +5,38 @@
 namespace leomesh::workloads {
 namespace {
 
+// A node with its child count already known (4 spare payload bytes hold it).
+struct UtsTaskArgs {
+  UtsNode node;
+  std::int32_t children;
+};
+static_assert(sizeof(UtsTaskArgs) <= scheduler::Task::kPayloadBytes);
+
+// Four in five nodes of the sample trees are leaves. A parent has just hashed each child's
+// state, so it can tell a leaf from its count alone and tally it on the spot; only inner
+// nodes become tasks. That keeps the per-task cost (deque push, pop, call) off 80% of the
+// tree without changing which nodes exist or how they are counted.
 void uts_task(const scheduler::Task& t, scheduler::TaskContext& ctx) {
   const UtsModel& model = ctx.env<UtsModel>();
-  const UtsNode node = t.get<UtsNode>();
+  const UtsTaskArgs args = t.get<UtsTaskArgs>();
   scheduler::Reduction& r = ctx.reduction();
   r.sum += 1;
-  r.max = std::max<std::uint64_t>(r.max, static_cast<std::uint64_t>(node.height));
-  const int children = model.num_children(node);
-  if (children == 0) {
+  r.max = std::max<std::uint64_t>(r.max, static_cast<std::uint64_t>(args.node.height));
+  if (args.children == 0) {
     r.aux += 1;
     return;
   }
-  for (int i = 0; i < children; ++i) ctx.spawn(scheduler::Task::make(kUts, uts_child(model.params(), node, i)));
+  for (int i = 0; i < args.children; ++i) {
+    const UtsNode child = uts_child(model.params(), args.node, i);
+    const int grandchildren = model.num_children(child);
+    if (grandchildren == 0) {
+      r.sum += 1;
+      r.aux += 1;
+      r.max = std::max<std::uint64_t>(r.max, static_cast<std::uint64_t>(child.height));
+      continue;
+    }
+    ctx.spawn(scheduler::Task::make(kUts, UtsTaskArgs{child, grandchildren}));
+  }
 }
 
 }  // namespace
@@ -29,7 +49,8 @@ mesh::Result<Workload> make_uts(std::string_view body) {
   auto env = std::make_shared<UtsModel>(spec->params);
   Workload w;
   w.name = "uts:" + (spec->sample.empty() ? to_uts_spec(spec->params) : spec->sample);
-  w.roots = {scheduler::Task::make(kUts, uts_root(spec->params))};
+  const UtsNode root = uts_root(spec->params);
+  w.roots = {scheduler::Task::make(kUts, UtsTaskArgs{root, env->num_children(root)})};
   if (spec->expected) {
     w.expected.sum = spec->expected->nodes;
     w.expected.aux = spec->expected->leaves;
@@ -39,6 +60,8 @@ mesh::Result<Workload> make_uts(std::string_view body) {
   w.aux_name = "leaves";
   w.max_name = "depth";
   w.unit = "nodes";
+  w.units_in_sum = true;
+  w.unit_cost_s = 77e-9;  // measured: uts:T1 on one worker, 13 M nodes/s (one SHA-1 each)
   w.registry.set(kUts, uts_task, env.get());
   w.env = env;
   return w;

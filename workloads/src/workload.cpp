@@ -11,8 +11,7 @@ bool Workload::verify(const scheduler::Reduction& got) const {
 }
 
 std::uint64_t Workload::work_units(const scheduler::Reduction& r) const {
-  // Tree searches count nodes (the sum); the other workloads count tasks (the aux field).
-  return unit == "nodes" ? r.sum : r.aux;
+  return units_in_sum ? r.sum : r.aux;
 }
 
 mesh::Result<Workload> parse_workload(std::string_view spec) {

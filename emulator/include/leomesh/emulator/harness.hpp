@@ -18,7 +18,7 @@ struct HarnessConfig {
   std::string topology = "torus:4x4";
   std::string links = "uniform:1ms";   ///< "" = the topology's default
   int workers = 2;                     ///< simulated workers per satellite
-  double task_cost_s = 1e-6;           ///< virtual time one task takes
+  double task_cost_s = 1e-6;           ///< virtual time per unit of work (see SimulatedPool)
   double jitter_s = 0.0;               ///< each hop adds U(0, jitter): reorders messages
   double loss = 0.0;                   ///< probability a hop drops a message
   int inject_at = 0;                   ///< satellite that receives the root tasks

@@ -26,7 +26,7 @@ struct LiveOptions {
   std::string agent_path;         ///< "" = leomesh-agent next to the running executable
 };
 
-/// Generates the configurations in a private temporary directory, starts one agent per
+/// Generates the configurations in a private temporary directory ($TMPDIR or /tmp), starts one agent per
 /// satellite, waits for the root's result, stops every agent (SIGTERM, then SIGKILL after a
 /// grace period), gathers their telemetry and removes the directory. Leaves no process,
 /// socket file or directory behind: also when an agent dies (reported in `failure`), on

@@ -1,25 +1,32 @@
 // A satellite's pool in virtual time: tasks really execute, but W workers are simulated and
-// each task advances virtual time by a fixed cost.
+// each task advances virtual time by a cost proportional to the work it did.
 #pragma once
 
 #include <deque>
+#include <optional>
 #include <vector>
 
 #include "leomesh/scheduler/pool.hpp"
+#include "leomesh/workloads/workload.hpp"
 
 namespace leomesh::emulator {
 
-/// The local pool of one simulated satellite. Single-threaded; the driver calls start()
+/// The local pool of one simulated satellite. Single-threaded; the driver calls start_next()
 /// whenever a worker may have become free or work may have arrived, and finish() when a
 /// worker's task completes in virtual time.
 ///
-///   SimulatedPool pool(registry, /*workers=*/4);
+/// A started task runs at once (its effect on the reduction is known), but the children it
+/// spawns become runnable only when it finishes, `cost_s` later: task_cost_s per unit of work
+/// the task did (a UTS node, a fib leaf, a bag task; at least one unit). So a tree that is
+/// cheap to compute here can stand for heavy onboard work.
+///
+///   SimulatedPool pool(workload, /*workers=*/4, /*task_cost_s=*/1e-3);
 ///   pool.push(roots.data(), roots.size());
-///   while (auto w = pool.start_next()) schedule(now + cost, *w);   // worker w is busy
-///   ... at now + cost:  pool.finish(w);  (runs the task: children become runnable)
+///   while (auto s = pool.start_next()) schedule(now + s->cost_s, s->worker);
+///   ... at that time:  pool.finish(worker);   // its children become runnable
 class SimulatedPool final : public scheduler::LocalPool {
  public:
-  SimulatedPool(const scheduler::TaskRegistry& registry, int workers);
+  SimulatedPool(const workloads::Workload& workload, int workers, double task_cost_s);
 
   // LocalPool
   std::size_t take_oldest(std::size_t max, std::vector<scheduler::Task>& out) override;
@@ -27,33 +34,38 @@ class SimulatedPool final : public scheduler::LocalPool {
   void push(const scheduler::Task* tasks, std::size_t count) override;
   scheduler::Reduction reduction() const override { return ctx_.reduction_copy(); }
 
-  /// Gives the newest queued task to a free worker; returns the worker, or -1 if no worker
-  /// is free or nothing is queued.
-  int start_next();
-  /// Worker `w` completes its task: the task runs now (its children become runnable).
+  struct Started {
+    int worker;
+    double cost_s;  ///< virtual time until finish(worker)
+  };
+  /// Gives the newest queued task to a free worker and runs it; nothing if no worker is free
+  /// or nothing is queued.
+  std::optional<Started> start_next();
+  /// Worker `w` completes its task: the children it spawned become runnable.
   void finish(int w);
+  /// Virtual time workers have spent on tasks (for utilisation).
+  double busy_s() const { return busy_s_; }
   /// No task queued and no worker busy.
   bool idle() const { return queue_.empty() && busy_workers_ == 0; }
-  int workers() const { return static_cast<int>(running_.size()); }
+  int workers() const { return static_cast<int>(busy_.size()); }
   std::uint64_t tasks_executed() const { return executed_; }
 
  private:
   class Context final : public scheduler::TaskContext {
    public:
-    explicit Context(std::deque<scheduler::Task>& queue) : queue_(queue) {}
-    void spawn(const scheduler::Task& child) override { queue_.push_back(child); }
+    void spawn(const scheduler::Task& child) override { out->push_back(child); }
     scheduler::Reduction reduction_copy() const { return reduction_; }
-
-   private:
-    std::deque<scheduler::Task>& queue_;
+    std::vector<scheduler::Task>* out = nullptr;  // the running worker's children
   };
 
-  const scheduler::TaskRegistry& registry_;
+  const workloads::Workload& workload_;
+  double task_cost_s_;
   std::deque<scheduler::Task> queue_;  // front = oldest
-  std::vector<scheduler::Task> running_;
+  std::vector<std::vector<scheduler::Task>> spawned_;  // per worker, until it finishes
   std::vector<bool> busy_;
   int busy_workers_ = 0;
   std::uint64_t executed_ = 0;
+  double busy_s_ = 0;
   Context ctx_;
 };
 

@@ -78,6 +78,9 @@ class Topology {
 
   /// Moves the constellation to `t_s` and recomputes every link's state. Allocation-free.
   void update(double t_s);
+  /// Holds a link down whatever the geometry says (a failed terminal), or releases it;
+  /// takes effect at once.
+  void force_down(int link, bool down);
 
   const std::vector<Link>& links() const { return links_list_; }
   const LinkState& state(int link) const { return states_[static_cast<std::size_t>(link)]; }
@@ -119,6 +122,7 @@ class Topology {
   std::vector<std::int32_t> adj_offset_;
   std::vector<Adjacent> adj_;
   std::vector<Eigen::Vector3d> positions_;
+  std::vector<std::uint8_t> forced_down_;
 };
 
 }  // namespace leomesh::mesh

@@ -39,20 +39,26 @@ struct Workload {
   /// What each field of the reduction means, e.g. {"nodes", "leaves", "depth"}; an empty
   /// name means the field is unused.
   std::string sum_name, aux_name, max_name;
-  std::string unit;                         ///< what the throughput counts (nodes, tasks)
+  std::string unit;                         ///< what a unit of work is: "nodes", "calls", ...
+  bool units_in_sum = false;                ///< units are counted in `sum` (else in `aux`)
+  /// Real CPU time of one unit on the reference machine (2-core Debian 12, Release build,
+  /// measured with `leomesh run --workers 1`; see docs/benchmarks.md). The simulator's
+  /// default virtual cost per unit, so a simulated run takes as long as a real one would.
+  double unit_cost_s = 1e-7;
   scheduler::TaskRegistry registry;         ///< every kind this workload uses
   std::shared_ptr<const void> env;          ///< parameters the registry's kinds read
 
   /// True when the answer is known (its sum at least) and `got` equals it in every known field.
   bool verify(const scheduler::Reduction& got) const;
-  /// How many units of work `r` represents (its `unit`): tree nodes or tasks.
+  /// How many units of work `r` represents (its `unit`).
   std::uint64_t work_units(const scheduler::Reduction& r) const;
 };
 
 /// Parses the text after --workload:
 ///   fib:N[,cutoff=C]          Fibonacci; calls with n < C run sequentially (default C=2:
-///                             one task per call); N <= 92
-///   nqueens:N[,cutoff=C]      N-Queens solutions; rows below C are tasks (default N/2)
+///                             one task per call); N <= 92. Units: calls, 2 fib(N+1) - 1
+///   nqueens:N[,cutoff=C]      N-Queens solutions; rows below C are tasks (default N/2).
+///                             Units: nodes of the backtracking search
 ///   uts:NAME | uts:t=1,...    Unbalanced Tree Search: a UTS 2.1 sample tree or parameters
 ///   bag:balanced,tasks=K,cost=C[,seed=S]   K independent tasks of C work units each
 ///   bag:irregular,tasks=K,cost=C[,seed=S]  K tasks with Pareto(1.5) costs of mean ~3C

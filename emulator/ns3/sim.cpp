@@ -1,0 +1,338 @@
+// The ns-3 driver. ns-3 style (CamelCase calls) stays inside this file.
+#include "leomesh/emulator/sim.hpp"
+
+#include <ns3/core-module.h>
+#include <ns3/internet-module.h>
+#include <ns3/network-module.h>
+#include <ns3/point-to-point-module.h>
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <memory>
+
+#include "leomesh/emulator/sim_pool.hpp"
+#include "leomesh/mesh/spec.hpp"
+#include "leomesh/node/codec.hpp"
+
+namespace leomesh::emulator {
+namespace {
+
+using nlohmann::json;
+constexpr std::uint16_t kPort = 9;
+// A frame must fit one UDP datagram (65,507 bytes); tasks take at most 31 bytes on the wire.
+constexpr std::size_t kMaxBatchInDatagram = 2000;
+
+struct World;
+
+// One satellite: the sans-IO core and its simulated pool inside an ns-3 Application.
+class SatelliteApp : public ns3::Application {
+ public:
+  SatelliteApp(World& world, int id);
+  void StartApplication() override;
+  void StopApplication() override {}
+  void Receive(ns3::Ptr<ns3::Socket> socket);
+  void Pump();
+  void StartWorkers();
+  void OnTaskDone(int worker);
+  void OnTimer();
+
+  World& world;
+  int id;
+  std::unique_ptr<SimulatedPool> pool;
+  std::unique_ptr<scheduler::SatelliteCore> core;
+  ns3::Ptr<ns3::Socket> socket;
+  std::map<int, ns3::Ipv4Address> neighbor_address;  // far end of each candidate link
+  ns3::EventId timer;
+  double timer_at = 1e300;
+  std::uint64_t dropped_frames = 0;
+};
+
+struct LinkParts {
+  ns3::Ptr<ns3::PointToPointChannel> channel;
+  ns3::Ptr<ns3::RateErrorModel> drop_a, drop_b;  // enabled while the link is down
+  bool down = false;
+};
+
+struct World {
+  const SimOptions& opt;
+  const workloads::Workload& workload;
+  mesh::Topology topo;
+  mesh::RoutingTable routes;
+  scheduler::SpanningTree tree;
+  scheduler::CoreConfig core_template;
+  node::DecodeLimits limits;
+  double task_cost_s;
+  std::vector<ns3::Ptr<SatelliteApp>> apps;
+  std::vector<LinkParts> links;
+  std::vector<scheduler::StealEvent> steals;
+  std::uint64_t packets = 0, bytes = 0;
+  bool finished = false;
+  double finished_at = 0;
+
+  World(const SimOptions& o, const workloads::Workload& w, mesh::Topology t)
+      : opt(o), workload(w), topo(std::move(t)), routes(topo), tree(scheduler::SpanningTree::build(topo, 0)) {}
+
+  double now() const { return ns3::Simulator::Now().GetSeconds(); }
+
+  // Applies the topology's current link states to the ns-3 channels.
+  void apply_links() {
+    for (std::size_t i = 0; i < links.size(); ++i) {
+      const mesh::LinkState& s = topo.state(static_cast<int>(i));
+      links[i].channel->SetAttribute("Delay", ns3::TimeValue(ns3::Seconds(s.latency_s)));
+      const bool down = !s.active;
+      if (down != links[i].down) {
+        links[i].down = down;
+        if (down) {
+          links[i].drop_a->Enable();
+          links[i].drop_b->Enable();
+        } else {
+          links[i].drop_a->Disable();
+          links[i].drop_b->Disable();
+        }
+      }
+    }
+  }
+
+  void move() {
+    topo.update(now());
+    routes.recompute(topo);
+    apply_links();
+    ns3::Simulator::Schedule(ns3::Seconds(opt.update_interval_s), &World::move, this);
+  }
+
+  void set_forced(int link, bool down) {
+    topo.force_down(link, down);
+    routes.recompute(topo);
+    apply_links();
+  }
+};
+
+SatelliteApp::SatelliteApp(World& w, int i) : world(w), id(i) {
+  pool = std::make_unique<SimulatedPool>(w.workload, w.opt.workers, w.task_cost_s);
+  scheduler::CoreConfig c = w.core_template;
+  c.self = i;
+  core = std::make_unique<scheduler::SatelliteCore>(c, *pool, w.topo, w.routes, w.tree);
+}
+
+void SatelliteApp::StartApplication() {
+  socket = ns3::Socket::CreateSocket(GetNode(), ns3::UdpSocketFactory::GetTypeId());
+  socket->Bind(ns3::InetSocketAddress(ns3::Ipv4Address::GetAny(), kPort));
+  socket->SetRecvCallback(ns3::MakeCallback(&SatelliteApp::Receive, this));
+  const double t = world.now();
+  if (id == world.opt.inject_at) core->submit(t, world.workload.roots.data(), world.workload.roots.size());
+  StartWorkers();
+  core->begin(t);
+  Pump();
+}
+
+void SatelliteApp::Receive(ns3::Ptr<ns3::Socket> s) {
+  ns3::Address from;
+  while (ns3::Ptr<ns3::Packet> p = s->RecvFrom(from)) {
+    std::string frame(p->GetSize(), '\0');
+    p->CopyData(reinterpret_cast<std::uint8_t*>(frame.data()), p->GetSize());
+    auto m = node::decode(frame, world.limits);
+    if (!m) {
+      ++dropped_frames;
+      continue;
+    }
+    core->handle_message(world.now(), std::move(*m));
+    StartWorkers();
+  }
+  Pump();
+}
+
+void SatelliteApp::StartWorkers() {
+  while (auto started = pool->start_next())
+    ns3::Simulator::Schedule(ns3::Seconds(started->cost_s), &SatelliteApp::OnTaskDone, this, started->worker);
+}
+
+void SatelliteApp::OnTaskDone(int worker) {
+  pool->finish(worker);
+  StartWorkers();
+  if (pool->idle()) core->handle_local_idle(world.now());
+  Pump();
+}
+
+void SatelliteApp::OnTimer() {
+  // ns-3 keeps time in whole nanoseconds: the event may fire a fraction of a nanosecond
+  // before the deadline it stands for. Hand the core the deadline itself, or it would see
+  // nothing due yet and ask for the same instant again, forever.
+  const double due = std::max(world.now(), timer_at);
+  timer_at = 1e300;
+  core->handle_timeout(due);
+  StartWorkers();
+  Pump();
+}
+
+// Sends the core's outputs as UDP datagrams to ISL neighbours and re-arms its timer.
+void SatelliteApp::Pump() {
+  while (auto out = core->poll_outbound()) {
+    const auto it = neighbor_address.find(out->next_hop);
+    if (it == neighbor_address.end()) continue;  // cannot happen: next hops are ISL neighbours
+    const std::string frame = node::encode(out->message);
+    ns3::Ptr<ns3::Packet> p = ns3::Create<ns3::Packet>(reinterpret_cast<const std::uint8_t*>(frame.data()),
+                                                       static_cast<std::uint32_t>(frame.size()));
+    socket->SendTo(p, 0, ns3::InetSocketAddress(it->second, kPort));
+    ++world.packets;
+    world.bytes += frame.size();
+  }
+  while (auto e = core->poll_event()) world.steals.push_back(*e);
+  if (id == world.core_template.root && core->finished() && !world.finished) {
+    world.finished = true;
+    world.finished_at = world.now();
+    ns3::Simulator::Stop();
+    return;
+  }
+  const double deadline = core->next_deadline();
+  if (deadline < timer_at) {
+    if (timer.IsRunning()) timer.Cancel();
+    timer_at = deadline;
+    timer = ns3::Simulator::Schedule(ns3::Seconds(std::max(0.0, deadline - world.now())), &SatelliteApp::OnTimer, this);
+  }
+}
+
+json distribution(std::vector<double> v) {
+  if (v.empty()) return nullptr;
+  std::sort(v.begin(), v.end());
+  auto q = [&](double f) { return v[std::min(v.size() - 1, static_cast<std::size_t>(f * static_cast<double>(v.size())))]; };
+  return json{{"min", v.front()}, {"p10", q(0.10)}, {"p50", q(0.50)}, {"p90", q(0.90)}, {"p99", q(0.99)}, {"max", v.back()}};
+}
+
+}  // namespace
+
+mesh::Result<RunSummary> run_sim(const SimOptions& o, const workloads::Workload& workload) {
+  auto spec = mesh::parse_topology(o.topology);
+  if (!spec) return spec.error();
+  auto lm = o.links.empty() ? mesh::Result<mesh::LinkModel>(spec->default_links()) : mesh::parse_link_model(o.links);
+  if (!lm) return lm.error();
+  auto topo = mesh::Topology::build(*spec, *lm);
+  if (!topo) return topo.error();
+  auto policy = scheduler::parse_policy(o.policy);
+  if (!policy) return policy.error();
+  if (o.workers < 1) return mesh::fail("--workers", "must be at least 1");
+  if (o.inject_at < 0 || o.inject_at >= topo->satellites())
+    return mesh::fail("--inject-at", "no satellite " + std::to_string(o.inject_at));
+  if (!(o.update_interval_s > 0)) return mesh::fail("--update-interval", "must be positive");
+  for (const LinkFailure& f : o.failures)
+    if (!topo->link_between(f.a, f.b)) return mesh::fail("--fail-link", "no ISL between " + std::to_string(f.a) + " and " + std::to_string(f.b));
+
+  const auto wall0 = std::chrono::steady_clock::now();
+  // Address allocation is process-global in ns-3: start each run from a clean slate.
+  ns3::Ipv4AddressGenerator::Reset();
+  World world(o, workload, std::move(*topo));
+  world.task_cost_s = o.task_cost_s >= 0 ? o.task_cost_s : workload.unit_cost_s;
+  scheduler::CoreConfig& cc = world.core_template;
+  cc.root = 0;
+  cc.policy = *policy;
+  cc.amount = o.amount == "one" ? scheduler::StealAmount::one : scheduler::StealAmount::half;
+  cc.max_batch = std::min(cc.max_batch, kMaxBatchInDatagram);
+  cc.steal_timeout_s = o.steal_timeout_s;
+  cc.retransmit_s = o.retransmit_s;
+  cc.seed = o.seed;
+  world.limits.satellites = world.topo.satellites();
+  world.limits.registry = &workload.registry;
+
+  // Nodes, one point-to-point link per candidate ISL with its own /30 subnet.
+  const int n = world.topo.satellites();
+  ns3::NodeContainer nodes;
+  nodes.Create(static_cast<std::uint32_t>(n));
+  ns3::InternetStackHelper internet;
+  internet.Install(nodes);
+  ns3::PointToPointHelper p2p;
+  p2p.SetDeviceAttribute("DataRate", ns3::DataRateValue(ns3::DataRate(static_cast<std::uint64_t>(world.topo.link_model().data_rate_bps))));
+  p2p.SetDeviceAttribute("Mtu", ns3::UintegerValue(65535));  // a frame is one datagram, unfragmented
+  ns3::Ipv4AddressHelper addresses;
+  addresses.SetBase("10.0.0.0", "255.255.255.252");
+  for (int s = 0; s < n; ++s) world.apps.push_back(ns3::Create<SatelliteApp>(world, s));
+  for (const mesh::Link& l : world.topo.links()) {
+    ns3::NetDeviceContainer devices = p2p.Install(nodes.Get(static_cast<std::uint32_t>(l.a)), nodes.Get(static_cast<std::uint32_t>(l.b)));
+    ns3::Ipv4InterfaceContainer ifaces = addresses.Assign(devices);
+    addresses.NewNetwork();
+    world.apps[static_cast<std::size_t>(l.a)]->neighbor_address[l.b] = ifaces.GetAddress(1);
+    world.apps[static_cast<std::size_t>(l.b)]->neighbor_address[l.a] = ifaces.GetAddress(0);
+    LinkParts parts;
+    parts.channel = ns3::DynamicCast<ns3::PointToPointChannel>(devices.Get(0)->GetChannel());
+    parts.drop_a = ns3::CreateObject<ns3::RateErrorModel>();
+    parts.drop_b = ns3::CreateObject<ns3::RateErrorModel>();
+    for (auto& em : {parts.drop_a, parts.drop_b}) {
+      em->SetUnit(ns3::RateErrorModel::ERROR_UNIT_PACKET);
+      em->SetRate(1.0);
+      em->Disable();
+    }
+    ns3::DynamicCast<ns3::PointToPointNetDevice>(devices.Get(0))->SetReceiveErrorModel(parts.drop_a);
+    ns3::DynamicCast<ns3::PointToPointNetDevice>(devices.Get(1))->SetReceiveErrorModel(parts.drop_b);
+    world.links.push_back(parts);
+  }
+  world.apply_links();
+  for (int s = 0; s < n; ++s) {
+    nodes.Get(static_cast<std::uint32_t>(s))->AddApplication(world.apps[static_cast<std::size_t>(s)]);
+    world.apps[static_cast<std::size_t>(s)]->SetStartTime(ns3::Seconds(0));
+  }
+  if (world.topo.moves()) ns3::Simulator::Schedule(ns3::Seconds(o.update_interval_s), &World::move, &world);
+  for (const LinkFailure& f : o.failures) {
+    const int link = *world.topo.link_between(f.a, f.b);
+    ns3::Simulator::Schedule(ns3::Seconds(f.from_s), &World::set_forced, &world, link, true);
+    if (f.until_s < 1e299) ns3::Simulator::Schedule(ns3::Seconds(f.until_s), &World::set_forced, &world, link, false);
+  }
+  const auto setup_done = std::chrono::steady_clock::now();
+  ns3::Simulator::Stop(ns3::Seconds(o.max_sim_s));
+  ns3::Simulator::Run();
+  const auto wall1 = std::chrono::steady_clock::now();
+  const std::uint64_t events = ns3::Simulator::GetEventCount();
+  const double sim_time = ns3::Simulator::Now().GetSeconds();
+
+  RunSummary s;
+  s.mode = "sim";
+  s.policy = policy->to_string();
+  s.topology = world.topo.spec().name;
+  s.links = world.topo.link_model().to_string();
+  s.satellites = n;
+  s.workers_per_satellite = o.workers;
+  s.workload = &workload;
+  s.finished = world.finished;
+  if (!s.finished) s.failure = "not finished after " + std::to_string(o.max_sim_s) + " simulated seconds";
+  s.result = world.apps[0]->core->result();
+  s.makespan_s = world.finished_at;
+  std::vector<double> latencies, hops;
+  for (const auto& e : world.steals) {
+    if (e.timed_out) continue;
+    latencies.push_back(e.latency_s);
+    hops.push_back(e.hops);
+  }
+  for (int i = 0; i < n; ++i) {
+    const SatelliteApp& app = *world.apps[static_cast<std::size_t>(i)];
+    const scheduler::CoreStats& cs = app.core->stats();
+    SatelliteSummary ss;
+    ss.satellite = i;
+    ss.tasks_executed = app.pool->tasks_executed();
+    ss.attempts = cs.steal_attempts;
+    ss.successes = cs.steal_successes;
+    ss.empty = cs.steal_empty;
+    ss.timeouts = cs.steal_timeouts;
+    ss.latency_sum_s = cs.attempt_latency_sum_s;
+    ss.hops_sum = cs.attempt_hops_sum;
+    ss.tasks_received = cs.tasks_received;
+    ss.tasks_given = cs.tasks_given;
+    ss.forwarded = cs.forwarded;
+    ss.dropped = cs.unroutable + app.dropped_frames;
+    ss.extra = json{{"utilisation", s.makespan_s > 0 ? app.pool->busy_s() / (o.workers * s.makespan_s) : 0.0},
+                    {"loot_retransmits", cs.loot_retransmits}};
+    s.per_satellite.push_back(ss);
+  }
+  const double wall = std::chrono::duration<double>(wall1 - wall0).count();
+  s.extra = json{{"task_cost_s", world.task_cost_s},
+                 {"steal_latency_s", distribution(latencies)},
+                 {"steal_hops", distribution(hops)},
+                 {"ns3", {{"events", events},
+                          {"packets", world.packets},
+                          {"bytes", world.bytes},
+                          {"simulated_s", sim_time},
+                          {"setup_wall_s", std::chrono::duration<double>(setup_done - wall0).count()},
+                          {"wall_s", wall},
+                          {"events_per_wall_s", wall > 0 ? static_cast<double>(events) / wall : 0.0}}}};
+  ns3::Simulator::Destroy();
+  return s;
+}
+
+}  // namespace leomesh::emulator
