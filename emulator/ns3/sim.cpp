@@ -67,6 +67,9 @@ struct World {
   std::vector<LinkParts> links;
   std::vector<scheduler::StealEvent> steals;
   std::uint64_t packets = 0, bytes = 0;
+  std::uint64_t dropped_packets = 0;  // lost on a link that was down
+
+  void on_drop(ns3::Ptr<const ns3::Packet>) { ++dropped_packets; }
   bool finished = false;
   double finished_at = 0;
 
@@ -262,6 +265,8 @@ mesh::Result<RunSummary> run_sim(const SimOptions& o, const workloads::Workload&
     }
     ns3::DynamicCast<ns3::PointToPointNetDevice>(devices.Get(0))->SetReceiveErrorModel(parts.drop_a);
     ns3::DynamicCast<ns3::PointToPointNetDevice>(devices.Get(1))->SetReceiveErrorModel(parts.drop_b);
+    for (std::uint32_t d = 0; d < 2; ++d)
+      devices.Get(d)->TraceConnectWithoutContext("PhyRxDrop", ns3::MakeCallback(&World::on_drop, &world));
     world.links.push_back(parts);
   }
   world.apply_links();
@@ -326,6 +331,7 @@ mesh::Result<RunSummary> run_sim(const SimOptions& o, const workloads::Workload&
                  {"steal_hops", distribution(hops)},
                  {"ns3", {{"events", events},
                           {"packets", world.packets},
+                          {"dropped_packets", world.dropped_packets},
                           {"bytes", world.bytes},
                           {"simulated_s", sim_time},
                           {"setup_wall_s", std::chrono::duration<double>(setup_done - wall0).count()},
