@@ -63,7 +63,7 @@ double raw_ping_pong(std::size_t frame_bytes, int rounds) {
 }
 
 emulator::RunSummary live(const std::string& topology, const std::string& spec, int workers,
-                          workloads::Workload& keep) {
+                          workloads::Workload& keep, const std::string& amount = "half") {
   keep = *workloads::parse_workload(spec);
   emulator::LiveOptions o;
   o.topology = topology;
@@ -71,6 +71,7 @@ emulator::RunSummary live(const std::string& topology, const std::string& spec, 
   o.workload = spec;
   o.links = "none";
   o.workers = workers;
+  o.amount = amount;
   o.endpoints = "tcp";
   o.tcp_base_port = 17900;
   o.agent_path = LEOMESH_AGENT;
@@ -116,7 +117,9 @@ int main() {
   const std::size_t frame = node::encode(request).size();
   const double raw = raw_ping_pong(frame, 20000);
   workloads::Workload w1;
-  const auto steals = live("full:2", "bag:irregular,tasks=3000,cost=4000,seed=3", 1, w1);
+  // Steal one task at a time from a victim that holds thousands of small ones: the thief is
+  // stealing almost all the time, so the mean is the steady-state round trip.
+  const auto steals = live("full:2", "bag:balanced,tasks=20000,cost=2000", 1, w1, "one");
   std::uint64_t answered = 0;
   double latency = 0;
   for (const auto& s : steals.per_satellite) {

@@ -110,7 +110,8 @@ void add_config_command(CLI::App& app, Action& action) {
   gen->add_option("--root", o.root, "Satellite that detects termination (default 0)");
   gen->add_option("--endpoints", o.endpoint_kind, "ipc | tcp (default ipc)");
   gen->add_option("--ipc-dir", o.ipc_dir, "Directory of the ipc sockets (default <out>/ipc)");
-  gen->add_option("--host", o.tcp_host, "Host of tcp endpoints (default 127.0.0.1)");
+  gen->add_option("--host", o.tcp_host,
+                  "Host of tcp endpoints (default 127.0.0.1); h0,h1,... puts satellite i on host i mod k");
   gen->add_option("--base-port", o.tcp_base_port, "tcp port of satellite 0; satellite i uses +i")
       ->check(CLI::Range(1, 65535));
   gen->add_option("--seed", o.seed, "Victim choice seed (default 1)");

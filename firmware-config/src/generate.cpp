@@ -57,8 +57,17 @@ mesh::Result<std::vector<config::SatelliteConfig>> generate(const GenerateOption
                                            std::to_string(o.tcp_base_port + n - 1) +
                                            " are needed for " + std::to_string(n) +
                                            " satellites; all must be within 1..65535");
+    // "h0,h1,...": satellite v runs on host v mod k (one agent per host under Slurm).
+    std::vector<std::string> hosts;
+    for (std::size_t start = 0;;) {
+      const auto comma = o.tcp_host.find(',', start);
+      hosts.push_back(o.tcp_host.substr(start, comma - start));
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
     for (int v = 0; v < n; ++v) {
-      endpoints[static_cast<std::size_t>(v)] = tcp_endpoint(o.tcp_host, o.tcp_base_port + v);
+      const std::string& host = hosts[static_cast<std::size_t>(v) % hosts.size()];
+      endpoints[static_cast<std::size_t>(v)] = tcp_endpoint(host, o.tcp_base_port + v);
       if (auto e = detail::parse_endpoint(endpoints[static_cast<std::size_t>(v)], false); !e)
         return mesh::fail("--host", e.error().reason);
     }

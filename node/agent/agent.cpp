@@ -38,6 +38,9 @@ struct Agent::Impl {
   asio::steady_timer core_timer{io};
   asio::steady_timer update_timer{io};
   asio::steady_timer telemetry_timer{io};
+  asio::steady_timer exit_timer{io};
+  bool exit_when_done = false;
+  double linger_s = 2.0;
   asio::signal_set signals{io};
   std::unique_ptr<LinkEmulator> links;
   DecodeLimits limits;
@@ -152,6 +155,12 @@ struct Agent::Impl {
     if (core->finished() && finished_at < 0) {
       finished_at = t;
       if (self == cfg.steal().root()) print_finished();
+      if (exit_when_done) {
+        exit_timer.expires_after(std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(linger_s)));
+        exit_timer.async_wait([this](const asio::error_code& ec) {
+          if (!ec) shutdown();
+        });
+      }
     }
     const double deadline = core->next_deadline();
     if (deadline < std::numeric_limits<double>::infinity()) {
@@ -260,6 +269,7 @@ struct Agent::Impl {
     core_timer.cancel();
     update_timer.cancel();
     telemetry_timer.cancel();
+    exit_timer.cancel();
     signals.cancel();
     links->cancel();
     transport->close();
@@ -267,7 +277,8 @@ struct Agent::Impl {
   }
 };
 
-mesh::Result<std::unique_ptr<Agent>> Agent::create(const config::SatelliteConfig& cfg) {
+mesh::Result<std::unique_ptr<Agent>> Agent::create(const config::SatelliteConfig& cfg, bool exit_when_done,
+                                                    double linger_s) {
   auto spec = mesh::parse_topology(cfg.network().topology());
   if (!spec) return spec.error();
   auto links = cfg.network().links().empty() ? mesh::Result<mesh::LinkModel>(spec->default_links())
@@ -286,6 +297,8 @@ mesh::Result<std::unique_ptr<Agent>> Agent::create(const config::SatelliteConfig
     return mesh::fail("steal.root", "outside 0.." + std::to_string(n - 1));
   if (cfg.workers() < 1) return mesh::fail("workers", "must be at least 1");
   auto impl = std::make_unique<Impl>(cfg, std::move(*w), std::move(*topo));
+  impl->exit_when_done = exit_when_done;
+  impl->linger_s = linger_s;
   return std::unique_ptr<Agent>(new Agent(std::move(impl)));
 }
 

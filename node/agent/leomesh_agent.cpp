@@ -27,6 +27,12 @@ int main(int argc, char** argv) {
                  "by --id or, under Slurm, by SLURM_PROCID")
       ->required();
   app.add_option("--id", id, "Satellite id substituted for {id} in the config path");
+  bool exit_when_done = false;
+  double linger_s = 2.0;
+  app.add_flag("--exit-when-done", exit_when_done,
+               "Exit by itself once the run is over (batch jobs), after --linger seconds");
+  app.add_option("--linger", linger_s, "Seconds to keep forwarding after the run is over")
+      ->check(CLI::Range(0.0, 3600.0));
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -51,7 +57,7 @@ int main(int argc, char** argv) {
     std::cerr << "leomesh-agent: " << config_path << ": " << cfg.error().message() << "\n";
     return 2;
   }
-  auto agent = leomesh::node::Agent::create(*cfg);
+  auto agent = leomesh::node::Agent::create(*cfg, exit_when_done, linger_s);
   if (!agent) {
     std::cerr << "leomesh-agent: " << config_path << ": " << agent.error().message() << "\n";
     return 2;

@@ -37,7 +37,9 @@ struct GenerateOptions {
   int root = 0;                       ///< the satellite that runs termination detection
   std::string endpoint_kind = "ipc";  ///< "ipc" or "tcp"
   std::string ipc_dir;  ///< ipc endpoints: ipc://<ipc_dir>/sat-<id> (required for ipc)
-  std::string tcp_host = "127.0.0.1";  ///< tcp endpoints: tcp://<tcp_host>:<tcp_base_port + id>
+  /// tcp endpoints: tcp://<host>:<tcp_base_port + id>; a comma-separated list puts
+  /// satellite id on host id mod k (e.g. the nodes of a Slurm allocation).
+  std::string tcp_host = "127.0.0.1";
   int tcp_base_port = 17000;
   bool curve = true;             ///< CurveZMQ on every socket; off only for debugging
   bool cluster = false;          ///< peers = every other satellite (always so for full:N)

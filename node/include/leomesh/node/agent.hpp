@@ -29,8 +29,12 @@ namespace leomesh::node {
 ///   return (*agent)->run();   // blocks until SIGTERM / stop()
 class Agent {
  public:
-  /// Builds everything from a validated config; fails on an inconsistent one.
-  static mesh::Result<std::unique_ptr<Agent>> create(const config::SatelliteConfig& config);
+  /// Builds everything from a validated config; fails on an inconsistent one. With
+  /// `exit_when_done`, the agent stops by itself `linger_s` after it learns the run is over
+  /// (batch jobs, where no launcher stops it); the linger lets it still forward the last
+  /// messages of others.
+  static mesh::Result<std::unique_ptr<Agent>> create(const config::SatelliteConfig& config,
+                                                     bool exit_when_done = false, double linger_s = 2.0);
   ~Agent();
 
   /// Runs the event loop on the calling thread until stop() or a signal. Returns 0.
