@@ -79,7 +79,10 @@ struct Agent::Impl {
     if (cfg.steal().backoff_min_s() > 0) cc.backoff_min_s = cfg.steal().backoff_min_s();
     if (cfg.steal().backoff_max_s() > 0) cc.backoff_max_s = cfg.steal().backoff_max_s();
     cc.seed = cfg.steal().seed();
-    pool = std::make_unique<ThreadPool>(workload.registry, static_cast<std::size_t>(cfg.workers()));
+    ThreadPoolOptions po;
+    po.workers = static_cast<std::size_t>(cfg.workers());
+    po.worker_nice = 5;  // the event loop answers steal requests before workers compute
+    pool = std::make_unique<ThreadPool>(workload.registry, po);
     core = std::make_unique<scheduler::SatelliteCore>(cc, *pool, topo, routes, tree);
     limits.satellites = topo.satellites();
     limits.registry = &workload.registry;

@@ -28,6 +28,10 @@
 // Throttled wake-ups only cost parallelism, never progress: the spawner runs its own tasks.
 #include "leomesh/node/thread_pool.hpp"
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cassert>
 #include <system_error>
@@ -163,6 +167,10 @@ void ThreadPool::execute(Worker& w, const Task& task) {
 }
 
 void ThreadPool::run_worker(Worker& w) {
+  if (options_.worker_nice != 0) {
+    // Per-thread on Linux: setpriority on a thread id changes only that thread.
+    setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), options_.worker_nice);
+  }
   Task task;
   for (;;) {
     std::int64_t left = 0;

@@ -20,23 +20,27 @@ void uts_task(const scheduler::Task& t, scheduler::TaskContext& ctx) {
   const UtsModel& model = ctx.env<UtsModel>();
   const UtsTaskArgs args = t.get<UtsTaskArgs>();
   scheduler::Reduction& r = ctx.reduction();
-  r.sum += 1;
-  r.max = std::max<std::uint64_t>(r.max, static_cast<std::uint64_t>(args.node.height));
+  const auto height = static_cast<std::uint64_t>(args.node.height);
   if (args.children == 0) {
+    r.sum += 1;
     r.aux += 1;
+    r.max = std::max(r.max, height);
     return;
   }
+  std::uint64_t leaves = 0;
   for (int i = 0; i < args.children; ++i) {
     const UtsNode child = uts_child(model.params(), args.node, i);
     const int grandchildren = model.num_children(child);
     if (grandchildren == 0) {
-      r.sum += 1;
-      r.aux += 1;
-      r.max = std::max<std::uint64_t>(r.max, static_cast<std::uint64_t>(child.height));
+      ++leaves;
       continue;
     }
     ctx.spawn(scheduler::Task::make(kUts, UtsTaskArgs{child, grandchildren}));
   }
+  // This node and its leaf children; the leaves sit one level deeper.
+  r.sum += 1 + leaves;
+  r.aux += leaves;
+  r.max = std::max(r.max, leaves ? height + 1 : height);
 }
 
 }  // namespace

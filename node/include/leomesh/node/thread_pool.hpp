@@ -35,6 +35,10 @@ struct ThreadPoolOptions {
   /// `yield_rounds` with std::this_thread::yield().
   std::uint32_t spin_rounds = 64;
   std::uint32_t yield_rounds = 16;
+  /// Linux nice increment of the worker threads (0 = same as the caller). An agent runs its
+  /// workers a little below its event loop so that a steal request is answered at once even
+  /// while every core computes.
+  int worker_nice = 0;
 };
 
 /// Counters of one worker, read with relaxed loads while the pool runs (so they may lag).
