@@ -76,7 +76,7 @@ void SatelliteCore::handle_local_idle(double now) {
 
 void SatelliteCore::try_steal(double now) {
   if (!begun_ || terminated_ || busy_) return;
-  const int victim = cfg_.policy.choose(cfg_.self, topo_, routes_, rng_, scratch_);
+  const int victim = cfg_.policy.choose(cfg_.self, topo_, routes_, rng_, scratch_, failures_);
   if (victim < 0) {
     // Nobody to ask at the moment (e.g. every ISL is down); ask again after a back-off.
     steal_state_ = StealState::backoff;

@@ -5,10 +5,14 @@
 namespace leomesh::scheduler {
 
 int VictimPolicy::choose(int thief, const mesh::Topology& topo, const mesh::RoutingTable& routes,
-                         Rng& rng, std::vector<int>& scratch) const {
+                         Rng& rng, std::vector<int>& scratch, std::uint32_t failures) const {
   const int n = topo.satellites();
   if (n < 2) return -1;
   switch (kind) {
+    case Kind::escalate:
+      if (failures > 0 && failures % static_cast<std::uint32_t>(k) == 0)
+        return VictimPolicy{Kind::global, 1}.choose(thief, topo, routes, rng, scratch);
+      return VictimPolicy{Kind::neighbor, 1}.choose(thief, topo, routes, rng, scratch);
     case Kind::neighbor: {
       scratch.clear();
       for (const mesh::Adjacent& a : topo.adjacency(thief))
@@ -39,6 +43,7 @@ std::string VictimPolicy::to_string() const {
     case Kind::neighbor: return "neighbor";
     case Kind::global: return "global";
     case Kind::khop: return "khop:" + std::to_string(k);
+    case Kind::escalate: return "escalate:" + std::to_string(k);
   }
   return "?";
 }
@@ -50,15 +55,19 @@ mesh::Result<VictimPolicy> parse_policy(std::string_view text) {
     p.kind = VictimPolicy::Kind::global;
     return p;
   }
-  if (text.substr(0, 5) == "khop:") {
-    auto k = mesh::parse_integer(text.substr(5), "--policy khop:K");
+  for (const auto& [prefix, kind] : {std::pair{std::string_view("khop:"), VictimPolicy::Kind::khop},
+                                     std::pair{std::string_view("escalate:"), VictimPolicy::Kind::escalate}}) {
+    if (text.substr(0, prefix.size()) != prefix) continue;
+    const std::string name(prefix.substr(0, prefix.size() - 1));
+    auto k = mesh::parse_integer(text.substr(prefix.size()), "--policy " + name + ":K");
     if (!k) return k.error();
-    if (*k < 1 || *k > 100000) return mesh::fail("--policy", "khop:K needs K >= 1, got " + std::string(text.substr(5)));
-    p.kind = VictimPolicy::Kind::khop;
+    if (*k < 1 || *k > 100000)
+      return mesh::fail("--policy", name + ":K needs K >= 1, got " + std::string(text.substr(prefix.size())));
+    p.kind = kind;
     p.k = static_cast<int>(*k);
     return p;
   }
-  return mesh::fail("--policy", "expected neighbor, global or khop:K, got '" + std::string(text) + "'");
+  return mesh::fail("--policy", "expected neighbor, global, khop:K or escalate:K, got '" + std::string(text) + "'");
 }
 
 }  // namespace leomesh::scheduler

@@ -11,7 +11,9 @@ TEST_CASE("policies parse, and bad ones are refused", "[policy]") {
   CHECK(scheduler::parse_policy("global")->kind == scheduler::VictimPolicy::Kind::global);
   CHECK(scheduler::parse_policy("khop:3")->k == 3);
   CHECK(scheduler::parse_policy("khop:3")->to_string() == "khop:3");
-  for (const char* bad : {"", "random", "khop:", "khop:0", "khop:-1", "khop:x"}) {
+  CHECK(scheduler::parse_policy("escalate:4")->kind == scheduler::VictimPolicy::Kind::escalate);
+  CHECK(scheduler::parse_policy("escalate:4")->to_string() == "escalate:4");
+  for (const char* bad : {"", "random", "khop:", "khop:0", "khop:-1", "khop:x", "escalate:0", "escalate:"}) {
     auto p = scheduler::parse_policy(bad);
     REQUIRE_FALSE(p.ok());
     CHECK(p.error().parameter.rfind("--policy", 0) == 0);
@@ -48,4 +50,23 @@ TEST_CASE("neighbor picks active neighbours, global anyone else, khop within K",
   int reached = 0;
   for (int v = 1; v < topo.satellites(); ++v) reached += seen[static_cast<std::size_t>(v)] > 0;
   CHECK(reached > 55);
+}
+
+TEST_CASE("escalate:K asks a neighbour, and a global victim after every K failures", "[policy]") {
+  auto spec = mesh::parse_topology("torus:8x8");
+  mesh::Topology topo = *mesh::Topology::build(*spec, spec->default_links());
+  mesh::RoutingTable routes(topo);
+  scheduler::Rng rng(3);
+  std::vector<int> scratch;
+  const auto esc = *scheduler::parse_policy("escalate:3");
+  int far = 0;
+  for (int i = 0; i < 300; ++i) {
+    for (std::uint32_t failures : {0u, 1u, 2u, 4u, 5u}) {
+      REQUIRE(routes.hops(9, esc.choose(9, topo, routes, rng, scratch, failures)) == 1);
+    }
+    const int v = esc.choose(9, topo, routes, rng, scratch, 3);
+    REQUIRE(v != 9);
+    far += routes.hops(9, v) > 1;
+  }
+  CHECK(far > 250);  // 60 of the 63 others are more than one hop away
 }

@@ -15,20 +15,25 @@ namespace leomesh::scheduler {
 /// How a thief picks its victim.
 /// - neighbor: uniform over its active ISL neighbours (one hop; the paper's proposal);
 /// - global:   uniform over every other satellite, reached multi-hop (cluster runtimes);
-/// - khop:K:   uniform over satellites within K hops.
+/// - khop:K:   uniform over satellites within K hops;
+/// - escalate:K: neighbours first; after K empty answers in a row, one global victim, then
+///   neighbours again. Cheap one-hop steals while work is near, a long-range probe when the
+///   neighbourhood has run dry (where neighbor-only waits for work to diffuse hop by hop).
 struct VictimPolicy {
-  enum class Kind { neighbor, global, khop };
+  enum class Kind { neighbor, global, khop, escalate };
   Kind kind = Kind::neighbor;
-  int k = 1;  ///< khop only
+  int k = 1;  ///< khop and escalate
 
   /// Picks a victim for `thief` at the topology's current state, or -1 when there is none
-  /// (no active neighbour, or a single satellite). `scratch` avoids allocating per choice.
+  /// (no active neighbour, or a single satellite). `failures` counts the thief's empty or
+  /// timed-out attempts since its last successful steal. `scratch` avoids allocating per
+  /// choice.
   int choose(int thief, const mesh::Topology& topo, const mesh::RoutingTable& routes, Rng& rng,
-             std::vector<int>& scratch) const;
+             std::vector<int>& scratch, std::uint32_t failures = 0) const;
   std::string to_string() const;
 };
 
-/// Parses "neighbor", "global" or "khop:K" (K >= 1).
+/// Parses "neighbor", "global", "khop:K" or "escalate:K" (K >= 1).
 mesh::Result<VictimPolicy> parse_policy(std::string_view text);
 
 }  // namespace leomesh::scheduler

@@ -1,0 +1,232 @@
+// `leomesh experiment NAME`: a named sweep of emulation runs with raw results (JSON lines,
+// resumable), a summary CSV, plots and a Markdown report.
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <set>
+#include <sstream>
+
+#include "cli.hpp"
+#include "leomesh/emulator/live.hpp"
+#include "leomesh/emulator/sim.hpp"
+#include "leomesh/mesh/model.hpp"
+#include "leomesh/mesh/spec.hpp"
+
+namespace leomesh::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+// One run of a sweep. Its key identifies it in the raw file, which is what makes a sweep
+// resumable: a run whose key is already there is not run again.
+struct RunSpec {
+  std::string mode, topology, links, policy, workload;
+  int workers = 1;
+  std::string task_cost;  // sim only; "" = the workload's measured cost
+  int rep = 0;
+  std::string key() const {
+    return mode + "|" + topology + "|" + links + "|" + policy + "|" + workload + "|" + std::to_string(workers) + "|" +
+           task_cost + "|" + std::to_string(rep);
+  }
+};
+
+struct Plan {
+  std::string description;
+  std::vector<RunSpec> runs;
+};
+
+void add(Plan& p, const std::string& mode, const std::vector<std::string>& topologies, const std::string& links,
+         const std::vector<std::string>& policies, const std::vector<std::string>& workloads, int workers,
+         const std::string& task_cost, int repeat) {
+  for (int rep = 0; rep < repeat; ++rep)
+    for (const auto& t : topologies)
+      for (const auto& w : workloads)
+        for (const auto& pol : policies) p.runs.push_back({mode, t, links, pol, w, workers, task_cost, rep});
+}
+
+Plan plan(const std::string& name, bool quick, int repeat) {
+  Plan p;
+  if (name == "demo") {
+    p.description = "Neighbor vs global stealing: 9 live agents (torus 3x3, 2 ms ISLs) and Starlink shell 1 in ns-3";
+    add(p, "live", {"torus:3x3"}, "uniform:2ms", {"neighbor", "global"}, {"uts:T1"}, 1, "", repeat);
+    add(p, "sim", {"starlink-s1"}, "", {"neighbor", "global"}, {"uts:T1"}, 4, "", repeat);
+  } else if (name == "paper-hpc") {
+    p.description =
+        "The paper's design at this machine's scale: live agents, HPC links (no injected delay), meshes without "
+        "wrap, balanced (fib) and irregular (nqueens, UTS) workloads, neighbor vs global";
+    const std::vector<std::string> meshes =
+        quick ? std::vector<std::string>{"mesh:1x2", "mesh:2x2", "mesh:2x4"}
+              : std::vector<std::string>{"mesh:1x2", "mesh:2x2", "mesh:2x4", "mesh:4x4"};
+    const std::vector<std::string> workloads =
+        quick ? std::vector<std::string>{"fib:42,cutoff=25", "nqueens:13", "uts:T1"}
+              : std::vector<std::string>{"fib:45,cutoff=25", "nqueens:15", "uts:T1L"};
+    add(p, "live", meshes, "none", {"neighbor", "global"}, workloads, 1, "", repeat);
+  } else if (name == "scale") {
+    p.description =
+        "Constellation scale in ns-3: square tori (5 ms ISLs) and the Starlink and Kuiper shells (geometric ISLs), "
+        "UTS T1 at 10 us per node, 4 workers per satellite, neighbor vs global vs khop:2";
+    const std::vector<std::string> tori =
+        quick ? std::vector<std::string>{"torus:4x4", "torus:8x8", "torus:16x16"}
+              : std::vector<std::string>{"torus:4x4", "torus:8x8", "torus:16x16", "torus:24x24", "torus:32x32",
+                                         "torus:48x48", "torus:72x72"};
+    add(p, "sim", tori, "uniform:5ms", {"neighbor", "global", "khop:2"}, {"uts:T1"}, 4, "10us", repeat);
+    add(p, "sim", quick ? std::vector<std::string>{"starlink-s1"} : std::vector<std::string>{"starlink-s1", "kuiper-k1"},
+        "", {"neighbor", "global", "khop:2"}, {"uts:T1"}, 4, "10us", repeat);
+  } else if (name == "policies") {
+    p.description =
+        "escalate:4 (neighbours first, one global victim after 4 empty answers in a row) against neighbor and global";
+    const std::vector<std::string> policies = {"neighbor", "global", "escalate:4"};
+    add(p, "sim", {"torus:8x8", "torus:16x16"}, "uniform:5ms", policies, {"uts:T1", "bag:irregular,tasks=20000,cost=5000"},
+        4, "10us", repeat);
+    if (!quick) add(p, "sim", {"starlink-s1"}, "", policies, {"uts:T1"}, 4, "10us", repeat);
+  } else {
+    throw UsageError("experiment: unknown experiment '" + name + "' (known: demo, paper-hpc, scale, policies)");
+  }
+  return p;
+}
+
+json model_prediction(const RunSpec& r) {
+  auto spec = mesh::parse_topology(r.topology);
+  auto lm = r.links.empty() ? mesh::Result<mesh::LinkModel>(spec->default_links()) : mesh::parse_link_model(r.links);
+  mesh::Topology topo = *mesh::Topology::build(*spec, *lm);
+  if (topo.satellites() < 2) return nullptr;
+  mesh::ModelOptions o;
+  o.window_s = topo.moves() ? 10.0 : 0.0;
+  o.samples = 2;
+  if (r.policy.rfind("khop:", 0) == 0) o.khop = std::stoi(r.policy.substr(5));
+  const mesh::ModelReport m = *mesh::evaluate_model(topo, o);
+  const mesh::PolicyCost& c = r.policy == "neighbor" ? m.neighbor : r.policy == "global" ? m.global
+                             : r.policy.rfind("khop:", 0) == 0 ? m.khop : m.neighbor;
+  return json{{"attempt_latency_s", c.attempt_latency_s}, {"mean_hops", c.mean_hops}, {"advantage", m.advantage}};
+}
+
+json run_one(const RunSpec& r) {
+  const workloads::Workload w = need(workloads::parse_workload(r.workload));
+  emulator::RunSummary s;
+  const auto t0 = Clock::now();
+  if (r.mode == "live") {
+    emulator::LiveOptions o;
+    o.topology = r.topology;
+    o.links = r.links;
+    o.policy = r.policy;
+    o.workload = r.workload;
+    o.workers = r.workers;
+    o.seed = static_cast<std::uint64_t>(r.rep) + 1;
+    s = need(emulator::run_live(o, w));
+  } else {
+    emulator::SimOptions o;
+    o.topology = r.topology;
+    o.links = r.links;
+    o.policy = r.policy;
+    o.workers = r.workers;
+    o.seed = static_cast<std::uint64_t>(r.rep) + 1;
+    if (!r.task_cost.empty()) o.task_cost_s = need(mesh::parse_duration_s(r.task_cost, "task cost"));
+    s = need(emulator::run_sim(o, w));
+  }
+  s.workload = &w;
+  json j = s.to_json();
+  j.erase("per_satellite");  // the raw file keeps one line per run; the totals are in it
+  std::uint64_t units = s.finished ? w.work_units(s.result) : 0;
+  const double cost = s.extra.contains("task_cost_s") ? s.extra["task_cost_s"].get<double>() : w.unit_cost_s;
+  j["work_s"] = static_cast<double>(units) * cost;  // total virtual (sim) or measured-equivalent work
+  j["key"] = r.key();
+  j["rep"] = r.rep;
+  j["task_cost"] = r.task_cost;
+  j["wall_s"] = std::chrono::duration<double>(Clock::now() - t0).count();
+  j["model"] = model_prediction(r);
+  return j;
+}
+
+std::string fmt_duration(double s) {
+  char b[32];
+  if (s < 60) std::snprintf(b, sizeof b, "%.0fs", s);
+  else std::snprintf(b, sizeof b, "%dm%02ds", static_cast<int>(s) / 60, static_cast<int>(s) % 60);
+  return b;
+}
+
+struct ExperimentArgs {
+  std::string name;
+  std::string out;
+  int repeat = 0;
+  bool quick = false;
+};
+
+int run_experiment(const ExperimentArgs& a) {
+  const int repeat = a.repeat > 0 ? a.repeat : (a.quick || a.name == "demo" ? 1 : 3);
+  const Plan p = plan(a.name, a.quick, repeat);
+  const fs::path dir = a.out.empty() ? fs::path("out/experiments") / (a.name + (a.quick ? "-quick" : "")) : fs::path(a.out);
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw UsageError("--out: cannot create '" + dir.string() + "': " + ec.message());
+  const fs::path raw = dir / "raw.jsonl";
+  std::set<std::string> done;
+  {
+    std::ifstream in(raw);
+    for (std::string line; std::getline(in, line);) {
+      json j = json::parse(line, nullptr, false);
+      if (!j.is_discarded() && j.contains("key")) done.insert(j["key"].get<std::string>());
+    }
+  }
+  std::ofstream out(raw, std::ios::app);
+  if (!out) throw UsageError("--out: cannot write '" + raw.string() + "'");
+  std::cerr << "experiment " << a.name << ": " << p.runs.size() << " runs (" << done.size()
+            << " already in " << raw.string() << ")\n";
+  const auto start = Clock::now();
+  std::size_t finished_now = 0, total_todo = 0;
+  for (const auto& r : p.runs) total_todo += !done.count(r.key());
+  const bool tty = isatty(STDERR_FILENO);
+  int failures = 0;
+  for (const auto& r : p.runs) {
+    if (done.count(r.key())) continue;
+    const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+    const double eta = finished_now ? elapsed / static_cast<double>(finished_now) * static_cast<double>(total_todo - finished_now) : 0;
+    const int width = 30;
+    const int filled = static_cast<int>(width * finished_now / std::max<std::size_t>(total_todo, 1));
+    std::cerr << (tty ? "\r" : "") << "[" << std::string(static_cast<std::size_t>(filled), '#')
+              << std::string(static_cast<std::size_t>(width - filled), '.') << "] " << finished_now << "/" << total_todo
+              << " ETA " << (finished_now ? fmt_duration(eta) : "?") << "  " << r.mode << " " << r.topology << " "
+              << r.policy << " " << r.workload << (tty ? "\033[K" : "\n") << std::flush;
+    const json j = run_one(r);
+    if (!j["verified"].get<bool>()) ++failures;
+    out << j.dump() << "\n" << std::flush;  // one line per run: an interrupted sweep resumes here
+    ++finished_now;
+  }
+  std::cerr << (tty ? "\r\033[K" : "") << "ran " << finished_now << " runs in "
+            << fmt_duration(std::chrono::duration<double>(Clock::now() - start).count()) << "\n";
+  // Summary CSV, plots and the report come from the raw file alone, so they can be rebuilt.
+  std::ostringstream cmd;
+  cmd << "/usr/bin/python3 '" << LEOMESH_PLOTS_DIR << "/report.py' '" << dir.string() << "' '" << a.name << "' '"
+      << p.description << "'";
+  if (std::system(cmd.str().c_str()) != 0) {
+    std::cerr << "leomesh: experiment: the report could not be written (see above); raw results are in " << raw.string()
+              << "\n";
+    return 1;
+  }
+  std::cout << "report: " << (dir / "report.md").string() << "\n";
+  if (failures) {
+    std::cerr << "leomesh: experiment: " << failures << " run(s) did not verify; see the report\n";
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace
+
+void add_experiment_command(CLI::App& app, Action& action) {
+  auto a = std::make_shared<ExperimentArgs>();
+  CLI::App* cmd = app.add_subcommand("experiment", "Run a named sweep and write raw results, a CSV, plots and a report");
+  cmd->add_option("name", a->name, "demo | paper-hpc | scale | policies")->required();
+  cmd->add_option("--out", a->out, "Output directory (default out/experiments/NAME)");
+  cmd->add_option("--repeat", a->repeat, "Repetitions per point (default 3; 1 with --quick)")->check(CLI::Range(1, 100));
+  cmd->add_flag("--quick", a->quick, "A smaller, faster version of the sweep");
+  cmd->callback([a, &action] { action = [a] { return run_experiment(*a); }; });
+}
+
+}  // namespace leomesh::cli

@@ -1,0 +1,192 @@
+"""Summary CSV, plots (PNG and SVG) and a Markdown report from an experiment's raw results.
+
+usage: report.py DIR NAME DESCRIPTION   (reads DIR/raw.jsonl, writes DIR/summary.csv,
+DIR/*.png, DIR/*.svg and DIR/report.md). Every number in the report comes from raw.jsonl."""
+import csv
+import json
+import math
+import os
+import statistics
+import sys
+from collections import OrderedDict, defaultdict
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+out_dir, name, description = sys.argv[1], sys.argv[2], sys.argv[3]
+rows = [json.loads(line) for line in open(os.path.join(out_dir, "raw.jsonl")) if line.strip()]
+POLICY_ORDER = ["neighbor", "khop:2", "escalate:4", "global"]
+
+
+def policy_rank(p):
+    return POLICY_ORDER.index(p) if p in POLICY_ORDER else len(POLICY_ORDER)
+
+
+def mean(xs):
+    xs = [x for x in xs if x is not None]
+    return statistics.fmean(xs) if xs else None
+
+
+def std(xs):
+    xs = [x for x in xs if x is not None]
+    return statistics.stdev(xs) if len(xs) > 1 else 0.0
+
+
+# --- group repetitions into points ---
+points = OrderedDict()
+for r in rows:
+    k = (r["mode"], r["topology"], r["links"], r["workload"], r["policy"], r["workers_per_satellite"], r.get("task_cost", ""))
+    points.setdefault(k, []).append(r)
+
+summary = []
+for (mode, topo, links, workload, policy, workers, cost), rs in points.items():
+    ok = [r for r in rs if r["verified"]]
+    mk = [r["makespan_s"] for r in ok]
+    capacity = [r["satellites"] * r["workers_per_satellite"] * r["makespan_s"] for r in ok]
+    eff = [r["work_s"] / c if c > 0 else None for r, c in zip(ok, capacity)] if mode == "sim" else []
+    model = rs[0].get("model") or {}
+    summary.append(OrderedDict([
+        ("mode", mode), ("topology", topo), ("links", links), ("workload", workload), ("policy", policy),
+        ("workers", workers), ("task_cost", cost), ("satellites", rs[0]["satellites"]), ("runs", len(rs)),
+        ("verified", len(ok)), ("makespan_mean_s", mean(mk)), ("makespan_std_s", std(mk)),
+        ("efficiency", mean(eff) if eff else None),
+        ("steal_attempts", mean([r["steals"]["attempts"] for r in ok])),
+        ("steal_successes", mean([r["steals"]["successes"] for r in ok])),
+        ("attempt_latency_s", mean([r["steals"]["mean_latency_s"] for r in ok])),
+        ("attempt_hops", mean([r["steals"]["mean_hops"] for r in ok])),
+        ("model_latency_s", model.get("attempt_latency_s")), ("model_hops", model.get("mean_hops")),
+    ]))
+
+with open(os.path.join(out_dir, "summary.csv"), "w", newline="") as f:
+    w = csv.DictWriter(f, fieldnames=list(summary[0].keys()))
+    w.writeheader()
+    for s in summary:
+        w.writerow(s)
+
+
+def fnum(x, unit="", digits=3):
+    if x is None:
+        return "n/a"
+    return f"{x:.{digits}f}{unit}"
+
+
+def save(fig, stem):
+    fig.tight_layout()
+    for ext in ("png", "svg"):
+        fig.savefig(os.path.join(out_dir, f"{stem}.{ext}"), dpi=120)
+    plt.close(fig)
+    return f"{stem}.png"
+
+
+figures, findings = [], []
+by_case = defaultdict(dict)  # (mode, topology, links, workload, workers, cost) -> policy -> summary row
+for s in summary:
+    by_case[(s["mode"], s["topology"], s["links"], s["workload"], s["workers"], s["task_cost"])][s["policy"]] = s
+
+# Neighbor vs global per case: the paper's comparison.
+for case, pol in by_case.items():
+    n, g = pol.get("neighbor"), pol.get("global")
+    if n and g and n["makespan_mean_s"] and g["makespan_mean_s"]:
+        diff = (n["makespan_mean_s"] / g["makespan_mean_s"] - 1) * 100
+        findings.append(
+            f"{case[0]} {case[1]}, {case[3]}: neighbor {fnum(n['makespan_mean_s'], ' s')} "
+            f"(sd {fnum(n['makespan_std_s'], ' s')}) vs global {fnum(g['makespan_mean_s'], ' s')} "
+            f"(sd {fnum(g['makespan_std_s'], ' s')}): neighbor is {abs(diff):.1f}% {'slower' if diff > 0 else 'faster'}; "
+            f"per-attempt steal latency {fnum((n['attempt_latency_s'] or 0) * 1e3, ' ms')} vs "
+            f"{fnum((g['attempt_latency_s'] or 0) * 1e3, ' ms')} over {fnum(n['attempt_hops'], '', 2)} vs "
+            f"{fnum(g['attempt_hops'], '', 2)} hops.")
+    for other in ("escalate:4", "khop:2"):
+        o = pol.get(other)
+        if o and n and g and o["makespan_mean_s"]:
+            best = min(n["makespan_mean_s"], g["makespan_mean_s"])
+            findings.append(
+                f"{case[0]} {case[1]}, {case[3]}: {other} {fnum(o['makespan_mean_s'], ' s')} against the better of "
+                f"neighbor and global {fnum(best, ' s')} ({(o['makespan_mean_s'] / best - 1) * 100:+.1f}%).")
+
+# Plot 1: makespan per case and policy (grouped bars with standard deviations).
+cases = list(by_case.keys())
+if cases:
+    policies = sorted({p for c in cases for p in by_case[c]}, key=policy_rank)
+    fig, ax = plt.subplots(figsize=(max(6, 1.2 * len(cases) + 2), 4.2))
+    width = 0.8 / len(policies)
+    for i, p in enumerate(policies):
+        xs, ys, es = [], [], []
+        for j, c in enumerate(cases):
+            s = by_case[c].get(p)
+            if s and s["makespan_mean_s"] is not None:
+                xs.append(j + i * width)
+                ys.append(s["makespan_mean_s"])
+                es.append(s["makespan_std_s"])
+        ax.bar(xs, ys, width, yerr=es, label=p, capsize=2)
+    ax.set_xticks([j + 0.4 - width / 2 for j in range(len(cases))])
+    ax.set_xticklabels([f"{c[1]}\n{c[3]}" for c in cases], fontsize=7)
+    ax.set_ylabel("makespan (s)")
+    ax.set_title(f"{name}: makespan by policy (mean and sd over repetitions)")
+    ax.legend(fontsize=8)
+    figures.append(("Makespan by policy", save(fig, "makespan")))
+
+# Plot 2: per-attempt steal latency, measured vs model.
+lat = [s for s in summary if s["attempt_latency_s"] and s["model_latency_s"]]
+if lat:
+    fig, ax = plt.subplots(figsize=(6, 4.5))
+    for p in sorted({s["policy"] for s in lat}, key=policy_rank):
+        pts = [s for s in lat if s["policy"] == p]
+        ax.scatter([s["model_latency_s"] * 1e3 for s in pts], [s["attempt_latency_s"] * 1e3 for s in pts], label=p)
+    lim = max(max(s["model_latency_s"], s["attempt_latency_s"]) for s in lat) * 1e3 * 1.1
+    ax.plot([0, lim], [0, lim], "--", color="grey", label="measured = model")
+    ax.set_xlabel("model: per-attempt latency (ms)")
+    ax.set_ylabel("measured: per-attempt latency (ms)")
+    ax.set_title("Steal round trip: emulation vs analytical model")
+    ax.legend(fontsize=8)
+    figures.append(("Per-attempt steal latency, measured vs model", save(fig, "latency_vs_model")))
+
+# Plot 3 (sweeps over size): makespan and efficiency against N.
+sizes = defaultdict(list)
+for s in summary:
+    if s["mode"] == "sim":
+        sizes[s["policy"]].append(s)
+if any(len({s["satellites"] for s in v}) > 2 for v in sizes.values()):
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4.2))
+    for p, v in sorted(sizes.items(), key=lambda kv: policy_rank(kv[0])):
+        v = sorted(v, key=lambda s: s["satellites"])
+        a1.plot([s["satellites"] for s in v], [s["makespan_mean_s"] for s in v], "o-", label=p)
+        a2.plot([s["satellites"] for s in v], [s["efficiency"] for s in v], "o-", label=p)
+    for a, label in ((a1, "makespan (s)"), (a2, "parallel efficiency")):
+        a.set_xscale("log")
+        a.set_xlabel("satellites N")
+        a.set_ylabel(label)
+        a.legend(fontsize=8)
+    a1.set_title("Makespan against constellation size")
+    a2.set_title("Work / (N x workers x makespan)")
+    figures.append(("Makespan and efficiency against N", save(fig, "scale")))
+
+# Model agreement findings.
+for s in lat:
+    ratio = s["attempt_latency_s"] / s["model_latency_s"]
+    if abs(ratio - 1) > 0.05:
+        findings.append(
+            f"{s['mode']} {s['topology']} {s['policy']}: measured per-attempt latency "
+            f"{s['attempt_latency_s'] * 1e3:.2f} ms is {ratio:.2f}x the model's {s['model_latency_s'] * 1e3:.2f} ms "
+            f"(queueing, busy victims, link churn or non-uniform thieves).")
+
+with open(os.path.join(out_dir, "report.md"), "w") as f:
+    f.write(f"# leomesh experiment: {name}\n\n{description}.\n\n")
+    f.write(f"{len(rows)} runs, {sum(1 for r in rows if r['verified'])} verified (exact result). "
+            f"Raw results: `raw.jsonl` (one JSON object per run); summary: `summary.csv`.\n\n")
+    f.write("## Findings\n\n")
+    for line in findings or ["No neighbor/global pair to compare yet."]:
+        f.write(f"- {line}\n")
+    f.write("\n## Summary\n\n| mode | topology | workload | policy | N | runs | makespan s (sd) | efficiency | "
+            "steals ok/attempts | latency ms (model) | hops (model) |\n|---|---|---|---|---|---|---|---|---|---|---|\n")
+    for s in summary:
+        f.write(f"| {s['mode']} | {s['topology']} | {s['workload']} | {s['policy']} | {s['satellites']} | "
+                f"{s['verified']}/{s['runs']} | {fnum(s['makespan_mean_s'])} ({fnum(s['makespan_std_s'])}) | "
+                f"{fnum(s['efficiency'])} | {fnum(s['steal_successes'], '', 0)}/{fnum(s['steal_attempts'], '', 0)} | "
+                f"{fnum((s['attempt_latency_s'] or 0) * 1e3, '', 2)} ({fnum((s['model_latency_s'] or 0) * 1e3, '', 2)}) | "
+                f"{fnum(s['attempt_hops'], '', 2)} ({fnum(s['model_hops'], '', 2)}) |\n")
+    f.write("\n## Plots\n\n")
+    for title, png in figures:
+        f.write(f"### {title}\n\n![{title}]({png})\n\n")
+print(f"wrote {out_dir}/summary.csv, {len(figures)} plots and {out_dir}/report.md")
