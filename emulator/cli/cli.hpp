@@ -8,7 +8,10 @@
 #include <stdexcept>
 #include <string>
 
+#include "leomesh/emulator/sim.hpp"
+#include "leomesh/emulator/summary.hpp"
 #include "leomesh/mesh/result.hpp"
+#include "leomesh/workloads/workload.hpp"
 
 namespace leomesh::cli {
 
@@ -43,6 +46,26 @@ inline CLI::Validator non_negative() {
       },
       "NUMBER>=0");
 }
+
+/// One emulation run as `emulate` and `experiment` ask for it: the settings both modes share,
+/// plus each mode's own.
+struct EmulationRequest {
+  std::string mode;  ///< "live" or "sim"
+  std::string topology, links, policy = "neighbor", amount = "half", workload;
+  int workers = 1;
+  int inject_at = 0;
+  std::uint64_t seed = 1;
+  // live only
+  std::string endpoints = "ipc";
+  int tcp_base_port = 17000;
+  double time_scale = 1.0;
+  double timeout_s = 600;
+  // sim only: task cost, update interval, failures, limits (the shared fields above win)
+  emulator::SimOptions sim;
+};
+
+/// Runs `r` in its mode; bad options become a UsageError.
+emulator::RunSummary emulate(const EmulationRequest& r, const workloads::Workload& w);
 
 /// Each subcommand registers its options and sets the action run after parsing.
 using Action = std::function<int()>;

@@ -4,8 +4,6 @@
 #include <memory>
 
 #include "cli.hpp"
-#include "leomesh/emulator/live.hpp"
-#include "leomesh/emulator/sim.hpp"
 #include "leomesh/mesh/spec.hpp"
 #include "leomesh/scheduler/policy.hpp"
 #include "leomesh/workloads/workload.hpp"
@@ -14,24 +12,10 @@ namespace leomesh::cli {
 namespace {
 
 struct EmulateArgs {
-  std::string mode;
-  std::string topology;
-  std::string policy = "neighbor";
-  std::string workload;
-  int workers = 1;
-  std::string links;
-  std::uint64_t seed = 1;
+  EmulationRequest request;
   std::string json_path;
-  std::string amount = "half";
-  int inject_at = 0;
-  double timeout_s = 600;
-  std::string endpoints = "ipc";
-  int base_port = 17000;
-  double time_scale = 1.0;
-  std::string task_cost;
-  double update_interval_s = 1.0;
-  double max_sim_s = 1e5;
-  std::vector<std::string> fail_links;
+  std::string task_cost;               // sim: parsed into request.sim.task_cost_s
+  std::vector<std::string> fail_links;  // sim: parsed into request.sim.failures
 };
 
 // "A-B@FROM[-UNTIL]": the ISL between satellites A and B is down from FROM to UNTIL seconds.
@@ -52,69 +36,37 @@ emulator::LinkFailure parse_failure(const std::string& text) {
   return f;
 }
 
-int run_sim_mode(const EmulateArgs& a, const workloads::Workload& w) {
-  emulator::SimOptions o;
-  o.topology = a.topology;
-  o.links = a.links;
-  o.policy = a.policy;
-  o.amount = a.amount;
-  o.workers = a.workers;
+int run_emulate(const EmulateArgs& a) {
+  EmulationRequest r = a.request;
+  // Validate everything before starting anything.
+  const workloads::Workload w = need(workloads::parse_workload(r.workload));
+  const mesh::TopologySpec spec = need(mesh::parse_topology(r.topology));
+  if (!r.links.empty()) need(mesh::parse_link_model(r.links));
+  need(scheduler::parse_policy(r.policy));
+  if (r.inject_at < 0 || r.inject_at >= spec.satellites())
+    throw UsageError("--inject-at: no satellite " + std::to_string(r.inject_at) + " in " + spec.name);
+  check_writable(a.json_path);
   if (!a.task_cost.empty()) {
     // A duration with its unit ("1ms"), or plain seconds.
     auto d = mesh::parse_duration_s(a.task_cost, "--task-cost");
-    o.task_cost_s = d ? *d : need(mesh::parse_number(a.task_cost, "--task-cost"));
-    if (o.task_cost_s < 0) throw UsageError("--task-cost: cannot be negative, got '" + a.task_cost + "'");
+    r.sim.task_cost_s = d ? *d : need(mesh::parse_number(a.task_cost, "--task-cost"));
+    if (r.sim.task_cost_s < 0) throw UsageError("--task-cost: cannot be negative, got '" + a.task_cost + "'");
   }
-  o.inject_at = a.inject_at;
-  o.seed = a.seed;
-  o.update_interval_s = a.update_interval_s;
-  o.max_sim_s = a.max_sim_s;
-  for (const auto& f : a.fail_links) o.failures.push_back(parse_failure(f));
-  const emulator::RunSummary s = need(emulator::run_sim(o, w));
+  for (const auto& f : a.fail_links) r.sim.failures.push_back(parse_failure(f));
+  if (r.mode == "live" && spec.satellites() > 256)
+    throw UsageError("--topology: live mode runs one process per satellite; " + std::to_string(spec.satellites()) +
+                     " is more than this machine should start (256); use --mode sim");
+  const emulator::RunSummary s = emulate(r, w);
   if (!a.json_path.empty()) write_json(s.to_json(), a.json_path);
   if (a.json_path != "-") {
     s.print(std::cout);
-    const auto& ns3 = s.extra["ns3"];
-    std::printf("%-20s %llu events, %llu packets, %.3f simulated s in %.2f wall s (%.0f events/s)\n", "ns-3",
-                ns3["events"].get<unsigned long long>(), ns3["packets"].get<unsigned long long>(),
-                ns3["simulated_s"].get<double>(), ns3["wall_s"].get<double>(), ns3["events_per_wall_s"].get<double>());
+    if (s.extra.contains("ns3")) {
+      const auto& ns3 = s.extra["ns3"];
+      std::printf("%-20s %llu events, %llu packets, %.3f simulated s in %.2f wall s (%.0f events/s)\n", "ns-3",
+                  ns3["events"].get<unsigned long long>(), ns3["packets"].get<unsigned long long>(),
+                  ns3["simulated_s"].get<double>(), ns3["wall_s"].get<double>(), ns3["events_per_wall_s"].get<double>());
+    }
   }
-  if (!s.finished) {
-    std::cerr << "leomesh: emulate: " << s.failure << "\n";
-    return 1;
-  }
-  return s.verified() || !w.expected.sum ? 0 : 1;
-}
-
-int run_emulate(const EmulateArgs& a) {
-  // Validate everything before starting anything.
-  const workloads::Workload w = need(workloads::parse_workload(a.workload));
-  const mesh::TopologySpec spec = need(mesh::parse_topology(a.topology));
-  if (!a.links.empty()) need(mesh::parse_link_model(a.links));
-  need(scheduler::parse_policy(a.policy));
-  if (a.inject_at < 0 || a.inject_at >= spec.satellites())
-    throw UsageError("--inject-at: no satellite " + std::to_string(a.inject_at) + " in " + spec.name);
-  check_writable(a.json_path);
-  if (a.mode == "sim") return run_sim_mode(a, w);
-  if (spec.satellites() > 256)
-    throw UsageError("--topology: live mode runs one process per satellite; " + std::to_string(spec.satellites()) +
-                     " is more than this machine should start (256); use --mode sim");
-  emulator::LiveOptions o;
-  o.topology = a.topology;
-  o.links = a.links;
-  o.policy = a.policy;
-  o.amount = a.amount;
-  o.workload = a.workload;
-  o.workers = a.workers;
-  o.inject_at = a.inject_at;
-  o.seed = a.seed;
-  o.endpoints = a.endpoints;
-  o.tcp_base_port = a.base_port;
-  o.time_scale = a.time_scale;
-  o.timeout_s = a.timeout_s;
-  const emulator::RunSummary s = need(emulator::run_live(o, w));
-  if (!a.json_path.empty()) write_json(s.to_json(), a.json_path);
-  if (a.json_path != "-") s.print(std::cout);
   if (!s.finished) {
     std::cerr << "leomesh: emulate: " << s.failure << "\n";
     return 1;
@@ -127,33 +79,33 @@ int run_emulate(const EmulateArgs& a) {
 void add_emulate_command(CLI::App& app, Action& action) {
   auto a = std::make_shared<EmulateArgs>();
   CLI::App* cmd = app.add_subcommand("emulate", "Run a workload on an emulated constellation of agents");
-  cmd->add_option("--mode", a->mode,
+  cmd->add_option("--mode", a->request.mode,
                   "live: one leomesh-agent process per satellite on this machine; sim: ns-3 packet-level "
                   "simulation in virtual time (scales to whole constellations)")
       ->check(CLI::IsMember({"live", "sim"}))
       ->required();
-  cmd->add_option("--topology", a->topology, "Topology (see `leomesh model --help`)")->required();
-  cmd->add_option("--policy", a->policy, "Victim policy: neighbor | global | khop:K");
-  cmd->add_option("--workload", a->workload, "Workload (see `leomesh run --help`)")->required();
-  cmd->add_option("--workers", a->workers, "Worker threads per satellite")->check(CLI::Range(1, 256));
-  cmd->add_option("--links", a->links, "Link model (see `leomesh model --help`)");
-  cmd->add_option("--seed", a->seed, "Seed of victim choice");
+  cmd->add_option("--topology", a->request.topology, "Topology (see `leomesh model --help`)")->required();
+  cmd->add_option("--policy", a->request.policy, "Victim policy: neighbor | global | khop:K | escalate:K");
+  cmd->add_option("--workload", a->request.workload, "Workload (see `leomesh run --help`)")->required();
+  cmd->add_option("--workers", a->request.workers, "Worker threads per satellite")->check(CLI::Range(1, 256));
+  cmd->add_option("--links", a->request.links, "Link model (see `leomesh model --help`)");
+  cmd->add_option("--seed", a->request.seed, "Seed of victim choice");
   cmd->add_option("--json", a->json_path, "Write the result as JSON to FILE, or - for stdout");
-  cmd->add_option("--amount", a->amount, "What a victim gives: half | one")->check(CLI::IsMember({"half", "one"}));
-  cmd->add_option("--inject-at", a->inject_at, "Satellite that receives the workload (a ground contact)");
-  cmd->add_option("--timeout", a->timeout_s, "Give up after this many seconds")->check(CLI::PositiveNumber);
-  cmd->add_option("--endpoints", a->endpoints, "live: ipc (socket files) or tcp (loopback ports)")
+  cmd->add_option("--amount", a->request.amount, "What a victim gives: half | one")->check(CLI::IsMember({"half", "one"}));
+  cmd->add_option("--inject-at", a->request.inject_at, "Satellite that receives the workload (a ground contact)");
+  cmd->add_option("--timeout", a->request.timeout_s, "Give up after this many seconds")->check(CLI::PositiveNumber);
+  cmd->add_option("--endpoints", a->request.endpoints, "live: ipc (socket files) or tcp (loopback ports)")
       ->check(CLI::IsMember({"ipc", "tcp"}));
-  cmd->add_option("--base-port", a->base_port, "live, tcp: port of satellite 0; satellite i uses base + i")
+  cmd->add_option("--base-port", a->request.tcp_base_port, "live, tcp: port of satellite 0; satellite i uses base + i")
       ->check(CLI::Range(1024, 65000));
-  cmd->add_option("--time-scale", a->time_scale, "live: emulated seconds per wall second (orbits move faster)")
+  cmd->add_option("--time-scale", a->request.time_scale, "live: emulated seconds per wall second (orbits move faster)")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--task-cost", a->task_cost,
                   "sim: virtual time per unit of work (UTS node, fib call, ...), e.g. 1ms or 2e-6; "
                   "default: the workload's measured real cost");
-  cmd->add_option("--update-interval", a->update_interval_s, "sim: seconds between constellation updates")
+  cmd->add_option("--update-interval", a->request.sim.update_interval_s, "sim: seconds between constellation updates")
       ->check(CLI::PositiveNumber);
-  cmd->add_option("--max-sim-time", a->max_sim_s, "sim: give up after this many simulated seconds")
+  cmd->add_option("--max-sim-time", a->request.sim.max_sim_s, "sim: give up after this many simulated seconds")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--fail-link", a->fail_links, "sim: A-B@FROM[-UNTIL] takes the ISL A-B down (repeatable)");
   cmd->callback([a, &action] { action = [a] { return run_emulate(*a); }; });

@@ -12,8 +12,6 @@
 #include <sstream>
 
 #include "cli.hpp"
-#include "leomesh/emulator/live.hpp"
-#include "leomesh/emulator/sim.hpp"
 #include "leomesh/mesh/model.hpp"
 #include "leomesh/mesh/spec.hpp"
 
@@ -57,6 +55,9 @@ Plan plan(const std::string& name, bool quick, int repeat) {
     p.description = "Neighbor vs global stealing: 9 live agents (torus 3x3, 2 ms ISLs) and Starlink shell 1 in ns-3";
     add(p, "live", {"torus:3x3"}, "uniform:2ms", {"neighbor", "global"}, {"uts:T1"}, 1, "", repeat);
     add(p, "sim", {"starlink-s1"}, "", {"neighbor", "global"}, {"uts:T1"}, 4, "", repeat);
+  } else if (name == "smoke") {
+    p.description = "A seconds-long check of the experiment pipeline: fib on a simulated 4x4 torus";
+    add(p, "sim", {"torus:4x4"}, "uniform:1ms", {"neighbor", "global"}, {"fib:25,cutoff=10"}, 2, "1us", repeat);
   } else if (name == "paper-hpc") {
     p.description =
         "The paper's design at this machine's scale: live agents, HPC links (no injected delay), meshes without "
@@ -87,7 +88,7 @@ Plan plan(const std::string& name, bool quick, int repeat) {
         4, "10us", repeat);
     if (!quick) add(p, "sim", {"starlink-s1"}, "", policies, {"uts:T1"}, 4, "10us", repeat);
   } else {
-    throw UsageError("experiment: unknown experiment '" + name + "' (known: demo, paper-hpc, scale, policies)");
+    throw UsageError("experiment: unknown experiment '" + name + "' (known: demo, paper-hpc, scale, policies, smoke)");
   }
   return p;
 }
@@ -109,27 +110,17 @@ json model_prediction(const RunSpec& r) {
 
 json run_one(const RunSpec& r) {
   const workloads::Workload w = need(workloads::parse_workload(r.workload));
-  emulator::RunSummary s;
   const auto t0 = Clock::now();
-  if (r.mode == "live") {
-    emulator::LiveOptions o;
-    o.topology = r.topology;
-    o.links = r.links;
-    o.policy = r.policy;
-    o.workload = r.workload;
-    o.workers = r.workers;
-    o.seed = static_cast<std::uint64_t>(r.rep) + 1;
-    s = need(emulator::run_live(o, w));
-  } else {
-    emulator::SimOptions o;
-    o.topology = r.topology;
-    o.links = r.links;
-    o.policy = r.policy;
-    o.workers = r.workers;
-    o.seed = static_cast<std::uint64_t>(r.rep) + 1;
-    if (!r.task_cost.empty()) o.task_cost_s = need(mesh::parse_duration_s(r.task_cost, "task cost"));
-    s = need(emulator::run_sim(o, w));
-  }
+  EmulationRequest q;
+  q.mode = r.mode;
+  q.topology = r.topology;
+  q.links = r.links;
+  q.policy = r.policy;
+  q.workload = r.workload;
+  q.workers = r.workers;
+  q.seed = static_cast<std::uint64_t>(r.rep) + 1;
+  if (!r.task_cost.empty()) q.sim.task_cost_s = need(mesh::parse_duration_s(r.task_cost, "task cost"));
+  emulator::RunSummary s = emulate(q, w);
   s.workload = &w;
   json j = s.to_json();
   j.erase("per_satellite");  // the raw file keeps one line per run; the totals are in it
@@ -159,7 +150,7 @@ struct ExperimentArgs {
 };
 
 int run_experiment(const ExperimentArgs& a) {
-  const int repeat = a.repeat > 0 ? a.repeat : (a.quick || a.name == "demo" ? 1 : 3);
+  const int repeat = a.repeat > 0 ? a.repeat : (a.quick || a.name == "demo" || a.name == "smoke" ? 1 : 3);
   const Plan p = plan(a.name, a.quick, repeat);
   const fs::path dir = a.out.empty() ? fs::path("out/experiments") / (a.name + (a.quick ? "-quick" : "")) : fs::path(a.out);
   std::error_code ec;
@@ -222,7 +213,7 @@ int run_experiment(const ExperimentArgs& a) {
 void add_experiment_command(CLI::App& app, Action& action) {
   auto a = std::make_shared<ExperimentArgs>();
   CLI::App* cmd = app.add_subcommand("experiment", "Run a named sweep and write raw results, a CSV, plots and a report");
-  cmd->add_option("name", a->name, "demo | paper-hpc | scale | policies")->required();
+  cmd->add_option("name", a->name, "demo | paper-hpc | scale | policies | smoke")->required();
   cmd->add_option("--out", a->out, "Output directory (default out/experiments/NAME)");
   cmd->add_option("--repeat", a->repeat, "Repetitions per point (default 3; 1 with --quick)")->check(CLI::Range(1, 100));
   cmd->add_flag("--quick", a->quick, "A smaller, faster version of the sweep");

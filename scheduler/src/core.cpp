@@ -255,10 +255,21 @@ double SatelliteCore::next_deadline() const {
 // wave (Safra's argument, which does not depend on the order of visits).
 
 void SatelliteCore::start_wave(double now) {
-  ++wave_;
   ++stats_.waves;
-  wave_open_ = true;
   wave_deadline_ = now + 4 * cfg_.retransmit_s;
+  open_wave(wave_ + 1);
+  try_report(now);
+}
+
+void SatelliteCore::on_wave_start(double now, const Message& m) {
+  if (terminated_ || m.id <= wave_) return;  // stale or duplicate
+  open_wave(m.id);
+  try_report(now);
+}
+
+void SatelliteCore::open_wave(std::uint64_t wave) {
+  wave_ = wave;
+  wave_open_ = true;
   wave_missing_ = children_.size();
   acc_sent_ = acc_received_ = 0;
   acc_clean_ = true;
@@ -270,25 +281,6 @@ void SatelliteCore::start_wave(double now) {
     m.id = wave_;
     send(std::move(m));
   }
-  try_report(now);
-}
-
-void SatelliteCore::on_wave_start(double now, const Message& m) {
-  if (terminated_ || m.id <= wave_) return;  // stale or duplicate
-  wave_ = m.id;
-  wave_open_ = true;
-  wave_missing_ = children_.size();
-  acc_sent_ = acc_received_ = 0;
-  acc_clean_ = true;
-  for (int c : children_) {
-    Message fwd;
-    fwd.kind = MessageKind::wave_start;
-    fwd.src = cfg_.self;
-    fwd.dst = c;
-    fwd.id = wave_;
-    send(std::move(fwd));
-  }
-  try_report(now);
 }
 
 void SatelliteCore::on_wave_report(double now, const Message& m) {

@@ -81,5 +81,16 @@ expect_bad config validate "$cfgdir/workers.conf"
 expect_bad config validate "$cfgdir/garbage.conf"
 expect_bad config validate "$cfgdir"
 rm -rf "$cfgdir"
+expect_bad emulate --mode sim --topology torus:4x4 --workload fib:10 --policy random
+expect_bad emulate --mode warp --topology torus:4x4 --workload fib:10
+expect_bad emulate --topology torus:4x4 --workload fib:10
+expect_bad emulate --mode sim --topology torus:4x4 --workload fib:10 --inject-at 16
+expect_bad emulate --mode sim --topology torus:4x4 --workload fib:10 --fail-link 0-9@1
+expect_bad emulate --mode sim --topology torus:4x4 --workload fib:10 --fail-link 0-1@2-1
+expect_bad emulate --mode sim --topology torus:4x4 --workload fib:10 --task-cost fast
+expect_bad emulate --mode live --topology starlink-s1 --workload fib:10
+expect_bad experiment
+expect_bad experiment nonsense
+expect_bad experiment demo --repeat 0
 echo "$passes passed, $failures failed"
 [ "$failures" -eq 0 ]

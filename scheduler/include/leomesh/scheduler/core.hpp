@@ -161,6 +161,7 @@ class SatelliteCore {
   void on_wave_report(double now, const Message& m);
   void try_report(double now);
   void start_wave(double now);
+  void open_wave(std::uint64_t wave);  // joins `wave` and passes it on to the children
   void declare_terminated(double now);
   void on_terminate(double now);
   void on_result(double now, const Message& m);

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# leomesh experiment: raw results, CSV, plots and report; an interrupted sweep resumes.
+set -u
+leomesh="$1"
+passes=0
+failures=0
+ok() { echo "ok:   $*"; passes=$((passes + 1)); }
+bad() { echo "FAIL: $*"; failures=$((failures + 1)); }
+dir=$(mktemp -d)
+"$leomesh" experiment smoke --out "$dir" >/dev/null 2>"$dir/log" || bad "first run failed: $(cat "$dir/log")"
+[ "$(wc -l <"$dir/raw.jsonl")" -eq 2 ] && ok "two runs recorded" || bad "raw.jsonl has $(wc -l <"$dir/raw.jsonl") lines"
+for f in summary.csv report.md makespan.png makespan.svg latency_vs_model.png; do
+  [ -s "$dir/$f" ] && ok "$f written" || bad "$f missing"
+done
+grep -q "fib:25,cutoff=10: neighbor" "$dir/report.md" && ok "report compares neighbor and global" || bad "no finding in report"
+python3 - "$dir/raw.jsonl" <<'PY' && ok "every run verified exactly" || bad "a run did not verify"
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+assert all(r["verified"] and r["result"] == 75025 for r in rows)
+PY
+# Resume: a sweep cut short after its first run completes only the rest.
+head -1 "$dir/raw.jsonl" >"$dir/cut" && mv "$dir/cut" "$dir/raw.jsonl"
+"$leomesh" experiment smoke --out "$dir" >/dev/null 2>"$dir/log"
+grep -q "1 already" "$dir/log" && ok "resumed after 1 of 2 runs" || bad "did not resume: $(cat "$dir/log")"
+[ "$(wc -l <"$dir/raw.jsonl")" -eq 2 ] && ok "two runs after resuming" || bad "raw.jsonl has $(wc -l <"$dir/raw.jsonl") lines"
+rm -rf "$dir"
+echo "$passes passed, $failures failed"
+[ "$failures" -eq 0 ]
