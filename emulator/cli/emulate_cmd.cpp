@@ -107,6 +107,10 @@ void add_emulate_command(CLI::App& app, Action& action) {
       ->check(CLI::PositiveNumber);
   cmd->add_option("--max-sim-time", a->request.sim.max_sim_s, "sim: give up after this many simulated seconds")
       ->check(CLI::PositiveNumber);
+  cmd->add_option("--spread", a->request.sim.spread_hops,
+                  "sim: split the work on the ground over every satellite within K hops of --inject-at "
+                  "(default 0: all of it at one satellite, a single ground contact)")
+      ->check(CLI::Range(0, 10000));
   cmd->add_option("--fail-link", a->fail_links, "sim: A-B@FROM[-UNTIL] takes the ISL A-B down (repeatable)");
   cmd->callback([a, &action] { action = [a] { return run_emulate(*a); }; });
 }

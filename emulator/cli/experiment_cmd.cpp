@@ -29,9 +29,10 @@ struct RunSpec {
   int workers = 1;
   std::string task_cost;  // sim only; "" = the workload's measured cost
   int rep = 0;
+  int spread = 0;         // sim only: 0 = all work at one satellite, K = spread over K hops
   std::string key() const {
     return mode + "|" + topology + "|" + links + "|" + policy + "|" + workload + "|" + std::to_string(workers) + "|" +
-           task_cost + "|" + std::to_string(rep);
+           task_cost + "|" + std::to_string(rep) + (spread ? "|spread:" + std::to_string(spread) : "");
   }
 };
 
@@ -42,11 +43,11 @@ struct Plan {
 
 void add(Plan& p, const std::string& mode, const std::vector<std::string>& topologies, const std::string& links,
          const std::vector<std::string>& policies, const std::vector<std::string>& workloads, int workers,
-         const std::string& task_cost, int repeat) {
+         const std::string& task_cost, int repeat, int spread = 0) {
   for (int rep = 0; rep < repeat; ++rep)
     for (const auto& t : topologies)
       for (const auto& w : workloads)
-        for (const auto& pol : policies) p.runs.push_back({mode, t, links, pol, w, workers, task_cost, rep});
+        for (const auto& pol : policies) p.runs.push_back({mode, t, links, pol, w, workers, task_cost, rep, spread});
 }
 
 Plan plan(const std::string& name, bool quick, int repeat) {
@@ -82,10 +83,12 @@ Plan plan(const std::string& name, bool quick, int repeat) {
         "", {"neighbor", "global", "khop:2"}, {"uts:T1"}, 4, "10us", repeat);
   } else if (name == "policies") {
     p.description =
-        "escalate:4 (neighbours first, one global victim after 4 empty answers in a row) against neighbor and global";
+        "escalate:4 (neighbours first, one global victim after 4 empty answers in a row) against neighbor and "
+        "global, with all work injected at one satellite (a ground contact) and spread over a 2-hop region";
     const std::vector<std::string> policies = {"neighbor", "global", "escalate:4"};
-    add(p, "sim", {"torus:8x8", "torus:16x16"}, "uniform:5ms", policies, {"uts:T1", "bag:irregular,tasks=20000,cost=5000"},
-        4, "10us", repeat);
+    for (int spread : {0, 2})
+      add(p, "sim", {"torus:8x8", "torus:16x16"}, "uniform:5ms", policies,
+          {"uts:T1", "bag:irregular,tasks=20000,cost=5000"}, 4, "10us", repeat, spread);
     if (!quick) add(p, "sim", {"starlink-s1"}, "", policies, {"uts:T1"}, 4, "10us", repeat);
   } else {
     throw UsageError("experiment: unknown experiment '" + name + "' (known: demo, paper-hpc, scale, policies, smoke)");
@@ -120,6 +123,7 @@ json run_one(const RunSpec& r) {
   q.workers = r.workers;
   q.seed = static_cast<std::uint64_t>(r.rep) + 1;
   if (!r.task_cost.empty()) q.sim.task_cost_s = need(mesh::parse_duration_s(r.task_cost, "task cost"));
+  q.sim.spread_hops = r.spread;
   emulator::RunSummary s = emulate(q, w);
   s.workload = &w;
   json j = s.to_json();
@@ -130,6 +134,7 @@ json run_one(const RunSpec& r) {
   j["key"] = r.key();
   j["rep"] = r.rep;
   j["task_cost"] = r.task_cost;
+  j["placement"] = r.spread ? "spread:" + std::to_string(r.spread) : "one satellite";
   j["wall_s"] = std::chrono::duration<double>(Clock::now() - t0).count();
   j["model"] = model_prediction(r);
   return j;

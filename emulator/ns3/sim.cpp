@@ -64,6 +64,7 @@ struct World {
   node::DecodeLimits limits;
   double task_cost_s;
   std::vector<ns3::Ptr<SatelliteApp>> apps;
+  std::vector<std::vector<scheduler::Task>> initial;  // per satellite: its share of the work at t = 0
   std::vector<LinkParts> links;
   std::vector<scheduler::StealEvent> steals;
   std::uint64_t packets = 0, bytes = 0;
@@ -123,7 +124,8 @@ void SatelliteApp::StartApplication() {
   socket->Bind(ns3::InetSocketAddress(ns3::Ipv4Address::GetAny(), kPort));
   socket->SetRecvCallback(ns3::MakeCallback(&SatelliteApp::Receive, this));
   const double t = world.now();
-  if (id == world.opt.inject_at) core->submit(t, world.workload.roots.data(), world.workload.roots.size());
+  const std::vector<scheduler::Task>& share = world.initial[static_cast<std::size_t>(id)];
+  if (!share.empty()) core->submit(t, share.data(), share.size());
   StartWorkers();
   core->begin(t);
   Pump();
@@ -193,6 +195,38 @@ void SatelliteApp::Pump() {
     timer_at = deadline;
     timer = ns3::Simulator::Schedule(ns3::Seconds(std::max(0.0, deadline - world.now())), &SatelliteApp::OnTimer, this);
   }
+}
+
+// Decides each satellite's share of the work at t = 0. Spread placement splits the job on the
+// ground before the uplink: the injection satellite's pool runs tasks (in no virtual time,
+// their results counted there) until there are a few pieces per region satellite, then the
+// pieces, oldest (largest) first, are dealt round-robin over the region.
+void place_work(World& world, const SimOptions& o) {
+  const int n = world.topo.satellites();
+  world.initial.assign(static_cast<std::size_t>(n), {});
+  auto& at_inject = world.initial[static_cast<std::size_t>(o.inject_at)];
+  if (o.spread_hops <= 0) {
+    at_inject = world.workload.roots;
+    return;
+  }
+  std::vector<int> region;
+  for (int v = 0; v < n; ++v)
+    if (world.routes.hops(o.inject_at, v) >= 0 && world.routes.hops(o.inject_at, v) <= o.spread_hops) region.push_back(v);
+  SimulatedPool& ground = *world.apps[static_cast<std::size_t>(o.inject_at)]->pool;
+  ground.push(world.workload.roots.data(), world.workload.roots.size());
+  const std::size_t want = 4 * region.size();
+  std::vector<scheduler::Task> oldest;
+  while (ground.approx_size() > 0 && ground.approx_size() < want) {
+    // Expand breadth-first: the oldest task is the largest piece.
+    oldest.clear();
+    ground.take_oldest(1, oldest);
+    ground.push(oldest.data(), 1);
+    ground.run_newest_now();
+  }
+  oldest.clear();
+  ground.take_oldest(ground.approx_size(), oldest);
+  for (std::size_t i = 0; i < oldest.size(); ++i)
+    world.initial[static_cast<std::size_t>(region[i % region.size()])].push_back(oldest[i]);
 }
 
 json distribution(std::vector<double> v) {
@@ -270,6 +304,7 @@ mesh::Result<RunSummary> run_sim(const SimOptions& o, const workloads::Workload&
     world.links.push_back(parts);
   }
   world.apply_links();
+  place_work(world, o);
   for (int s = 0; s < n; ++s) {
     nodes.Get(static_cast<std::uint32_t>(s))->AddApplication(world.apps[static_cast<std::size_t>(s)]);
     world.apps[static_cast<std::size_t>(s)]->SetStartTime(ns3::Seconds(0));

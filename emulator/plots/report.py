@@ -37,11 +37,12 @@ def std(xs):
 # --- group repetitions into points ---
 points = OrderedDict()
 for r in rows:
-    k = (r["mode"], r["topology"], r["links"], r["workload"], r["policy"], r["workers_per_satellite"], r.get("task_cost", ""))
+    k = (r["mode"], r["topology"], r["links"], r["workload"], r["policy"], r["workers_per_satellite"], r.get("task_cost", ""),
+         r.get("placement", "one satellite"))
     points.setdefault(k, []).append(r)
 
 summary = []
-for (mode, topo, links, workload, policy, workers, cost), rs in points.items():
+for (mode, topo, links, workload, policy, workers, cost, placement), rs in points.items():
     ok = [r for r in rs if r["verified"]]
     mk = [r["makespan_s"] for r in ok]
     capacity = [r["satellites"] * r["workers_per_satellite"] * r["makespan_s"] for r in ok]
@@ -49,7 +50,8 @@ for (mode, topo, links, workload, policy, workers, cost), rs in points.items():
     model = rs[0].get("model") or {}
     summary.append(OrderedDict([
         ("mode", mode), ("topology", topo), ("links", links), ("workload", workload), ("policy", policy),
-        ("workers", workers), ("task_cost", cost), ("satellites", rs[0]["satellites"]), ("runs", len(rs)),
+        ("workers", workers), ("task_cost", cost), ("placement", placement), ("satellites", rs[0]["satellites"]),
+        ("runs", len(rs)),
         ("verified", len(ok)), ("makespan_mean_s", mean(mk)), ("makespan_std_s", std(mk)),
         ("efficiency", mean(eff) if eff else None),
         ("steal_attempts", mean([r["steals"]["attempts"] for r in ok])),
@@ -83,7 +85,7 @@ def save(fig, stem):
 figures, findings = [], []
 by_case = defaultdict(dict)  # (mode, topology, links, workload, workers, cost) -> policy -> summary row
 for s in summary:
-    by_case[(s["mode"], s["topology"], s["links"], s["workload"], s["workers"], s["task_cost"])][s["policy"]] = s
+    by_case[(s["mode"], s["topology"], s["links"], s["workload"], s["workers"], s["task_cost"], s["placement"])][s["policy"]] = s
 
 # Neighbor vs global per case: the paper's comparison.
 for case, pol in by_case.items():
@@ -91,7 +93,7 @@ for case, pol in by_case.items():
     if n and g and n["makespan_mean_s"] and g["makespan_mean_s"]:
         diff = (n["makespan_mean_s"] / g["makespan_mean_s"] - 1) * 100
         findings.append(
-            f"{case[0]} {case[1]}, {case[3]}: neighbor {fnum(n['makespan_mean_s'], ' s')} "
+            f"{case[0]} {case[1]}, {case[3]}, work at {case[6]}: neighbor {fnum(n['makespan_mean_s'], ' s')} "
             f"(sd {fnum(n['makespan_std_s'], ' s')}) vs global {fnum(g['makespan_mean_s'], ' s')} "
             f"(sd {fnum(g['makespan_std_s'], ' s')}): neighbor is {abs(diff):.1f}% {'slower' if diff > 0 else 'faster'}; "
             f"per-attempt steal latency {fnum((n['attempt_latency_s'] or 0) * 1e3, ' ms')} vs "
@@ -102,7 +104,7 @@ for case, pol in by_case.items():
         if o and n and g and o["makespan_mean_s"]:
             best = min(n["makespan_mean_s"], g["makespan_mean_s"])
             findings.append(
-                f"{case[0]} {case[1]}, {case[3]}: {other} {fnum(o['makespan_mean_s'], ' s')} against the better of "
+                f"{case[0]} {case[1]}, {case[3]}, work at {case[6]}: {other} {fnum(o['makespan_mean_s'], ' s')} against the better of "
                 f"neighbor and global {fnum(best, ' s')} ({(o['makespan_mean_s'] / best - 1) * 100:+.1f}%).")
 
 # Plot 1: makespan per case and policy (grouped bars with standard deviations).
@@ -121,7 +123,7 @@ if cases:
                 es.append(s["makespan_std_s"])
         ax.bar(xs, ys, width, yerr=es, label=p, capsize=2)
     ax.set_xticks([j + 0.4 - width / 2 for j in range(len(cases))])
-    ax.set_xticklabels([f"{c[1]}\n{c[3]}" for c in cases], fontsize=7)
+    ax.set_xticklabels([f"{c[1]}\n{c[3]}" + ("" if c[6] == "one satellite" else f"\n{c[6]}") for c in cases], fontsize=7)
     ax.set_ylabel("makespan (s)")
     ax.set_title(f"{name}: makespan by policy (mean and sd over repetitions)")
     ax.legend(fontsize=8)
@@ -178,10 +180,10 @@ with open(os.path.join(out_dir, "report.md"), "w") as f:
     f.write("## Findings\n\n")
     for line in findings or ["No neighbor/global pair to compare yet."]:
         f.write(f"- {line}\n")
-    f.write("\n## Summary\n\n| mode | topology | workload | policy | N | runs | makespan s (sd) | efficiency | "
-            "steals ok/attempts | latency ms (model) | hops (model) |\n|---|---|---|---|---|---|---|---|---|---|---|\n")
+    f.write("\n## Summary\n\n| mode | topology | workload | work at | policy | N | runs | makespan s (sd) | efficiency | "
+            "steals ok/attempts | latency ms (model) | hops (model) |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n")
     for s in summary:
-        f.write(f"| {s['mode']} | {s['topology']} | {s['workload']} | {s['policy']} | {s['satellites']} | "
+        f.write(f"| {s['mode']} | {s['topology']} | {s['workload']} | {s['placement']} | {s['policy']} | {s['satellites']} | "
                 f"{s['verified']}/{s['runs']} | {fnum(s['makespan_mean_s'])} ({fnum(s['makespan_std_s'])}) | "
                 f"{fnum(s['efficiency'])} | {fnum(s['steal_successes'], '', 0)}/{fnum(s['steal_attempts'], '', 0)} | "
                 f"{fnum((s['attempt_latency_s'] or 0) * 1e3, '', 2)} ({fnum((s['model_latency_s'] or 0) * 1e3, '', 2)}) | "

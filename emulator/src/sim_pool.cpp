@@ -45,6 +45,17 @@ std::optional<SimulatedPool::Started> SimulatedPool::start_next() {
   return std::nullopt;
 }
 
+void SimulatedPool::run_newest_now() {
+  if (queue_.empty()) return;
+  const scheduler::Task task = queue_.back();
+  queue_.pop_back();
+  std::vector<scheduler::Task> children;
+  ctx_.out = &children;
+  workload_.registry.run(task, ctx_);
+  queue_.insert(queue_.end(), children.begin(), children.end());
+  ++executed_;
+}
+
 void SimulatedPool::finish(int w) {
   const auto i = static_cast<std::size_t>(w);
   queue_.insert(queue_.end(), spawned_[i].begin(), spawned_[i].end());

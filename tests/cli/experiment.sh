@@ -12,7 +12,7 @@ dir=$(mktemp -d)
 for f in summary.csv report.md makespan.png makespan.svg latency_vs_model.png; do
   [ -s "$dir/$f" ] && ok "$f written" || bad "$f missing"
 done
-grep -q "fib:25,cutoff=10: neighbor" "$dir/report.md" && ok "report compares neighbor and global" || bad "no finding in report"
+grep -q "fib:25,cutoff=10, work at one satellite: neighbor" "$dir/report.md" && ok "report compares neighbor and global" || bad "no finding in report"
 python3 - "$dir/raw.jsonl" <<'PY' && ok "every run verified exactly" || bad "a run did not verify"
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]

@@ -134,3 +134,17 @@ TEST_CASE("uniform links, no queueing: per-attempt latency agrees with the model
     CHECK(std::abs(measured / predicted - 1.0) < 0.05);
   }
 }
+
+TEST_CASE("work spread over a region on the ground: still exact, and it starts everywhere", "[sim]") {
+  emulator::SimOptions o = options("torus:8x8", "neighbor", "uniform:5ms", 10e-6);
+  o.inject_at = 9;
+  o.spread_hops = 2;  // satellite 9 and the 12 within two hops: 13 satellites
+  const Run spread = sim(o, "uts:T1");
+  CHECK(spread.summary.result.sum == 4130071);
+  CHECK(spread.summary.verified());
+  o.spread_hops = 0;
+  const Run one = sim(o, "uts:T1");
+  CHECK(one.summary.verified());
+  // Starting on 13 satellites at once beats waiting for steals to carry the work there.
+  CHECK(spread.summary.makespan_s < one.summary.makespan_s);
+}

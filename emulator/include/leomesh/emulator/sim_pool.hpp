@@ -43,6 +43,9 @@ class SimulatedPool final : public scheduler::LocalPool {
   std::optional<Started> start_next();
   /// Worker `w` completes its task: the children it spawned become runnable.
   void finish(int w);
+  /// Runs the newest queued task to completion at once, outside virtual time (work done on
+  /// the ground before the uplink); its children are queued. No-op when nothing is queued.
+  void run_newest_now();
   /// Virtual time workers have spent on tasks (for utilisation).
   double busy_s() const { return busy_s_; }
   /// No task queued and no worker busy.
