@@ -78,7 +78,7 @@ TEST_CASE("inter-plane distance at the equator with zero phasing", "[geometry]")
   }
 }
 
-TEST_CASE("delta shells wrap across planes; star shells have a seam", "[geometry]") {
+TEST_CASE("delta shells wrap across planes, star shells have a seam", "[geometry]") {
   Topology delta = build("walker-delta:6x8,alt=600,inc=53,phase=0");
   Topology star = build("walker-star:6x8,alt=600,inc=88,phase=0");
   // Plane 5 slot 3 is id 43; plane 0 slot 3 is id 3.
@@ -86,11 +86,18 @@ TEST_CASE("delta shells wrap across planes; star shells have a seam", "[geometry
   CHECK_FALSE(star.link_between(43, 3).has_value());
   CHECK(delta.links().size() == 2u * 48u);
   CHECK(star.links().size() == 48u + 5u * 8u);
-  // With phasing F the last plane's slot c faces the first plane's slot c + F.
+  // With phasing F the last plane's slot c faces the first plane's slot c + F, which is where
+  // a plane P would put its slot c: Walker's symmetry maps plane p at time t + period * F/T
+  // onto plane p + 1 at time t (a rotation by 360/P about the axis). So the wrap link 47-1 at
+  // t = 0 is as long as the link 39-47 (planes 4 and 5, slot 7) at t = period * 2/48.
   Topology phased = build("walker-delta:6x8,alt=600,inc=53,phase=2");
-  CHECK(phased.link_between(40 + 7, 1).has_value());
-  const double first_pair = phased.state(*phased.link_between(0, 8)).length_km;
-  CHECK(phased.state(*phased.link_between(47, 1)).length_km == Approx(first_pair).epsilon(1e-9));
+  REQUIRE(phased.link_between(40 + 7, 1).has_value());
+  const double wrap = phased.state(*phased.link_between(47, 1)).length_km;
+  phased.update(phased.walker()->period_s() * 2.0 / 48.0);
+  CHECK(phased.state(*phased.link_between(39, 47)).length_km == Approx(wrap).epsilon(1e-9));
+  // Without the shift (F = 0) the wrap link is one of the torus's plane pairs at the same u.
+  CHECK(delta.state(*delta.link_between(43, 3)).length_km ==
+        Approx(delta.state(*delta.link_between(3, 11)).length_km).epsilon(1e-9));
 }
 
 TEST_CASE("polar shells switch cross-plane links off above the cut-off latitude", "[geometry]") {
@@ -146,4 +153,5 @@ TEST_CASE("link model: processing delay and serialisation", "[geometry]") {
   REQUIRE(geo.ok());
   CHECK(geo->hop_latency_s(kC) == Approx(1.0));
   CHECK(parse_link_model("none")->hop_latency_s(1000) == 0.0);
+  CHECK(parse_link_model("none")->serialisation_s(1250) == 0.0);  // HPC mode injects nothing
 }

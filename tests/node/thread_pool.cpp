@@ -415,7 +415,7 @@ TEST_CASE("destroying a pool with queued work runs all of it first", "[pool]") {
   }
 }
 
-TEST_CASE("options: zero workers means one; tiny deques grow", "[pool]") {
+TEST_CASE("options: zero workers means one, tiny deques grow", "[pool]") {
   ThreadPoolOptions o;
   o.workers = 0;
   o.deque_capacity = 1;

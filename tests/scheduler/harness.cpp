@@ -118,7 +118,7 @@ TEST_CASE("lost messages are retried: still exact, no task lost or duplicated", 
   }
 }
 
-TEST_CASE("steal statistics: neighbor steals are one hop; global ones go farther", "[harness]") {
+TEST_CASE("steal statistics: neighbor steals are one hop, global ones go farther", "[harness]") {
   const auto w = workload("uts:T1");
   emulator::HarnessConfig cfg;
   cfg.topology = "mesh:4x4";
@@ -149,7 +149,7 @@ TEST_CASE("steal statistics: neighbor steals are one hop; global ones go farther
   CHECK(tg.latency / static_cast<double>(tg.answered) > 2 * 2e-3);
 }
 
-TEST_CASE("same seed, same run; work injected away from the root", "[harness]") {
+TEST_CASE("same seed, same run, and work injected away from the root", "[harness]") {
   const auto w = workload("nqueens:9");
   emulator::HarnessConfig cfg;
   cfg.topology = "torus:4x4";
@@ -193,7 +193,7 @@ TEST_CASE("steal one vs steal half: both exact, half moves batches", "[harness]"
   CHECK(loot_per_steal(half) > 1.0);
 }
 
-TEST_CASE("a single satellite finishes alone; a moving Walker shell stays exact", "[harness]") {
+TEST_CASE("a single satellite finishes alone, a moving Walker shell stays exact", "[harness]") {
   const auto w = workload("fib:20");
   emulator::HarnessConfig cfg;
   cfg.topology = "mesh:1x1";
