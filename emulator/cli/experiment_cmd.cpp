@@ -96,18 +96,20 @@ Plan plan(const std::string& name, bool quick, int repeat) {
   return p;
 }
 
+// What `leomesh model` predicts for this run's policy; null for a policy it does not model.
 json model_prediction(const RunSpec& r) {
+  const bool khop = r.policy.rfind("khop:", 0) == 0;
+  if (r.policy != "neighbor" && r.policy != "global" && !khop) return nullptr;
   auto spec = mesh::parse_topology(r.topology);
   auto lm = r.links.empty() ? mesh::Result<mesh::LinkModel>(spec->default_links()) : mesh::parse_link_model(r.links);
   mesh::Topology topo = *mesh::Topology::build(*spec, *lm);
   if (topo.satellites() < 2) return nullptr;
   mesh::ModelOptions o;
-  o.window_s = topo.moves() ? 10.0 : 0.0;
+  o.window_s = topo.moves() ? 10.0 : 0.0;  // runs last seconds, not an orbit
   o.samples = 2;
-  if (r.policy.rfind("khop:", 0) == 0) o.khop = std::stoi(r.policy.substr(5));
+  if (khop) o.khop = std::stoi(r.policy.substr(5));
   const mesh::ModelReport m = *mesh::evaluate_model(topo, o);
-  const mesh::PolicyCost& c = r.policy == "neighbor" ? m.neighbor : r.policy == "global" ? m.global
-                             : r.policy.rfind("khop:", 0) == 0 ? m.khop : m.neighbor;
+  const mesh::PolicyCost& c = r.policy == "neighbor" ? m.neighbor : r.policy == "global" ? m.global : m.khop;
   return json{{"attempt_latency_s", c.attempt_latency_s}, {"mean_hops", c.mean_hops}, {"advantage", m.advantage}};
 }
 
