@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "leomesh/emulator/live.hpp"
 #include "leomesh/emulator/sim.hpp"
 #include "leomesh/emulator/summary.hpp"
 #include "leomesh/mesh/result.hpp"
@@ -47,20 +48,13 @@ inline CLI::Validator non_negative() {
       "NUMBER>=0");
 }
 
-/// One emulation run as `emulate` and `experiment` ask for it: the settings both modes share,
-/// plus each mode's own.
+/// One emulation run as `emulate` and `experiment` ask for it: the settings both modes share
+/// (`run`) and each mode's own (the shared fields of `live` and `sim` are overwritten by `run`).
 struct EmulationRequest {
   std::string mode;  ///< "live" or "sim"
-  std::string topology, links, policy = "neighbor", amount = "half", workload;
-  int workers = 1;
-  int inject_at = 0;
-  std::uint64_t seed = 1;
-  // live only
-  std::string endpoints = "ipc";
-  int tcp_base_port = 17000;
-  double time_scale = 1.0;
-  double timeout_s = 600;
-  // sim only: task cost, update interval, failures, limits (the shared fields above win)
+  std::string workload;
+  emulator::RunOptions run;
+  emulator::LiveOptions live;
   emulator::SimOptions sim;
 };
 

@@ -40,11 +40,11 @@ int run_emulate(const EmulateArgs& a) {
   EmulationRequest r = a.request;
   // Validate everything before starting anything.
   const workloads::Workload w = need(workloads::parse_workload(r.workload));
-  const mesh::TopologySpec spec = need(mesh::parse_topology(r.topology));
-  if (!r.links.empty()) need(mesh::parse_link_model(r.links));
-  need(scheduler::parse_policy(r.policy));
-  if (r.inject_at < 0 || r.inject_at >= spec.satellites())
-    throw UsageError("--inject-at: no satellite " + std::to_string(r.inject_at) + " in " + spec.name);
+  const mesh::TopologySpec spec = need(mesh::parse_topology(r.run.topology));
+  if (!r.run.links.empty()) need(mesh::parse_link_model(r.run.links));
+  need(scheduler::parse_policy(r.run.policy));
+  if (r.run.inject_at < 0 || r.run.inject_at >= spec.satellites())
+    throw UsageError("--inject-at: no satellite " + std::to_string(r.run.inject_at) + " in " + spec.name);
   check_writable(a.json_path);
   if (!a.task_cost.empty()) {
     // A duration with its unit ("1ms"), or plain seconds.
@@ -84,21 +84,21 @@ void add_emulate_command(CLI::App& app, Action& action) {
                   "simulation in virtual time (scales to whole constellations)")
       ->check(CLI::IsMember({"live", "sim"}))
       ->required();
-  cmd->add_option("--topology", a->request.topology, "Topology (see `leomesh model --help`)")->required();
-  cmd->add_option("--policy", a->request.policy, "Victim policy: neighbor | global | khop:K | escalate:K");
+  cmd->add_option("--topology", a->request.run.topology, "Topology (see `leomesh model --help`)")->required();
+  cmd->add_option("--policy", a->request.run.policy, "Victim policy: neighbor | global | khop:K | escalate:K");
   cmd->add_option("--workload", a->request.workload, "Workload (see `leomesh run --help`)")->required();
-  cmd->add_option("--workers", a->request.workers, "Worker threads per satellite")->check(CLI::Range(1, 256));
-  cmd->add_option("--links", a->request.links, "Link model (see `leomesh model --help`)");
-  cmd->add_option("--seed", a->request.seed, "Seed of victim choice");
+  cmd->add_option("--workers", a->request.run.workers, "Worker threads per satellite")->check(CLI::Range(1, 256));
+  cmd->add_option("--links", a->request.run.links, "Link model (see `leomesh model --help`)");
+  cmd->add_option("--seed", a->request.run.seed, "Seed of victim choice");
   cmd->add_option("--json", a->json_path, "Write the result as JSON to FILE, or - for stdout");
-  cmd->add_option("--amount", a->request.amount, "What a victim gives: half | one")->check(CLI::IsMember({"half", "one"}));
-  cmd->add_option("--inject-at", a->request.inject_at, "Satellite that receives the workload (a ground contact)");
-  cmd->add_option("--timeout", a->request.timeout_s, "Give up after this many seconds")->check(CLI::PositiveNumber);
-  cmd->add_option("--endpoints", a->request.endpoints, "live: ipc (socket files) or tcp (loopback ports)")
+  cmd->add_option("--amount", a->request.run.amount, "What a victim gives: half | one")->check(CLI::IsMember({"half", "one"}));
+  cmd->add_option("--inject-at", a->request.run.inject_at, "Satellite that receives the workload (a ground contact)");
+  cmd->add_option("--timeout", a->request.live.timeout_s, "Give up after this many seconds")->check(CLI::PositiveNumber);
+  cmd->add_option("--endpoints", a->request.live.endpoints, "live: ipc (socket files) or tcp (loopback ports)")
       ->check(CLI::IsMember({"ipc", "tcp"}));
-  cmd->add_option("--base-port", a->request.tcp_base_port, "live, tcp: port of satellite 0; satellite i uses base + i")
+  cmd->add_option("--base-port", a->request.live.tcp_base_port, "live, tcp: port of satellite 0; satellite i uses base + i")
       ->check(CLI::Range(1024, 65000));
-  cmd->add_option("--time-scale", a->request.time_scale, "live: emulated seconds per wall second (orbits move faster)")
+  cmd->add_option("--time-scale", a->request.live.time_scale, "live: emulated seconds per wall second (orbits move faster)")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--task-cost", a->task_cost,
                   "sim: virtual time per unit of work (UTS node, fib call, ...), e.g. 1ms or 2e-6; "

@@ -118,12 +118,12 @@ json run_one(const RunSpec& r) {
   const auto t0 = Clock::now();
   EmulationRequest q;
   q.mode = r.mode;
-  q.topology = r.topology;
-  q.links = r.links;
-  q.policy = r.policy;
   q.workload = r.workload;
-  q.workers = r.workers;
-  q.seed = static_cast<std::uint64_t>(r.rep) + 1;
+  q.run.topology = r.topology;
+  q.run.links = r.links;
+  q.run.policy = r.policy;
+  q.run.workers = r.workers;
+  q.run.seed = static_cast<std::uint64_t>(r.rep) + 1;
   if (!r.task_cost.empty()) q.sim.task_cost_s = need(mesh::parse_duration_s(r.task_cost, "task cost"));
   q.sim.spread_hops = r.spread;
   emulator::RunSummary s = emulate(q, w);

@@ -50,30 +50,19 @@ std::uint64_t fibonacci(unsigned n) {
 namespace detail {
 
 mesh::Result<Workload> make_fib(std::string_view body) {
-  const auto comma = body.find(',');
-  auto n = mesh::parse_integer(body.substr(0, comma), "--workload fib:N");
-  if (!n) return n.error();
-  if (*n < 0 || *n > 92) return mesh::fail("--workload", "fib:N needs 0 <= N <= 92 (64-bit result), got " + std::to_string(*n));
-  long long cutoff = 2;
-  if (comma != std::string_view::npos) {
-    auto kv = mesh::parse_key_values(body.substr(comma + 1), "--workload");
-    if (!kv) return kv.error();
-    for (const auto& [key, value] : *kv) {
-      if (key != "cutoff") return mesh::fail("--workload", "unknown fib parameter '" + key + "' (known: cutoff)");
-      auto c = mesh::parse_integer(value, "--workload fib cutoff");
-      if (!c) return c.error();
-      if (*c < 0 || *c > 92) return mesh::fail("--workload", "fib cutoff must be within 0..92, got " + value);
-      cutoff = *c;
-    }
-  }
+  // N <= 92: fib(N) fits 64 bits. The default cutoff 2 makes every call a task.
+  auto parsed = parse_size_and_cutoff(body, "fib", 0, 92, 92, [](long long) { return 2LL; });
+  if (!parsed) return parsed.error();
+  const long long n = parsed->n;
+  const long long cutoff = parsed->cutoff;
   auto env = std::make_shared<FibEnv>(FibEnv{static_cast<std::uint32_t>(cutoff)});
   Workload w;
-  w.name = "fib:" + std::to_string(*n) + ",cutoff=" + std::to_string(cutoff);
-  w.roots = {scheduler::Task::make(kFib, FibArgs{static_cast<std::uint32_t>(*n)})};
-  w.expected.sum = fibonacci(static_cast<unsigned>(*n));
+  w.name = "fib:" + std::to_string(n) + ",cutoff=" + std::to_string(cutoff);
+  w.roots = {scheduler::Task::make(kFib, FibArgs{static_cast<std::uint32_t>(n)})};
+  w.expected.sum = fibonacci(static_cast<unsigned>(n));
   // The recursion makes 2 fib(n+1) - 1 calls whatever the cutoff (the count overflows 64 bits
   // beyond n = 91).
-  if (*n <= 91) w.expected.aux = 2 * fibonacci(static_cast<unsigned>(*n) + 1) - 1;
+  if (n <= 91) w.expected.aux = 2 * fibonacci(static_cast<unsigned>(n) + 1) - 1;
   w.sum_name = "fib";
   w.aux_name = "calls";
   w.unit = "calls";

@@ -69,27 +69,16 @@ std::uint64_t nqueens_sequential(unsigned n) {
 namespace detail {
 
 mesh::Result<Workload> make_nqueens(std::string_view body) {
-  const auto comma = body.find(',');
-  auto n = mesh::parse_integer(body.substr(0, comma), "--workload nqueens:N");
-  if (!n) return n.error();
-  if (*n < 1 || *n > 27) return mesh::fail("--workload", "nqueens:N needs 1 <= N <= 27, got " + std::to_string(*n));
-  long long cutoff = *n / 2;
-  if (comma != std::string_view::npos) {
-    auto kv = mesh::parse_key_values(body.substr(comma + 1), "--workload");
-    if (!kv) return kv.error();
-    for (const auto& [key, value] : *kv) {
-      if (key != "cutoff") return mesh::fail("--workload", "unknown nqueens parameter '" + key + "' (known: cutoff)");
-      auto c = mesh::parse_integer(value, "--workload nqueens cutoff");
-      if (!c) return c.error();
-      if (*c < 0 || *c > *n) return mesh::fail("--workload", "nqueens cutoff must be within 0..N, got " + value);
-      cutoff = *c;
-    }
-  }
+  // Rows below the cutoff are tasks; by default the upper half of the board.
+  auto parsed = parse_size_and_cutoff(body, "nqueens", 1, 27, -1, [](long long n) { return n / 2; });
+  if (!parsed) return parsed.error();
+  const long long n = parsed->n;
+  const long long cutoff = parsed->cutoff;
   Workload w;
-  w.name = "nqueens:" + std::to_string(*n) + ",cutoff=" + std::to_string(cutoff);
-  Board root{0, 0, 0, static_cast<std::uint8_t>(*n), 0, static_cast<std::uint8_t>(cutoff), 0};
+  w.name = "nqueens:" + std::to_string(n) + ",cutoff=" + std::to_string(cutoff);
+  Board root{0, 0, 0, static_cast<std::uint8_t>(n), 0, static_cast<std::uint8_t>(cutoff), 0};
   w.roots = {scheduler::Task::make(kNQueens, root)};
-  w.expected.sum = *nqueens_known(static_cast<unsigned>(*n));
+  w.expected.sum = *nqueens_known(static_cast<unsigned>(n));
   w.sum_name = "solutions";
   w.aux_name = "nodes";  // the search's size: exact, but with no published reference
   w.unit = "nodes";

@@ -10,15 +10,8 @@
 namespace leomesh::emulator {
 
 /// What to launch. Plain data.
-struct LiveOptions {
-  std::string topology;
-  std::string links;              ///< "" = the topology's default
-  std::string policy = "neighbor";
-  std::string amount = "half";
-  std::string workload;
-  int workers = 1;
-  int inject_at = 0;
-  std::uint64_t seed = 1;
+struct LiveOptions : RunOptions {
+  std::string workload;           ///< the spec each agent parses
   std::string endpoints = "ipc";  ///< "ipc" (socket files in a private directory) or "tcp" (loopback)
   int tcp_base_port = 17000;
   double time_scale = 1.0;

@@ -20,18 +20,11 @@ struct LinkFailure {
 };
 
 /// What to simulate. Plain data.
-struct SimOptions {
-  std::string topology;
-  std::string links;                 ///< "" = the topology's default
-  std::string policy = "neighbor";
-  std::string amount = "half";
-  int workers = 4;                   ///< simulated workers per satellite
+struct SimOptions : RunOptions {
   double task_cost_s = -1;           ///< per unit of work; < 0 = the workload's calibrated cost
-  int inject_at = 0;
   /// Placement of the work: 0 = all of it at `inject_at` (one ground contact); K > 0 = split
   /// on the ground into pieces uplinked to every satellite within K hops of `inject_at`.
   int spread_hops = 0;
-  std::uint64_t seed = 1;
   double update_interval_s = 1.0;    ///< move the constellation this often (simulated)
   double max_sim_s = 1e5;            ///< give up after this much simulated time
   double steal_timeout_s = 0.5;

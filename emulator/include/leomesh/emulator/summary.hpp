@@ -14,6 +14,18 @@
 
 namespace leomesh::emulator {
 
+/// What every emulation mode is asked: where, how to steal, how many workers. Plain data;
+/// LiveOptions and SimOptions add what is their own.
+struct RunOptions {
+  std::string topology;
+  std::string links;               ///< "" = the topology's default
+  std::string policy = "neighbor";
+  std::string amount = "half";     ///< what a victim gives: half | one
+  int workers = 1;                 ///< per satellite
+  int inject_at = 0;               ///< the satellite that receives the work (a ground contact)
+  std::uint64_t seed = 1;          ///< victim choice
+};
+
 /// Counters of one satellite over a run.
 struct SatelliteSummary {
   int satellite = 0;

@@ -72,6 +72,14 @@ std::optional<std::uint64_t> nqueens_known(unsigned n);
 std::uint64_t nqueens_sequential(unsigned n);
 
 namespace detail {
+/// "N[,cutoff=C]" of the recursive workloads: N within [n_min, n_max]; C within 0..c_max,
+/// where c_max < 0 means "up to N"; `default_cutoff(N)` when C is not given.
+struct SizeAndCutoff {
+  long long n, cutoff;
+};
+mesh::Result<SizeAndCutoff> parse_size_and_cutoff(std::string_view body, const std::string& name, long long n_min,
+                                                  long long n_max, long long c_max,
+                                                  long long (*default_cutoff)(long long n));
 // Each workload's part of parse_workload(); `body` is the text after "<name>:".
 mesh::Result<Workload> make_fib(std::string_view body);
 mesh::Result<Workload> make_nqueens(std::string_view body);
