@@ -13,6 +13,12 @@ int VictimPolicy::choose(int thief, const mesh::Topology& topo, const mesh::Rout
       if (failures > 0 && failures % static_cast<std::uint32_t>(k) == 0)
         return VictimPolicy{Kind::global, 1}.choose(thief, topo, routes, rng, scratch);
       return VictimPolicy{Kind::neighbor, 1}.choose(thief, topo, routes, rng, scratch);
+    case Kind::ring: {
+      const int radius = 1 + static_cast<int>(failures / static_cast<std::uint32_t>(k));
+      if (radius == 1) return VictimPolicy{Kind::neighbor, 1}.choose(thief, topo, routes, rng, scratch);
+      if (radius >= routes.diameter()) return VictimPolicy{Kind::global, 1}.choose(thief, topo, routes, rng, scratch);
+      return VictimPolicy{Kind::khop, radius}.choose(thief, topo, routes, rng, scratch);
+    }
     case Kind::neighbor: {
       scratch.clear();
       for (const mesh::Adjacent& a : topo.adjacency(thief))
@@ -44,6 +50,7 @@ std::string VictimPolicy::to_string() const {
     case Kind::global: return "global";
     case Kind::khop: return "khop:" + std::to_string(k);
     case Kind::escalate: return "escalate:" + std::to_string(k);
+    case Kind::ring: return "ring:" + std::to_string(k);
   }
   return "?";
 }
@@ -56,7 +63,8 @@ mesh::Result<VictimPolicy> parse_policy(std::string_view text) {
     return p;
   }
   for (const auto& [prefix, kind] : {std::pair{std::string_view("khop:"), VictimPolicy::Kind::khop},
-                                     std::pair{std::string_view("escalate:"), VictimPolicy::Kind::escalate}}) {
+                                     std::pair{std::string_view("escalate:"), VictimPolicy::Kind::escalate},
+                                     std::pair{std::string_view("ring:"), VictimPolicy::Kind::ring}}) {
     if (text.substr(0, prefix.size()) != prefix) continue;
     const std::string name(prefix.substr(0, prefix.size() - 1));
     auto k = mesh::parse_integer(text.substr(prefix.size()), "--policy " + name + ":K");
@@ -67,7 +75,7 @@ mesh::Result<VictimPolicy> parse_policy(std::string_view text) {
     p.k = static_cast<int>(*k);
     return p;
   }
-  return mesh::fail("--policy", "expected neighbor, global, khop:K or escalate:K, got '" + std::string(text) + "'");
+  return mesh::fail("--policy", "expected neighbor, global, khop:K, escalate:K or ring:K, got '" + std::string(text) + "'");
 }
 
 }  // namespace leomesh::scheduler

@@ -70,3 +70,22 @@ TEST_CASE("escalate:K asks a neighbour, and a global victim after every K failur
   }
   CHECK(far > 250);  // 60 of the 63 others are more than one hop away
 }
+
+TEST_CASE("ring:K widens its radius by one hop every K failures", "[policy]") {
+  auto spec = mesh::parse_topology("torus:8x8");
+  mesh::Topology topo = *mesh::Topology::build(*spec, spec->default_links());
+  mesh::RoutingTable routes(topo);
+  scheduler::Rng rng(5);
+  std::vector<int> scratch;
+  const auto ring = *scheduler::parse_policy("ring:2");
+  CHECK(ring.to_string() == "ring:2");
+  for (int i = 0; i < 300; ++i) {
+    REQUIRE(routes.hops(9, ring.choose(9, topo, routes, rng, scratch, 0)) == 1);
+    REQUIRE(routes.hops(9, ring.choose(9, topo, routes, rng, scratch, 1)) == 1);
+    REQUIRE(routes.hops(9, ring.choose(9, topo, routes, rng, scratch, 2)) <= 2);
+    REQUIRE(routes.hops(9, ring.choose(9, topo, routes, rng, scratch, 5)) <= 3);
+    const int far = ring.choose(9, topo, routes, rng, scratch, 100);  // beyond the diameter: anyone
+    REQUIRE(far != 9);
+    REQUIRE(far >= 0);
+  }
+}

@@ -18,11 +18,14 @@ namespace leomesh::scheduler {
 /// - khop:K:   uniform over satellites within K hops;
 /// - escalate:K: neighbours first; after K empty answers in a row, one global victim, then
 ///   neighbours again. Cheap one-hop steals while work is near, a long-range probe when the
-///   neighbourhood has run dry (where neighbor-only waits for work to diffuse hop by hop).
+///   neighbourhood has run dry (where neighbor-only waits for work to diffuse hop by hop);
+/// - ring:K:   an expanding ring search: uniform within 1 + failures / K hops, so a thief
+///   looks one hop away while work is near and widens its radius by one hop every K empty
+///   answers in a row; a success brings it back to its neighbours.
 struct VictimPolicy {
-  enum class Kind { neighbor, global, khop, escalate };
+  enum class Kind { neighbor, global, khop, escalate, ring };
   Kind kind = Kind::neighbor;
-  int k = 1;  ///< khop and escalate
+  int k = 1;  ///< khop, escalate and ring
 
   /// Picks a victim for `thief` at the topology's current state, or -1 when there is none
   /// (no active neighbour, or a single satellite). `failures` counts the thief's empty or
@@ -33,7 +36,7 @@ struct VictimPolicy {
   std::string to_string() const;
 };
 
-/// Parses "neighbor", "global", "khop:K" or "escalate:K" (K >= 1).
+/// Parses "neighbor", "global", "khop:K", "escalate:K" or "ring:K" (K >= 1).
 mesh::Result<VictimPolicy> parse_policy(std::string_view text);
 
 }  // namespace leomesh::scheduler
