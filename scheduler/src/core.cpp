@@ -76,7 +76,7 @@ void SatelliteCore::handle_local_idle(double now) {
 
 void SatelliteCore::try_steal(double now) {
   if (!begun_ || terminated_ || busy_) return;
-  const int victim = cfg_.policy.choose(cfg_.self, topo_, routes_, rng_, scratch_, failures_);
+  const int victim = cfg_.policy.choose(cfg_.self, topo_, routes_, rng_, scratch_, failures_, last_victim_);
   if (victim < 0) {
     // Nobody to ask at the moment (e.g. every ISL is down); ask again after a back-off.
     steal_state_ = StealState::backoff;
@@ -178,6 +178,7 @@ void SatelliteCore::on_steal_reply(double now, Message& m) {
   if (!m.tasks.empty()) {
     ++stats_.steal_successes;
     failures_ = 0;
+    last_victim_ = m.src;
     steal_state_ = StealState::none;
     steal_deadline_ = kInf;
   } else {

@@ -5,13 +5,19 @@
 namespace leomesh::scheduler {
 
 int VictimPolicy::choose(int thief, const mesh::Topology& topo, const mesh::RoutingTable& routes,
-                         Rng& rng, std::vector<int>& scratch, std::uint32_t failures) const {
+                         Rng& rng, std::vector<int>& scratch, std::uint32_t failures, int last_victim) const {
   const int n = topo.satellites();
   if (n < 2) return -1;
   switch (kind) {
     case Kind::escalate:
       if (failures > 0 && failures % static_cast<std::uint32_t>(k) == 0)
         return VictimPolicy{Kind::global, 1}.choose(thief, topo, routes, rng, scratch);
+      return VictimPolicy{Kind::neighbor, 1}.choose(thief, topo, routes, rng, scratch);
+    case Kind::sticky:
+      if (failures == 0 && last_victim >= 0) {
+        const auto link = topo.link_between(thief, last_victim);
+        if (link && topo.state(*link).active) return last_victim;
+      }
       return VictimPolicy{Kind::neighbor, 1}.choose(thief, topo, routes, rng, scratch);
     case Kind::ring: {
       const int radius = 1 + static_cast<int>(failures / static_cast<std::uint32_t>(k));
@@ -51,6 +57,7 @@ std::string VictimPolicy::to_string() const {
     case Kind::khop: return "khop:" + std::to_string(k);
     case Kind::escalate: return "escalate:" + std::to_string(k);
     case Kind::ring: return "ring:" + std::to_string(k);
+    case Kind::sticky: return "sticky";
   }
   return "?";
 }
@@ -58,6 +65,10 @@ std::string VictimPolicy::to_string() const {
 mesh::Result<VictimPolicy> parse_policy(std::string_view text) {
   VictimPolicy p;
   if (text == "neighbor") return p;
+  if (text == "sticky") {
+    p.kind = VictimPolicy::Kind::sticky;
+    return p;
+  }
   if (text == "global") {
     p.kind = VictimPolicy::Kind::global;
     return p;
@@ -75,7 +86,7 @@ mesh::Result<VictimPolicy> parse_policy(std::string_view text) {
     p.k = static_cast<int>(*k);
     return p;
   }
-  return mesh::fail("--policy", "expected neighbor, global, khop:K, escalate:K or ring:K, got '" + std::string(text) + "'");
+  return mesh::fail("--policy", "expected neighbor, global, sticky, khop:K, escalate:K or ring:K, got '" + std::string(text) + "'");
 }
 
 }  // namespace leomesh::scheduler

@@ -89,3 +89,18 @@ TEST_CASE("ring:K widens its radius by one hop every K failures", "[policy]") {
     REQUIRE(far >= 0);
   }
 }
+
+TEST_CASE("sticky goes back to the last victim that gave work, else a neighbour", "[policy]") {
+  auto spec = mesh::parse_topology("torus:8x8");
+  mesh::Topology topo = *mesh::Topology::build(*spec, spec->default_links());
+  mesh::RoutingTable routes(topo);
+  scheduler::Rng rng(11);
+  std::vector<int> scratch;
+  const auto sticky = *scheduler::parse_policy("sticky");
+  CHECK(sticky.to_string() == "sticky");
+  for (int i = 0; i < 100; ++i) {
+    REQUIRE(sticky.choose(9, topo, routes, rng, scratch, 0, 10) == 10);  // 10 is 9's neighbour
+    REQUIRE(routes.hops(9, sticky.choose(9, topo, routes, rng, scratch, 1, 10)) == 1);
+    REQUIRE(routes.hops(9, sticky.choose(9, topo, routes, rng, scratch, 0, 40)) == 1);  // 40 is not
+  }
+}

@@ -190,6 +190,7 @@ class SatelliteCore {
   double waiting_since_ = 0;
   double steal_deadline_ = std::numeric_limits<double>::infinity();
   std::uint32_t failures_ = 0;
+  int last_victim_ = -1;  // victim of the last successful steal
   std::unordered_set<std::uint64_t> loot_seen_;  // steal numbers whose loot arrived
 
   // Victim side: loot sent but not yet acknowledged, keyed by (thief, steal number).
