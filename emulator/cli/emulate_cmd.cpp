@@ -93,7 +93,8 @@ void add_emulate_command(CLI::App& app, Action& action) {
   cmd->add_option("--json", a->json_path, "Write the result as JSON to FILE, or - for stdout");
   cmd->add_option("--amount", a->request.run.amount, "What a victim gives: half | one")->check(CLI::IsMember({"half", "one"}));
   cmd->add_option("--inject-at", a->request.run.inject_at, "Satellite that receives the workload (a ground contact)");
-  cmd->add_option("--timeout", a->request.live.timeout_s, "Give up after this many seconds")->check(CLI::PositiveNumber);
+  cmd->add_option("--timeout", a->request.live.timeout_s, "live: give up (and clean up) after this many wall seconds")
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--endpoints", a->request.live.endpoints, "live: ipc (socket files) or tcp (loopback ports)")
       ->check(CLI::IsMember({"ipc", "tcp"}));
   cmd->add_option("--base-port", a->request.live.tcp_base_port, "live, tcp: port of satellite 0; satellite i uses base + i")
