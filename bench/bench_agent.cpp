@@ -21,6 +21,7 @@
 #include "leomesh/emulator/live.hpp"
 #include "leomesh/firmware_config/config.hpp"
 #include "leomesh/node/codec.hpp"
+#include "leomesh/node/transport.hpp"
 
 using namespace leomesh;
 using Clock = std::chrono::steady_clock;
@@ -79,6 +80,54 @@ double raw_ping_pong(std::size_t frame_bytes, int rounds, bool busy_core,
   stop = true;
   if (burner.joinable()) burner.join();
   return rtt;
+}
+
+// The agents' own transport without the agents: two ZmqTransports on their own Asio loops in
+// two threads, one echoing, the other sending one frame every `pause`. Isolates what the
+// event-loop layer costs from what the scheduler core and pool add.
+double transport_ping_pong(std::size_t frame_bytes, int rounds, std::chrono::microseconds pause) {
+  auto ka = *firmware_config::generate_key_pair();
+  auto kb = *firmware_config::generate_key_pair();
+  const std::string ea = "ipc:///tmp/leomesh-bench-a-" + std::to_string(getpid());
+  const std::string eb = "ipc:///tmp/leomesh-bench-b-" + std::to_string(getpid());
+  asio::io_context io_a, io_b;
+  node::TransportOptions oa, ob;
+  oa.bind_endpoint = ea;
+  oa.public_key = ka.public_key;
+  oa.secret_key = ka.secret_key;
+  oa.admitted_keys = {kb.public_key};
+  oa.peers = {{1, eb, kb.public_key}};
+  ob.bind_endpoint = eb;
+  ob.public_key = kb.public_key;
+  ob.secret_key = kb.secret_key;
+  ob.admitted_keys = {ka.public_key};
+  ob.peers = {{0, ea, ka.public_key}};
+  std::unique_ptr<node::ZmqTransport> tb;
+  tb = std::make_unique<node::ZmqTransport>(io_b, ob, [&](std::string_view f) { tb->send(0, f); });
+  std::atomic<int> replies{0};
+  node::ZmqTransport ta(io_a, oa, [&](std::string_view) { ++replies; });
+  tb->start();
+  ta.start();
+  auto guard_b = asio::make_work_guard(io_b);
+  std::thread echo([&] { io_b.run(); });
+  const std::string frame(frame_bytes, 'x');
+  auto round_trip = [&] {
+    const int want = replies + 1;
+    const auto t0 = Clock::now();
+    ta.send(1, frame);
+    while (replies < want) io_a.run_one_for(std::chrono::milliseconds(100));
+    return std::chrono::duration<double>(Clock::now() - t0).count();
+  };
+  for (int i = 0; i < 10; ++i) round_trip();  // the handshake
+  double total = 0;
+  for (int i = 0; i < rounds; ++i) {
+    std::this_thread::sleep_for(pause);
+    total += round_trip();
+  }
+  asio::post(io_b, [&] { tb->close(); guard_b.reset(); });
+  echo.join();
+  ta.close();
+  return total / rounds;
 }
 
 emulator::RunSummary live(const std::string& topology, const std::string& spec, int workers,
@@ -155,6 +204,9 @@ int main() {
               frame, raw * 1e6, raw_idle * 1e6);
   std::printf("raw ping-pong, one core busy, 10 ms between round trips (a thief's back-off): %7.1f us\n",
               raw_paced * 1e6);
+  const double via_transport = transport_ping_pong(frame, 300, std::chrono::microseconds(10000));
+  std::printf("the agents' transport alone (Asio + ZmqTransport, ipc), paced the same:     %7.1f us\n",
+              via_transport * 1e6);
   std::printf("  ratio steal / raw back-to-back = %.2f, steal / raw paced like the thief = %.2f (goal <= 1.5)\n",
               steal / raw, steal / raw_paced);
 
