@@ -177,18 +177,18 @@ int run_experiment(const ExperimentArgs& a) {
   std::cerr << "experiment " << a.name << ": " << p.runs.size() << " runs (" << done.size()
             << " already in " << raw.string() << ")\n";
   const auto start = Clock::now();
-  std::size_t finished_now = 0, total_todo = 0;
-  for (const auto& r : p.runs) total_todo += !done.count(r.key());
+  std::size_t finished_now = 0, to_run = 0;
+  for (const auto& r : p.runs) to_run += !done.count(r.key());
   const bool tty = isatty(STDERR_FILENO);
   int failures = 0;
   for (const auto& r : p.runs) {
     if (done.count(r.key())) continue;
     const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
-    const double eta = finished_now ? elapsed / static_cast<double>(finished_now) * static_cast<double>(total_todo - finished_now) : 0;
+    const double eta = finished_now ? elapsed / static_cast<double>(finished_now) * static_cast<double>(to_run - finished_now) : 0;
     const int width = 30;
-    const int filled = static_cast<int>(width * finished_now / std::max<std::size_t>(total_todo, 1));
+    const int filled = static_cast<int>(width * finished_now / std::max<std::size_t>(to_run, 1));
     std::cerr << (tty ? "\r" : "") << "[" << std::string(static_cast<std::size_t>(filled), '#')
-              << std::string(static_cast<std::size_t>(width - filled), '.') << "] " << finished_now << "/" << total_todo
+              << std::string(static_cast<std::size_t>(width - filled), '.') << "] " << finished_now << "/" << to_run
               << " ETA " << (finished_now ? fmt_duration(eta) : "?") << "  " << r.mode << " " << r.topology << " "
               << r.policy << " " << r.workload << (tty ? "\033[K" : "\n") << std::flush;
     const json j = run_one(r);
