@@ -28,20 +28,34 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
+// Keeps one core computing while it lives, as a victim's worker does during a steal.
+class BusyCore {
+ public:
+  explicit BusyCore(bool on) {
+    if (on)
+      thread_ = std::thread([this] {
+        std::uint64_t x = 1;
+        while (!stop_.load(std::memory_order_relaxed)) x = x * 6364136223846793005ULL + 1;
+        asm volatile("" : : "r"(x));
+      });
+  }
+  ~BusyCore() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
 // A raw DEALER/ROUTER ping-pong with CurveZMQ over tcp loopback. With `busy_core`, a thread
 // computes meanwhile, as the victim's worker does during a steal: the same machine load.
 // With `pause`, the client waits that long between round trips, as an idle thief backs off
 // between steal attempts (the cores may idle in between).
 double raw_ping_pong(std::size_t frame_bytes, int rounds, bool busy_core,
                      std::chrono::microseconds pause = std::chrono::microseconds(0)) {
-  std::atomic<bool> stop{false};
-  std::thread burner;
-  if (busy_core)
-    burner = std::thread([&] {
-      std::uint64_t x = 1;
-      while (!stop.load(std::memory_order_relaxed)) x = x * 6364136223846793005ULL + 1;
-      asm volatile("" : : "r"(x));
-    });
+  const BusyCore busy(busy_core);
   auto server_keys = *firmware_config::generate_key_pair();
   auto client_keys = *firmware_config::generate_key_pair();
   zmq::context_t ctx;
@@ -77,15 +91,14 @@ double raw_ping_pong(std::size_t frame_bytes, int rounds, bool busy_core,
   }
   const double rtt = total / rounds;
   echo.join();
-  stop = true;
-  if (burner.joinable()) burner.join();
   return rtt;
 }
 
 // The agents' own transport without the agents: two ZmqTransports on their own Asio loops in
 // two threads, one echoing, the other sending one frame every `pause`. Isolates what the
 // event-loop layer costs from what the scheduler core and pool add.
-double transport_ping_pong(std::size_t frame_bytes, int rounds, std::chrono::microseconds pause) {
+double transport_ping_pong(std::size_t frame_bytes, int rounds, std::chrono::microseconds pause, bool busy_core) {
+  const BusyCore busy(busy_core);
   auto ka = *firmware_config::generate_key_pair();
   auto kb = *firmware_config::generate_key_pair();
   const std::string ea = "ipc:///tmp/leomesh-bench-a-" + std::to_string(getpid());
@@ -174,8 +187,10 @@ double idle_agent_rss_mb() {
 
 }  // namespace
 
-int main() {
-  // 1. Steal round trip vs raw ping-pong.
+int main(int argc, char** argv) {
+  // `bench_agent layers` times only the two paced ping-pongs (raw and through the agents'
+  // transport): a quick way to examine the event-loop layer, e.g. under strace -c.
+  const bool layers_only = argc > 1 && std::string(argv[1]) == "layers";
   scheduler::Message request;
   request.kind = scheduler::MessageKind::steal_request;
   request.src = 1;
@@ -183,6 +198,15 @@ int main() {
   request.hops = 1;
   request.id = 1000;
   const std::size_t frame = node::encode(request).size();
+  if (layers_only) {
+    for (bool busy : {false, true}) {
+      std::printf("%s: raw paced %.1f us, transport paced %.1f us\n", busy ? "one core busy" : "cores idle",
+                  raw_ping_pong(frame, 300, busy, std::chrono::microseconds(10000)) * 1e6,
+                  transport_ping_pong(frame, 300, std::chrono::microseconds(10000), busy) * 1e6);
+    }
+    return 0;
+  }
+  // 1. Steal round trip vs raw ping-pong.
   const double raw_idle = raw_ping_pong(frame, 20000, false);
   const double raw = raw_ping_pong(frame, 20000, true);
   const double raw_paced = raw_ping_pong(frame, 300, true, std::chrono::microseconds(10000));
@@ -204,8 +228,8 @@ int main() {
               frame, raw * 1e6, raw_idle * 1e6);
   std::printf("raw ping-pong, one core busy, 10 ms between round trips (a thief's back-off): %7.1f us\n",
               raw_paced * 1e6);
-  const double via_transport = transport_ping_pong(frame, 300, std::chrono::microseconds(10000));
-  std::printf("the agents' transport alone (Asio + ZmqTransport, ipc), paced the same:     %7.1f us\n",
+  const double via_transport = transport_ping_pong(frame, 300, std::chrono::microseconds(10000), true);
+  std::printf("the agents' transport alone (Asio + ZmqTransport, ipc), same load and pace: %7.1f us\n",
               via_transport * 1e6);
   std::printf("  ratio steal / raw back-to-back = %.2f, steal / raw paced like the thief = %.2f (goal <= 1.5)\n",
               steal / raw, steal / raw_paced);
