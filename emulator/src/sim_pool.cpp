@@ -33,10 +33,7 @@ std::optional<SimulatedPool::Started> SimulatedPool::start_next() {
     queue_.pop_back();
     busy_[w] = true;
     ++busy_workers_;
-    const std::uint64_t before = workload_.work_units(ctx_.reduction_copy());
-    ctx_.out = &spawned_[w];
-    workload_.registry.run(task, ctx_);
-    const std::uint64_t units = workload_.work_units(ctx_.reduction_copy()) - before;
+    const std::uint64_t units = run(task, spawned_[w]);
     const double cost = task_cost_s_ * static_cast<double>(std::max<std::uint64_t>(units, 1));
     busy_s_ += cost;
     ++executed_;
@@ -45,13 +42,19 @@ std::optional<SimulatedPool::Started> SimulatedPool::start_next() {
   return std::nullopt;
 }
 
+std::uint64_t SimulatedPool::run(const scheduler::Task& task, std::vector<scheduler::Task>& children) {
+  const std::uint64_t before = workload_.work_units(ctx_.reduction_copy());
+  ctx_.out = &children;
+  workload_.registry.run(task, ctx_);
+  return workload_.work_units(ctx_.reduction_copy()) - before;
+}
+
 void SimulatedPool::run_newest_now() {
   if (queue_.empty()) return;
   const scheduler::Task task = queue_.back();
   queue_.pop_back();
   std::vector<scheduler::Task> children;
-  ctx_.out = &children;
-  workload_.registry.run(task, ctx_);
+  run(task, children);
   queue_.insert(queue_.end(), children.begin(), children.end());
   ++executed_;
 }

@@ -61,6 +61,9 @@ class SimulatedPool final : public scheduler::LocalPool {
     std::vector<scheduler::Task>* out = nullptr;  // the running worker's children
   };
 
+  // Runs `task` with its spawns going to `children`; returns the units of work it did.
+  std::uint64_t run(const scheduler::Task& task, std::vector<scheduler::Task>& children);
+
   const workloads::Workload& workload_;
   double task_cost_s_;
   std::deque<scheduler::Task> queue_;  // front = oldest
