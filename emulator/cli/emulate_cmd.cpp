@@ -85,7 +85,7 @@ void add_emulate_command(CLI::App& app, Action& action) {
       ->check(CLI::IsMember({"live", "sim"}))
       ->required();
   cmd->add_option("--topology", a->request.run.topology, "Topology (see `leomesh model --help`)")->required();
-  cmd->add_option("--policy", a->request.run.policy, "Victim policy: neighbor | global | sticky | khop:K | escalate:K | ring:K");
+  cmd->add_option("--policy", a->request.run.policy, "Victim policy: neighbor | global | lifeline | sticky | khop:K | escalate:K | ring:K");
   cmd->add_option("--workload", a->request.workload, "Workload (see `leomesh run --help`)")->required();
   cmd->add_option("--workers", a->request.run.workers, "Worker threads per satellite")->check(CLI::Range(1, 256));
   cmd->add_option("--links", a->request.run.links, "Link model (see `leomesh model --help`)");

@@ -50,6 +50,13 @@ void add(Plan& p, const std::string& mode, const std::vector<std::string>& topol
         for (const auto& pol : policies) p.runs.push_back({mode, t, links, pol, w, workers, task_cost, rep, spread});
 }
 
+// One word for /bin/sh, whatever it contains (descriptions have apostrophes, paths may too).
+std::string shell_quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
 Plan plan(const std::string& name, bool quick, int repeat) {
   Plan p;
   if (name == "demo") {
@@ -68,27 +75,30 @@ Plan plan(const std::string& name, bool quick, int repeat) {
               : std::vector<std::string>{"mesh:1x2", "mesh:2x2", "mesh:2x4", "mesh:4x4"};
     const std::vector<std::string> workloads =
         quick ? std::vector<std::string>{"fib:42,cutoff=25", "nqueens:13", "uts:T1"}
-              : std::vector<std::string>{"fib:45,cutoff=25", "nqueens:15", "uts:T1L"};
+              : std::vector<std::string>{"fib:47,cutoff=25", "nqueens:16", "uts:T1L"};
     add(p, "live", meshes, "none", {"neighbor", "global"}, workloads, 1, "", repeat);
   } else if (name == "scale") {
     p.description =
         "Constellation scale in ns-3: square tori (5 ms ISLs) and the Starlink and Kuiper shells (geometric ISLs), "
-        "UTS T1 at 10 us per node, 4 workers per satellite, neighbor vs global vs khop:2";
+        "UTS T1 at 10 us per node, 4 workers per satellite, neighbor vs global vs khop:2, and lifeline";
+    const std::vector<std::string> policies = {"neighbor", "global", "khop:2", "lifeline"};
     const std::vector<std::string> tori =
         quick ? std::vector<std::string>{"torus:4x4", "torus:8x8", "torus:16x16"}
               : std::vector<std::string>{"torus:4x4", "torus:8x8", "torus:16x16", "torus:24x24", "torus:32x32",
                                          "torus:48x48", "torus:72x72"};
-    add(p, "sim", tori, "uniform:5ms", {"neighbor", "global", "khop:2"}, {"uts:T1"}, 4, "10us", repeat);
+    add(p, "sim", tori, "uniform:5ms", policies, {"uts:T1"}, 4, "10us", repeat);
     add(p, "sim", quick ? std::vector<std::string>{"starlink-s1"} : std::vector<std::string>{"starlink-s1", "kuiper-k1"},
-        "", {"neighbor", "global", "khop:2"}, {"uts:T1"}, 4, "10us", repeat);
+        "", policies, {"uts:T1"}, 4, "10us", repeat);
   } else if (name == "policies") {
     p.description =
-        "escalate:4 (neighbours first, one global victim after 4 empty answers in a row) against neighbor and "
-        "global, with all work injected at one satellite (a ground contact) and spread over a 2-hop region";
-    const std::vector<std::string> policies = {"neighbor", "global", "escalate:4"};
+        "New policies against neighbor and global: lifeline (victims push work to neighbours that asked in vain) and "
+        "escalate:4 (one global victim after 4 empty answers in a row), with all work injected at one satellite "
+        "(a ground contact) and spread over a 2-hop region, irregular (UTS T1) and balanced (fib) work at 10 us "
+        "per unit";
+    const std::vector<std::string> policies = {"neighbor", "global", "lifeline", "escalate:4"};
     for (int spread : {0, 2})
-      add(p, "sim", {"torus:8x8", "torus:16x16"}, "uniform:5ms", policies,
-          {"uts:T1", "bag:irregular,tasks=20000,cost=5000"}, 4, "10us", repeat, spread);
+      add(p, "sim", {"torus:8x8", "torus:16x16"}, "uniform:5ms", policies, {"uts:T1", "fib:32,cutoff=15"}, 4,
+          "10us", repeat, spread);
     if (!quick) add(p, "sim", {"starlink-s1"}, "", policies, {"uts:T1"}, 4, "10us", repeat);
   } else {
     throw UsageError("experiment: unknown experiment '" + name + "' (known: demo, paper-hpc, scale, policies, smoke)");
@@ -200,8 +210,8 @@ int run_experiment(const ExperimentArgs& a) {
             << fmt_duration(std::chrono::duration<double>(Clock::now() - start).count()) << "\n";
   // Summary CSV, plots and the report come from the raw file alone, so they can be rebuilt.
   std::ostringstream cmd;
-  cmd << "/usr/bin/python3 '" << LEOMESH_PLOTS_DIR << "/report.py' '" << dir.string() << "' '" << a.name << "' '"
-      << p.description << "'";
+  cmd << "/usr/bin/python3 " << shell_quote(std::string(LEOMESH_PLOTS_DIR) + "/report.py") << " "
+      << shell_quote(dir.string()) << " " << shell_quote(a.name) << " " << shell_quote(p.description);
   if (std::system(cmd.str().c_str()) != 0) {
     std::cerr << "leomesh: experiment: the report could not be written (see above); raw results are in " << raw.string()
               << "\n";

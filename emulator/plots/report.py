@@ -17,7 +17,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 out_dir, name, description = sys.argv[1], sys.argv[2], sys.argv[3]
 rows = [json.loads(line) for line in open(os.path.join(out_dir, "raw.jsonl")) if line.strip()]
-POLICY_ORDER = ["neighbor", "khop:2", "escalate:4", "global"]
+POLICY_ORDER = ["neighbor", "lifeline", "khop:2", "escalate:4", "global"]
 
 
 def policy_rank(p):
@@ -84,6 +84,7 @@ def save(fig, stem):
 
 figures, findings = [], []
 by_case = defaultdict(dict)  # (mode, topology, links, workload, workers, cost) -> policy -> summary row
+against_best = defaultdict(list)  # other policy -> % makespan change against the better of neighbor and global
 for s in summary:
     by_case[(s["mode"], s["topology"], s["links"], s["workload"], s["workers"], s["task_cost"], s["placement"])][s["policy"]] = s
 
@@ -99,13 +100,23 @@ for case, pol in by_case.items():
             f"per-attempt steal latency {fnum((n['attempt_latency_s'] or 0) * 1e3, ' ms')} vs "
             f"{fnum((g['attempt_latency_s'] or 0) * 1e3, ' ms')} over {fnum(n['attempt_hops'], '', 2)} vs "
             f"{fnum(g['attempt_hops'], '', 2)} hops.")
-    for other in ("escalate:4", "khop:2"):
-        o = pol.get(other)
-        if o and n and g and o["makespan_mean_s"]:
+    for other in sorted(set(pol) - {"neighbor", "global"}, key=policy_rank):
+        o = pol[other]
+        if n and g and n["makespan_mean_s"] and g["makespan_mean_s"] and o["makespan_mean_s"]:
             best = min(n["makespan_mean_s"], g["makespan_mean_s"])
+            change = (o["makespan_mean_s"] / best - 1) * 100
+            against_best[other].append(change)
             findings.append(
                 f"{case[0]} {case[1]}, {case[3]}, work at {case[6]}: {other} {fnum(o['makespan_mean_s'], ' s')} against the better of "
-                f"neighbor and global {fnum(best, ' s')} ({(o['makespan_mean_s'] / best - 1) * 100:+.1f}%).")
+                f"neighbor and global {fnum(best, ' s')} ({change:+.1f}%).")
+
+# Each other policy over all cases: the policies goal is never worse than the better of
+# neighbor and global, and clearly better somewhere.
+for other, changes in sorted(against_best.items(), key=lambda kv: policy_rank(kv[0])):
+    findings.insert(0,
+        f"**{other}** against the better of neighbor and global over {len(changes)} cases: "
+        f"from {min(changes):+.1f}% to {max(changes):+.1f}% makespan (mean {sum(changes) / len(changes):+.1f}%; "
+        f"negative is faster); worse in {sum(1 for c in changes if c > 0)} of {len(changes)}.")
 
 # Plot 1: makespan per case and policy (grouped bars with standard deviations).
 cases = list(by_case.keys())

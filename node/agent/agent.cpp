@@ -242,6 +242,7 @@ struct Agent::Impl {
                 {"forwarded", s.forwarded},
                 {"unroutable", s.unroutable},
                 {"loot_retransmits", s.loot_retransmits},
+                {"loot_pushes", s.loot_pushes},
                 {"messages_sent", s.messages_sent},
                 {"frames_sent", ts.frames_sent},
                 {"frames_received", ts.frames_received},

@@ -50,7 +50,7 @@ mesh::Result<scheduler::Message> decode(std::string_view frame, const DecodeLimi
   if (e.version() != kWireVersion)
     return mesh::fail(what, "protocol version " + std::to_string(e.version()) + ", expected " +
                                 std::to_string(kWireVersion));
-  if (e.kind() < wire::STEAL_REQUEST || e.kind() > wire::RESULT)
+  if (e.kind() < wire::STEAL_REQUEST || e.kind() > wire::LOOT_PUSH)
     return mesh::fail(what, "unknown message kind " + std::to_string(e.kind()));
   if (e.src() < 0 || e.src() >= limits.satellites || e.dst() < 0 || e.dst() >= limits.satellites)
     return mesh::fail(what, "end point out of range: " + std::to_string(e.src()) + " -> " +
@@ -90,7 +90,8 @@ mesh::Result<scheduler::Message> decode(std::string_view frame, const DecodeLimi
     m.tasks.push_back(t);
   }
   if (at != packed.size()) return mesh::fail(what, "trailing bytes after the tasks");
-  if (m.kind != scheduler::MessageKind::steal_reply && !m.tasks.empty())
+  if (m.kind != scheduler::MessageKind::steal_reply && m.kind != scheduler::MessageKind::loot_push &&
+      !m.tasks.empty())
     return mesh::fail(what, "tasks in a message that carries none");
   return m;
 }

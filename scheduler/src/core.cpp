@@ -7,9 +7,13 @@ namespace leomesh::scheduler {
 namespace {
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-std::uint64_t loot_key(int thief, std::uint64_t steal) {
-  // Steal numbers are per thief and stay far below 2^40 in any run.
-  return (static_cast<std::uint64_t>(static_cast<std::uint32_t>(thief)) << 40) | steal;
+// Loot is numbered by the thief's steal number, or for pushes by the pusher's push number
+// with this bit set; either stays far below 2^39 in any run. So (peer, number) names one
+// loot message at both ends.
+constexpr std::uint64_t kPushBit = 1ULL << 39;
+
+std::uint64_t loot_key(int peer, std::uint64_t number) {
+  return (static_cast<std::uint64_t>(static_cast<std::uint32_t>(peer)) << 40) | number;
 }
 }  // namespace
 
@@ -51,13 +55,14 @@ void SatelliteCore::send(Message m) {
   outbound_.push_back(Outbound{next, std::move(m)});
 }
 
-void SatelliteCore::submit(double, const Task* tasks, std::size_t count) {
+void SatelliteCore::submit(double now, const Task* tasks, std::size_t count) {
   if (count == 0) return;
   pool_.push(tasks, count);
   busy_ = true;
   // New work counts as a reactivation: a wave already past this satellite must not be
   // taken as proof that it was passive throughout.
   reactivated_ = true;
+  serve_lifelines(now);
 }
 
 void SatelliteCore::begin(double now) {
@@ -116,12 +121,17 @@ void SatelliteCore::handle_message(double now, Message m) {
   switch (m.kind) {
     case MessageKind::steal_request: on_steal_request(now, m); break;
     case MessageKind::steal_reply: on_steal_reply(now, m); break;
+    case MessageKind::loot_push:
+      accept_loot(m);
+      failures_ = 0;  // work came by itself: the next search starts afresh
+      break;
     case MessageKind::loot_ack: unacked_.erase(loot_key(m.src, m.id)); break;
     case MessageKind::wave_start: on_wave_start(now, m); break;
     case MessageKind::wave_report: on_wave_report(now, m); break;
     case MessageKind::terminate: on_terminate(now); break;
     case MessageKind::result: on_result(now, m); break;
   }
+  serve_lifelines(now);
 }
 
 void SatelliteCore::on_steal_request(double now, const Message& m) {
@@ -145,7 +155,50 @@ void SatelliteCore::on_steal_request(double now, const Message& m) {
     ++loot_sent_;
     unacked_[loot_key(m.src, m.id)] = PendingLoot{m.src, reply.tasks, now + cfg_.retransmit_s};
   }
+  if (cfg_.policy.pushes() && m.hops == 1) {
+    // A neighbour asked (one hop): hungry if we had nothing, fed otherwise.
+    auto it = std::find_if(hungry_.begin(), hungry_.end(), [&](const auto& h) { return h.first == m.src; });
+    if (it != hungry_.end()) hungry_.erase(it);
+    if (reply.tasks.empty() && !terminated_) hungry_.emplace_back(m.src, now);
+  }
   send(std::move(reply));
+}
+
+void SatelliteCore::serve_lifelines(double now) {
+  lifeline_check_at_ = kInf;
+  if (hungry_.empty() || terminated_) return;
+  // Forget neighbours that stopped asking: they found work elsewhere (or their link went).
+  hungry_.erase(std::remove_if(hungry_.begin(), hungry_.end(),
+                               [&](const auto& h) { return h.second + cfg_.lifeline_ttl_s <= now; }),
+                hungry_.end());
+  // Only an active satellite pushes (busy_ with queued tasks): a push is then covered by the
+  // termination waves exactly as loot is (sent before this satellite's next visit).
+  while (!hungry_.empty() && busy_) {
+    const std::size_t queued = pool_.approx_size();
+    if (queued < 2) break;  // keep the last task: a push must not starve the pusher
+    take_buffer_.clear();
+    pool_.take_oldest(std::min(queued / 2, cfg_.max_batch), take_buffer_);
+    if (take_buffer_.empty()) break;
+    const int thief = hungry_.front().first;
+    hungry_.erase(hungry_.begin());
+    Message m;
+    m.kind = MessageKind::loot_push;
+    m.src = cfg_.self;
+    m.dst = thief;
+    m.id = kPushBit | ++push_seq_;
+    m.tasks = take_buffer_;
+    stats_.tasks_given += m.tasks.size();
+    ++stats_.loot_pushes;
+    ++loot_sent_;
+    unacked_[loot_key(thief, m.id)] = PendingLoot{thief, m.tasks, now + cfg_.retransmit_s};
+    send(std::move(m));
+  }
+  // Still hungry neighbours and nothing to spare yet: look again soon (the queue grows as
+  // the workers expand tasks).
+  if (!hungry_.empty() && busy_) {
+    const double oldest = hungry_.front().second;
+    lifeline_check_at_ = std::min(now + cfg_.lifeline_check_s, oldest + cfg_.lifeline_ttl_s);
+  }
 }
 
 void SatelliteCore::accept_loot(const Message& m) {
@@ -155,7 +208,7 @@ void SatelliteCore::accept_loot(const Message& m) {
   ack.dst = m.src;
   ack.id = m.id;
   send(std::move(ack));
-  if (!loot_seen_.insert(m.id).second) return;  // a retransmitted copy
+  if (!loot_seen_.insert(loot_key(m.src, m.id)).second) return;  // a retransmitted copy
   ++loot_received_;
   reactivated_ = true;
   busy_ = true;
@@ -166,7 +219,7 @@ void SatelliteCore::accept_loot(const Message& m) {
 void SatelliteCore::on_steal_reply(double now, Message& m) {
   const bool current = steal_state_ == StealState::waiting && m.id == steal_seq_;
   if (!m.tasks.empty()) {
-    if (!current && !loot_seen_.count(m.id)) ++stats_.late_loot;
+    if (!current && !loot_seen_.count(loot_key(m.src, m.id))) ++stats_.late_loot;
     accept_loot(m);
   }
   if (!current) return;
@@ -202,10 +255,10 @@ void SatelliteCore::handle_timeout(double now) {
   for (auto& [key, loot] : unacked_) {
     if (loot.resend_at > now) continue;
     Message m;
-    m.kind = MessageKind::steal_reply;
     m.src = cfg_.self;
     m.dst = loot.thief;
     m.id = key & ((1ULL << 40) - 1);
+    m.kind = (m.id & kPushBit) ? MessageKind::loot_push : MessageKind::steal_reply;
     m.tasks = loot.tasks;
     loot.resend_at = now + cfg_.retransmit_s;
     ++stats_.loot_retransmits;
@@ -233,10 +286,11 @@ void SatelliteCore::handle_timeout(double now) {
       send(std::move(m));
     }
   }
+  if (lifeline_check_at_ <= now) serve_lifelines(now);
 }
 
 double SatelliteCore::next_deadline() const {
-  double d = steal_deadline_;
+  double d = std::min(steal_deadline_, lifeline_check_at_);
   for (const auto& kv : unacked_) d = std::min(d, kv.second.resend_at);
   if (cfg_.self == cfg_.root && begun_ && !terminated_) {
     d = std::min(d, wave_open_ ? wave_deadline_ : (busy_ ? kInf : next_wave_at_));
@@ -327,6 +381,8 @@ void SatelliteCore::on_terminate(double now) {
     steal_state_ = StealState::none;
     steal_deadline_ = kInf;
     unacked_.clear();  // every loot message has been received (the counts balanced)
+    hungry_.clear();
+    lifeline_check_at_ = kInf;
     gather_.active = true;
     gather_.received.assign(children_.size(), false);
     gather_.missing = children_.size();

@@ -25,6 +25,7 @@ int VictimPolicy::choose(int thief, const mesh::Topology& topo, const mesh::Rout
       if (radius >= routes.diameter()) return VictimPolicy{Kind::global, 1}.choose(thief, topo, routes, rng, scratch);
       return VictimPolicy{Kind::khop, radius}.choose(thief, topo, routes, rng, scratch);
     }
+    case Kind::lifeline:
     case Kind::neighbor: {
       scratch.clear();
       for (const mesh::Adjacent& a : topo.adjacency(thief))
@@ -58,6 +59,7 @@ std::string VictimPolicy::to_string() const {
     case Kind::escalate: return "escalate:" + std::to_string(k);
     case Kind::ring: return "ring:" + std::to_string(k);
     case Kind::sticky: return "sticky";
+    case Kind::lifeline: return "lifeline";
   }
   return "?";
 }
@@ -65,8 +67,8 @@ std::string VictimPolicy::to_string() const {
 mesh::Result<VictimPolicy> parse_policy(std::string_view text) {
   VictimPolicy p;
   if (text == "neighbor") return p;
-  if (text == "sticky") {
-    p.kind = VictimPolicy::Kind::sticky;
+  if (text == "sticky" || text == "lifeline") {
+    p.kind = text == "sticky" ? VictimPolicy::Kind::sticky : VictimPolicy::Kind::lifeline;
     return p;
   }
   if (text == "global") {
@@ -86,7 +88,7 @@ mesh::Result<VictimPolicy> parse_policy(std::string_view text) {
     p.k = static_cast<int>(*k);
     return p;
   }
-  return mesh::fail("--policy", "expected neighbor, global, sticky, khop:K, escalate:K or ring:K, got '" + std::string(text) + "'");
+  return mesh::fail("--policy", "expected neighbor, global, sticky, lifeline, khop:K, escalate:K or ring:K, got '" + std::string(text) + "'");
 }
 
 }  // namespace leomesh::scheduler

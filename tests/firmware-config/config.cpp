@@ -400,7 +400,7 @@ TEST_CASE("every corruption is reported at its field path", "[validate]") {
     CHECK(paths(problems([](auto& c) { c.set_workers(1025); })) == V{"workers"});
     auto policy = problems([](auto& c) { c.mutable_steal()->set_policy("sideways"); });
     REQUIRE(paths(policy) == V{"steal.policy"});
-    CHECK(policy[0].reason == "expected neighbor, global, sticky, khop:K, escalate:K or ring:K, got 'sideways'");
+    CHECK(policy[0].reason == "expected neighbor, global, sticky, lifeline, khop:K, escalate:K or ring:K, got 'sideways'");
     CHECK(paths(problems([](auto& c) { c.mutable_steal()->set_policy("khop:x"); })) ==
           V{"steal.policy"});
     CHECK(paths(problems([](auto& c) { c.mutable_steal()->set_policy("khop:2"); })).empty());

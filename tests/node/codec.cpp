@@ -69,6 +69,13 @@ TEST_CASE("every message kind survives a round trip", "[codec]") {
   auto rb = node::decode(node::encode(res), limits());
   REQUIRE(rb.ok());
   CHECK(rb->reduction == res.reduction);
+
+  scheduler::Message push = loot(5);
+  push.kind = scheduler::MessageKind::loot_push;
+  auto pb = node::decode(node::encode(push), limits());
+  REQUIRE(pb.ok());
+  CHECK(pb->kind == scheduler::MessageKind::loot_push);
+  CHECK(pb->tasks.size() == 5);
 }
 
 TEST_CASE("malformed frames are refused with a reason", "[codec]") {

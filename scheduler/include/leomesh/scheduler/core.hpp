@@ -35,6 +35,8 @@ struct CoreConfig {
   double backoff_min_s = 50e-6;      ///< wait after the first empty reply
   double backoff_max_s = 20e-3;      ///< cap of the exponential back-off
   double wave_interval_s = 200e-6;   ///< pause between unsuccessful termination waves
+  double lifeline_ttl_s = 0.1;       ///< lifeline: a hungry neighbour is forgotten after this
+  double lifeline_check_s = 1e-3;    ///< lifeline: how often a busy victim looks for loot to push
   std::uint64_t seed = 1;            ///< victim choice is deterministic per (seed, self)
 };
 
@@ -66,6 +68,7 @@ struct CoreStats {
   std::uint64_t forwarded = 0;           ///< messages passed on toward another satellite
   std::uint64_t unroutable = 0;          ///< messages dropped: no route at that moment
   std::uint64_t loot_retransmits = 0;
+  std::uint64_t loot_pushes = 0;         ///< lifeline: loot pushed to hungry neighbours
   std::uint64_t messages_sent = 0;       ///< including forwards
   std::uint64_t waves = 0;               ///< termination waves started (root)
   double attempt_latency_sum_s = 0;      ///< over answered attempts
@@ -92,6 +95,10 @@ struct Outbound {
 /// - Loot is never lost silently: the victim keeps a copy until the thief acknowledges it
 ///   and resends it every retransmit_s; the thief drops duplicates by steal number. Loot
 ///   that arrives after its request timed out is still accepted.
+/// - Lifeline policy only: a victim that answered a neighbour "nothing" remembers it as
+///   hungry (for lifeline_ttl_s); while it has two or more queued tasks it pushes half of
+///   them to each hungry neighbour in turn, as loot_push messages that are kept, resent and
+///   acknowledged like loot.
 /// - Messages not addressed to this satellite go to the next hop of mesh/ routing, so in a
 ///   mesh topology a satellite only ever talks to its ISL neighbours.
 /// - Termination: Safra-style counting waves over a spanning tree. A satellite reports for
@@ -157,6 +164,7 @@ class SatelliteCore {
   void on_steal_request(double now, const Message& m);
   void on_steal_reply(double now, Message& m);
   void accept_loot(const Message& m);
+  void serve_lifelines(double now);  // lifeline: push loot to hungry neighbours
   void on_wave_start(double now, const Message& m);
   void on_wave_report(double now, const Message& m);
   void try_report(double now);
@@ -191,11 +199,15 @@ class SatelliteCore {
   double steal_deadline_ = std::numeric_limits<double>::infinity();
   std::uint32_t failures_ = 0;
   int last_victim_ = -1;  // victim of the last successful steal
-  std::unordered_set<std::uint64_t> loot_seen_;  // steal numbers whose loot arrived
+  std::unordered_set<std::uint64_t> loot_seen_;  // loot keys (sender, number) that arrived
 
   // Victim side: loot sent but not yet acknowledged, keyed by (thief, steal number).
   std::unordered_map<std::uint64_t, PendingLoot> unacked_;
   std::vector<Task> take_buffer_;
+  // Lifeline: neighbours that asked in vain, with when they asked (in order of asking).
+  std::vector<std::pair<int, double>> hungry_;
+  std::uint64_t push_seq_ = 0;
+  double lifeline_check_at_ = std::numeric_limits<double>::infinity();
 
   // Termination waves.
   std::uint64_t loot_sent_ = 0, loot_received_ = 0;

@@ -17,6 +17,8 @@ enum class MessageKind : std::uint8_t {
   wave_report = 5,    ///< termination: child -> parent, the subtree's counters
   terminate = 6,      ///< root -> tree: the computation is over; send your results up
   result = 7,         ///< child -> parent: the subtree's merged reduction
+  loot_push = 8,      ///< victim -> hungry ISL neighbour: loot nobody asked for just now
+                      ///< (lifeline policy); id = the pusher's push number; acked like loot
 };
 
 /// One message. `src` and `dst` are end points (satellite ids); `hops` counts the ISL hops
@@ -27,7 +29,7 @@ struct Message {
   std::int32_t dst = 0;
   std::uint16_t hops = 0;
   std::uint64_t id = 0;             ///< steal number, or wave number
-  std::vector<Task> tasks;          ///< steal_reply: loot, empty when the victim had none
+  std::vector<Task> tasks;          ///< steal_reply and loot_push: loot (a reply may carry none)
   std::uint16_t request_hops = 0;   ///< steal_reply: hops the request took
   // wave_report: Safra-style counters of the subtree at its members' visits.
   std::uint64_t loot_sent = 0;      ///< loot messages sent (first transmissions)

@@ -24,8 +24,13 @@ namespace leomesh::scheduler {
 /// - ring:K:   an expanding ring search: uniform within 1 + failures / K hops, so a thief
 ///   looks one hop away while work is near and widens its radius by one hop every K empty
 ///   answers in a row; a success brings it back to its neighbours.
+/// - lifeline: asks like neighbor, and a neighbour that had to answer "nothing" remembers
+///   the thief as hungry; when work reaches it, it pushes half of its queue to its hungry
+///   neighbours at once (Saraswat et al.'s lifeline graphs, X10 GLB, with the ISL graph as
+///   lifeline graph). Work then spreads one ISL latency per hop instead of waiting for the
+///   next request (a back-off plus a round trip).
 struct VictimPolicy {
-  enum class Kind { neighbor, global, khop, escalate, ring, sticky };
+  enum class Kind { neighbor, global, khop, escalate, ring, sticky, lifeline };
   Kind kind = Kind::neighbor;
   int k = 1;  ///< khop, escalate and ring
 
@@ -36,9 +41,11 @@ struct VictimPolicy {
   int choose(int thief, const mesh::Topology& topo, const mesh::RoutingTable& routes, Rng& rng,
              std::vector<int>& scratch, std::uint32_t failures = 0, int last_victim = -1) const;
   std::string to_string() const;
+  /// Whether victims push loot to neighbours that asked in vain (the lifeline policy).
+  bool pushes() const { return kind == Kind::lifeline; }
 };
 
-/// Parses "neighbor", "global", "sticky", "khop:K", "escalate:K" or "ring:K" (K >= 1).
+/// Parses "neighbor", "global", "sticky", "lifeline", "khop:K", "escalate:K" or "ring:K" (K >= 1).
 mesh::Result<VictimPolicy> parse_policy(std::string_view text);
 
 }  // namespace leomesh::scheduler
