@@ -9,13 +9,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 #include <zmq.hpp>
 
 #include "leomesh/emulator/live.hpp"
@@ -27,6 +30,23 @@ using namespace leomesh;
 using Clock = std::chrono::steady_clock;
 
 namespace {
+
+// Round trips: mean and median. The median is what the comparison uses: the agents' mean
+// includes their first attempt, sent before the connection was up (a CURVE handshake and a
+// reconnect interval), which the raw ping-pongs leave to their warm-up.
+struct Rtt {
+  double mean = 0, median = 0;
+  static Rtt of(std::vector<double> samples) {
+    Rtt r;
+    if (samples.empty()) return r;
+    for (double x : samples) r.mean += x;
+    r.mean /= static_cast<double>(samples.size());
+    const auto mid = samples.begin() + static_cast<std::ptrdiff_t>(samples.size() / 2);
+    std::nth_element(samples.begin(), mid, samples.end());
+    r.median = *mid;
+    return r;
+  }
+};
 
 // Keeps one core computing while it lives, as a victim's worker does during a steal.
 class BusyCore {
@@ -50,54 +70,81 @@ class BusyCore {
 };
 
 // A raw DEALER/ROUTER ping-pong with CurveZMQ over tcp loopback. With `busy_core`, a thread
-// computes meanwhile, as the victim's worker does during a steal: the same machine load.
-// With `pause`, the client waits that long between round trips, as an idle thief backs off
-// between steal attempts (the cores may idle in between).
-double raw_ping_pong(std::size_t frame_bytes, int rounds, bool busy_core,
-                     std::chrono::microseconds pause = std::chrono::microseconds(0)) {
-  const BusyCore busy(busy_core);
+// computes meanwhile in the echoing end, as the victim's worker does during a steal: the same
+// machine load. With `pause`, the client waits that long between round trips, as an idle
+// thief backs off between steal attempts (the cores may idle in between).
+//
+// `two_processes`: the echoing end is a forked process with its own ZeroMQ context, as the
+// victim agent is; otherwise both ends share one context, so one ZeroMQ I/O thread serves
+// both sockets and a round trip needs two fewer thread wake-ups than between processes.
+Rtt raw_ping_pong(std::size_t frame_bytes, int rounds, bool busy_core,
+                     std::chrono::microseconds pause = std::chrono::microseconds(0), bool two_processes = false) {
   auto server_keys = *firmware_config::generate_key_pair();
   auto client_keys = *firmware_config::generate_key_pair();
-  zmq::context_t ctx;
-  zmq::socket_t server(ctx, zmq::socket_type::router), client(ctx, zmq::socket_type::dealer);
-  server.set(zmq::sockopt::curve_server, 1);
-  server.set(zmq::sockopt::curve_secretkey, server_keys.secret_key);
-  server.bind("tcp://127.0.0.1:17890");
-  client.set(zmq::sockopt::curve_serverkey, server_keys.public_key);
-  client.set(zmq::sockopt::curve_publickey, client_keys.public_key);
-  client.set(zmq::sockopt::curve_secretkey, client_keys.secret_key);
-  client.connect("tcp://127.0.0.1:17890");
-  std::thread echo([&] {
+  const char* endpoint = "tcp://127.0.0.1:17890";
+  auto echo = [&](zmq::socket_t& server) {
+    const BusyCore busy(busy_core);
     for (int i = 0; i < rounds + 10; ++i) {
       zmq::message_t id, body;
       if (!server.recv(id) || !server.recv(body)) return;
       server.send(id, zmq::send_flags::sndmore);
       server.send(body, zmq::send_flags::none);
     }
-  });
+  };
+  auto bind_server = [&](zmq::context_t& ctx) {
+    zmq::socket_t server(ctx, zmq::socket_type::router);
+    server.set(zmq::sockopt::curve_server, 1);
+    server.set(zmq::sockopt::curve_secretkey, server_keys.secret_key);
+    server.bind(endpoint);
+    return server;
+  };
+  pid_t child = -1;
+  if (two_processes) {
+    child = fork();
+    if (child == 0) {
+      zmq::context_t ctx;
+      zmq::socket_t s = bind_server(ctx);
+      echo(s);
+      s.close();
+      ctx.close();
+      _exit(0);
+    }
+  }
+  zmq::context_t ctx;  // declared before the sockets: it must outlive them
+  zmq::socket_t server;
+  std::thread echo_thread;
+  if (!two_processes) {
+    server = bind_server(ctx);
+    echo_thread = std::thread([&] { echo(server); });
+  }
+  zmq::socket_t client(ctx, zmq::socket_type::dealer);
+  client.set(zmq::sockopt::curve_serverkey, server_keys.public_key);
+  client.set(zmq::sockopt::curve_publickey, client_keys.public_key);
+  client.set(zmq::sockopt::curve_secretkey, client_keys.secret_key);
+  client.connect(endpoint);  // ZeroMQ reconnects until the child has bound
   const std::string frame(frame_bytes, 'x');
   zmq::message_t reply;
   for (int i = 0; i < 10; ++i) {  // warm-up: handshake
     client.send(zmq::buffer(frame), zmq::send_flags::none);
     (void)client.recv(reply);
   }
-  double total = 0;
+  std::vector<double> samples;
   for (int i = 0; i < rounds; ++i) {
     if (pause.count() > 0) std::this_thread::sleep_for(pause);
     const auto t0 = Clock::now();
     client.send(zmq::buffer(frame), zmq::send_flags::none);
     (void)client.recv(reply);
-    total += std::chrono::duration<double>(Clock::now() - t0).count();
+    samples.push_back(std::chrono::duration<double>(Clock::now() - t0).count());
   }
-  const double rtt = total / rounds;
-  echo.join();
-  return rtt;
+  if (echo_thread.joinable()) echo_thread.join();
+  if (child > 0) waitpid(child, nullptr, 0);
+  return Rtt::of(std::move(samples));
 }
 
 // The agents' own transport without the agents: two ZmqTransports on their own Asio loops in
 // two threads, one echoing, the other sending one frame every `pause`. Isolates what the
 // event-loop layer costs from what the scheduler core and pool add.
-double transport_ping_pong(std::size_t frame_bytes, int rounds, std::chrono::microseconds pause, bool busy_core) {
+Rtt transport_ping_pong(std::size_t frame_bytes, int rounds, std::chrono::microseconds pause, bool busy_core) {
   const BusyCore busy(busy_core);
   auto ka = *firmware_config::generate_key_pair();
   auto kb = *firmware_config::generate_key_pair();
@@ -132,15 +179,15 @@ double transport_ping_pong(std::size_t frame_bytes, int rounds, std::chrono::mic
     return std::chrono::duration<double>(Clock::now() - t0).count();
   };
   for (int i = 0; i < 10; ++i) round_trip();  // the handshake
-  double total = 0;
+  std::vector<double> samples;
   for (int i = 0; i < rounds; ++i) {
     std::this_thread::sleep_for(pause);
-    total += round_trip();
+    samples.push_back(round_trip());
   }
   asio::post(io_b, [&] { tb->close(); guard_b.reset(); });
   echo.join();
   ta.close();
-  return total / rounds;
+  return Rtt::of(std::move(samples));
 }
 
 emulator::RunSummary live(const std::string& topology, const std::string& spec, int workers,
@@ -188,8 +235,9 @@ double idle_agent_rss_mb() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // `bench_agent layers` times only the two paced ping-pongs (raw and through the agents'
+  // `bench_agent layers` times only the paced ping-pongs (raw and through the agents'
   // transport): a quick way to examine the event-loop layer, e.g. under strace -c.
+  // `bench_agent steal` stops after the steal round trip and its baselines.
   const bool layers_only = argc > 1 && std::string(argv[1]) == "layers";
   scheduler::Message request;
   request.kind = scheduler::MessageKind::steal_request;
@@ -198,41 +246,55 @@ int main(int argc, char** argv) {
   request.hops = 1;
   request.id = 1000;
   const std::size_t frame = node::encode(request).size();
+  auto us = [](double s) { return s * 1e6; };
   if (layers_only) {
     for (bool busy : {false, true}) {
-      std::printf("%s: raw paced %.1f us, transport paced %.1f us\n", busy ? "one core busy" : "cores idle",
-                  raw_ping_pong(frame, 300, busy, std::chrono::microseconds(10000)) * 1e6,
-                  transport_ping_pong(frame, 300, std::chrono::microseconds(10000), busy) * 1e6);
+      const Rtt raw = raw_ping_pong(frame, 300, busy, std::chrono::microseconds(10000));
+      const Rtt raw2 = raw_ping_pong(frame, 300, busy, std::chrono::microseconds(10000), true);
+      const Rtt via = transport_ping_pong(frame, 300, std::chrono::microseconds(10000), busy);
+      std::printf("%s, median (mean) us: raw paced %.1f (%.1f), two processes %.1f (%.1f), transport %.1f (%.1f)\n",
+                  busy ? "one core busy" : "cores idle", us(raw.median), us(raw.mean), us(raw2.median),
+                  us(raw2.mean), us(via.median), us(via.mean));
     }
     return 0;
   }
   // 1. Steal round trip vs raw ping-pong.
-  const double raw_idle = raw_ping_pong(frame, 20000, false);
-  const double raw = raw_ping_pong(frame, 20000, true);
-  const double raw_paced = raw_ping_pong(frame, 300, true, std::chrono::microseconds(10000));
+  const Rtt raw_idle = raw_ping_pong(frame, 20000, false);
+  const Rtt raw = raw_ping_pong(frame, 20000, true);
+  const Rtt raw_paced = raw_ping_pong(frame, 300, true, std::chrono::microseconds(10000));
+  const Rtt raw_paced_2p = raw_ping_pong(frame, 300, true, std::chrono::microseconds(10000), true);
   workloads::Workload w1;
   // The victim runs one long task (about 2 s) and has nothing else to give; the idle thief asks
   // again and again (with its back-off between attempts), and every answer is a full steal
   // round trip through both agents' event loops while the victim's worker computes.
   const auto steals = live("full:2", "bag:balanced,tasks=1,cost=1000000000", 1, w1);
-  std::uint64_t answered = 0;
-  double latency = 0;
-  for (const auto& s : steals.per_satellite) {
-    answered += s.successes + s.empty;
-    latency += s.latency_sum_s;
+  const emulator::SatelliteSummary* thief = nullptr;
+  for (const auto& s : steals.per_satellite)
+    if (!thief || s.successes + s.empty > thief->successes + thief->empty) thief = &s;
+  const std::uint64_t answered = thief ? thief->successes + thief->empty : 0;
+  Rtt steal;
+  if (answered) {
+    steal.mean = thief->latency_sum_s / static_cast<double>(answered);
+    steal.median = thief->extra.value("latency_p50_s", 0.0);
   }
-  const double steal = answered ? latency / static_cast<double>(answered) : 0;
-  std::printf("steal round trip (2 agents, tcp loopback, CURVE): %7.1f us over %llu steals%s\n", steal * 1e6,
-              static_cast<unsigned long long>(answered), steals.verified() ? "" : "  WRONG RESULT");
-  std::printf("raw ZeroMQ ping-pong, %zu-byte frame, one core busy: %7.1f us (both cores idle: %.1f us)\n",
-              frame, raw * 1e6, raw_idle * 1e6);
-  std::printf("raw ping-pong, one core busy, 10 ms between round trips (a thief's back-off): %7.1f us\n",
-              raw_paced * 1e6);
-  const double via_transport = transport_ping_pong(frame, 300, std::chrono::microseconds(10000), true);
-  std::printf("the agents' transport alone (Asio + ZmqTransport, ipc), same load and pace: %7.1f us\n",
-              via_transport * 1e6);
-  std::printf("  ratio steal / raw back-to-back = %.2f, steal / raw paced like the thief = %.2f (goal <= 1.5)\n",
-              steal / raw, steal / raw_paced);
+  std::printf("round trips in us, median (mean):\n");
+  std::printf("  steal between 2 agents (tcp loopback, CURVE), %llu steals: %7.1f (%.1f)%s\n",
+              static_cast<unsigned long long>(answered), us(steal.median), us(steal.mean),
+              steals.verified() ? "" : "  WRONG RESULT");
+  std::printf("  raw ZeroMQ ping-pong, %zu-byte frame, back to back, one core busy: %7.1f (%.1f); cores idle %.1f (%.1f)\n",
+              frame, us(raw.median), us(raw.mean), us(raw_idle.median), us(raw_idle.mean));
+  std::printf("  raw, one core busy, 10 ms between round trips (a thief's back-off), one process: %7.1f (%.1f)\n",
+              us(raw_paced.median), us(raw_paced.mean));
+  std::printf("  the same between two processes (own ZeroMQ contexts, as two agents):          %7.1f (%.1f)\n",
+              us(raw_paced_2p.median), us(raw_paced_2p.mean));
+  const Rtt via_transport = transport_ping_pong(frame, 300, std::chrono::microseconds(10000), true);
+  std::printf("  the agents' transport alone (Asio + ZmqTransport, ipc), same load and pace: %7.1f (%.1f)\n",
+              us(via_transport.median), us(via_transport.mean));
+  std::printf("  ratio of medians: steal / raw back-to-back = %.2f, steal / raw paced in one process = %.2f\n",
+              steal.median / raw.median, steal.median / raw_paced.median);
+  std::printf("  ratio of medians: steal / raw paced between two processes = %.2f (goal <= 1.5)\n",
+              steal.median / raw_paced_2p.median);
+  if (argc > 1 && std::string(argv[1]) == "steal") return 0;
 
   // 2. T1L on two agents vs one agent with the same two workers.
   workloads::Workload w2, w3;

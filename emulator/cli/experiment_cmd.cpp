@@ -109,7 +109,9 @@ Plan plan(const std::string& name, bool quick, int repeat) {
 // What `leomesh model` predicts for this run's policy; null for a policy it does not model.
 json model_prediction(const RunSpec& r) {
   const bool khop = r.policy.rfind("khop:", 0) == 0;
-  if (r.policy != "neighbor" && r.policy != "global" && !khop) return nullptr;
+  // lifeline asks exactly as neighbor does (its pushes are extra, one way, one hop).
+  const bool one_hop = r.policy == "neighbor" || r.policy == "lifeline";
+  if (!one_hop && r.policy != "global" && !khop) return nullptr;
   auto spec = mesh::parse_topology(r.topology);
   auto lm = r.links.empty() ? mesh::Result<mesh::LinkModel>(spec->default_links()) : mesh::parse_link_model(r.links);
   mesh::Topology topo = *mesh::Topology::build(*spec, *lm);
@@ -119,7 +121,7 @@ json model_prediction(const RunSpec& r) {
   o.samples = 2;
   if (khop) o.khop = std::stoi(r.policy.substr(5));
   const mesh::ModelReport m = *mesh::evaluate_model(topo, o);
-  const mesh::PolicyCost& c = r.policy == "neighbor" ? m.neighbor : r.policy == "global" ? m.global : m.khop;
+  const mesh::PolicyCost& c = one_hop ? m.neighbor : r.policy == "global" ? m.global : m.khop;
   return json{{"attempt_latency_s", c.attempt_latency_s}, {"mean_hops", c.mean_hops}, {"advantage", m.advantage}};
 }
 

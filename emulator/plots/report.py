@@ -20,6 +20,10 @@ rows = [json.loads(line) for line in open(os.path.join(out_dir, "raw.jsonl")) if
 POLICY_ORDER = ["neighbor", "lifeline", "khop:2", "escalate:4", "global"]
 
 
+def ms(seconds):
+    return None if seconds is None else seconds * 1e3
+
+
 def policy_rank(p):
     return POLICY_ORDER.index(p) if p in POLICY_ORDER else len(POLICY_ORDER)
 
@@ -197,7 +201,7 @@ with open(os.path.join(out_dir, "report.md"), "w") as f:
         f.write(f"| {s['mode']} | {s['topology']} | {s['workload']} | {s['placement']} | {s['policy']} | {s['satellites']} | "
                 f"{s['verified']}/{s['runs']} | {fnum(s['makespan_mean_s'])} ({fnum(s['makespan_std_s'])}) | "
                 f"{fnum(s['efficiency'])} | {fnum(s['steal_successes'], '', 0)}/{fnum(s['steal_attempts'], '', 0)} | "
-                f"{fnum((s['attempt_latency_s'] or 0) * 1e3, '', 2)} ({fnum((s['model_latency_s'] or 0) * 1e3, '', 2)}) | "
+                f"{fnum(ms(s['attempt_latency_s']), '', 2)} ({fnum(ms(s['model_latency_s']), '', 2)}) | "
                 f"{fnum(s['attempt_hops'], '', 2)} ({fnum(s['model_hops'], '', 2)}) |\n")
     f.write("\n## Plots\n\n")
     for title, png in figures:

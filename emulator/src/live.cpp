@@ -208,6 +208,10 @@ class Launch {
         ss.extra = json{{"bytes_sent", t.value("bytes_sent", 0ULL)},
                         {"frames_sent", t.value("frames_sent", 0ULL)},
                         {"loot_retransmits", t.value("loot_retransmits", 0ULL)},
+                        {"loot_pushes", t.value("loot_pushes", 0ULL)},
+                        {"latency_p50_s", st.value("latency_p50_s", 0.0)},
+                        {"latency_p90_s", st.value("latency_p90_s", 0.0)},
+                        {"latency_max_s", st.value("latency_max_s", 0.0)},
                         {"link_queue_high_water", t.value("link_queue_high_water", 0ULL)}};
       }
       s.per_satellite.push_back(ss);

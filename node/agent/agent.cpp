@@ -1,8 +1,10 @@
 #include "leomesh/node/agent.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
@@ -36,6 +38,7 @@ struct Agent::Impl {
   asio::io_context io;
   std::unique_ptr<ZmqTransport> transport;
   asio::steady_timer core_timer{io};
+  double armed_deadline = std::numeric_limits<double>::infinity();  // core_timer's, if armed
   asio::steady_timer update_timer{io};
   asio::steady_timer telemetry_timer{io};
   asio::steady_timer exit_timer{io};
@@ -50,6 +53,10 @@ struct Agent::Impl {
   std::uint64_t dropped_frames = 0;
   std::uint64_t max_pool_size = 0;
   std::string last_drop_reason;
+  // Round trips of answered steal attempts, for quantiles: a mean alone hides a slow first
+  // attempt (sent before the connection was up) and outliers. Bounded: the first samples.
+  static constexpr std::size_t kLatencySamples = 1 << 16;
+  std::vector<double> latencies;
 
   Impl(const config::SatelliteConfig& c, workloads::Workload w, mesh::Topology t)
       : cfg(c), self(c.identity().satellite()), workload(std::move(w)), topo(std::move(t)), routes(topo) {}
@@ -153,8 +160,8 @@ struct Agent::Impl {
     if (stopping) return;
     const double t = now();
     while (auto out = core->poll_outbound()) send_over_link(out->next_hop, encode(out->message));
-    while (core->poll_event()) {
-    }
+    while (auto e = core->poll_event())
+      if (!e->timed_out && latencies.size() < kLatencySamples) latencies.push_back(e->latency_s);
     if (core->finished() && finished_at < 0) {
       finished_at = t;
       if (self == cfg.steal().root()) print_finished();
@@ -165,11 +172,16 @@ struct Agent::Impl {
         });
       }
     }
+    // Re-arm only for an earlier deadline: a timer that fires before the core needs it is
+    // harmless (handle_timeout early does nothing), and leaving it saves two timer syscalls
+    // and a cancelled handler on most messages.
     const double deadline = core->next_deadline();
-    if (deadline < std::numeric_limits<double>::infinity()) {
+    if (deadline < armed_deadline) {
+      armed_deadline = deadline;
       core_timer.expires_at(start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(deadline)));
       core_timer.async_wait([this, deadline](const asio::error_code& ec) {
         if (ec || stopping) return;
+        armed_deadline = std::numeric_limits<double>::infinity();
         // The timer's clock rounds to nanoseconds: never hand the core a time just short of
         // the deadline it asked for.
         core->handle_timeout(std::max(now(), deadline));
@@ -217,6 +229,14 @@ struct Agent::Impl {
     std::cout << j.dump() << std::endl;
   }
 
+  double latency_quantile(double q) const {
+    if (latencies.empty()) return 0;
+    std::vector<double> v = latencies;
+    const auto k = static_cast<std::size_t>(q * static_cast<double>(v.size() - 1) + 0.5);
+    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
+    return v[k];
+  }
+
   json telemetry() const {
     const scheduler::CoreStats& s = core->stats();
     const TransportStats& ts = transport->stats();
@@ -235,6 +255,9 @@ struct Agent::Impl {
                   {"timeouts", s.steal_timeouts},
                   {"late_loot", s.late_loot},
                   {"latency_sum_s", s.attempt_latency_sum_s},
+                  {"latency_p50_s", latency_quantile(0.5)},
+                  {"latency_p90_s", latency_quantile(0.9)},
+                  {"latency_max_s", latency_quantile(1.0)},
                   {"hops_sum", s.attempt_hops_sum}}},
                 {"tasks_received", s.tasks_received},
                 {"tasks_given", s.tasks_given},
