@@ -159,7 +159,10 @@ void SatelliteCore::on_steal_request(double now, const Message& m) {
     // A neighbour asked (one hop): hungry if we had nothing, fed otherwise.
     auto it = std::find_if(hungry_.begin(), hungry_.end(), [&](const auto& h) { return h.first == m.src; });
     if (it != hungry_.end()) hungry_.erase(it);
-    if (reply.tasks.empty() && !terminated_) hungry_.emplace_back(m.src, now);
+    if (reply.tasks.empty() && !terminated_) {
+      hungry_.emplace_back(m.src, now);
+      lifeline_wait_s_ = cfg_.lifeline_check_s;
+    }
   }
   send(std::move(reply));
 }
@@ -192,12 +195,15 @@ void SatelliteCore::serve_lifelines(double now) {
     ++loot_sent_;
     unacked_[loot_key(thief, m.id)] = PendingLoot{thief, m.tasks, now + cfg_.retransmit_s};
     send(std::move(m));
+    lifeline_wait_s_ = cfg_.lifeline_check_s;
   }
   // Still hungry neighbours and nothing to spare yet: look again soon (the queue grows as
-  // the workers expand tasks).
+  // the workers expand tasks), less often the longer there is nothing, so a satellite busy
+  // with one long task does not wake its driver every millisecond.
   if (!hungry_.empty() && busy_) {
     const double oldest = hungry_.front().second;
-    lifeline_check_at_ = std::min(now + cfg_.lifeline_check_s, oldest + cfg_.lifeline_ttl_s);
+    lifeline_check_at_ = std::min(now + lifeline_wait_s_, oldest + cfg_.lifeline_ttl_s);
+    lifeline_wait_s_ = std::min(2 * lifeline_wait_s_, cfg_.backoff_max_s);
   }
 }
 

@@ -36,7 +36,8 @@ struct CoreConfig {
   double backoff_max_s = 20e-3;      ///< cap of the exponential back-off
   double wave_interval_s = 200e-6;   ///< pause between unsuccessful termination waves
   double lifeline_ttl_s = 0.1;       ///< lifeline: a hungry neighbour is forgotten after this
-  double lifeline_check_s = 1e-3;    ///< lifeline: how often a busy victim looks for loot to push
+  double lifeline_check_s = 1e-3;    ///< lifeline: first wait before a busy victim looks again
+                                     ///< for loot to push (doubling up to backoff_max_s)
   std::uint64_t seed = 1;            ///< victim choice is deterministic per (seed, self)
 };
 
@@ -208,6 +209,7 @@ class SatelliteCore {
   std::vector<std::pair<int, double>> hungry_;
   std::uint64_t push_seq_ = 0;
   double lifeline_check_at_ = std::numeric_limits<double>::infinity();
+  double lifeline_wait_s_ = 0;  // until the next look; doubles while there is nothing to push
 
   // Termination waves.
   std::uint64_t loot_sent_ = 0, loot_received_ = 0;
