@@ -35,15 +35,17 @@ struct Pair {
     while (auto o = core.poll_outbound()) out.push_back(std::move(*o));
     return out;
   }
-  void ask_from_neighbour(double now, std::uint64_t id) {
+  // A message from neighbour 1 to satellite 0, one hop.
+  void from_neighbour(double now, scheduler::MessageKind kind, std::uint64_t id) {
     scheduler::Message m;
-    m.kind = scheduler::MessageKind::steal_request;
+    m.kind = kind;
     m.src = 1;
     m.dst = 0;
     m.hops = 1;
     m.id = id;
     core.handle_message(now, m);
   }
+  void ask_from_neighbour(double now, std::uint64_t id) { from_neighbour(now, scheduler::MessageKind::steal_request, id); }
   std::vector<scheduler::Task> tasks(std::size_t n) {
     std::vector<scheduler::Task> t;
     for (std::size_t i = 0; i < n; ++i) t.push_back(w.roots.front());
@@ -83,13 +85,7 @@ TEST_CASE("lifeline: a neighbour that asked in vain gets half of the work that a
   REQUIRE(out.size() == 1);
   CHECK(out[0].message.kind == scheduler::MessageKind::loot_push);
   CHECK(out[0].message.id == push_id);
-  scheduler::Message ack;
-  ack.kind = scheduler::MessageKind::loot_ack;
-  ack.src = 1;
-  ack.dst = 0;
-  ack.hops = 1;
-  ack.id = push_id;
-  p.core.handle_message(1.01, ack);
+  p.from_neighbour(1.01, scheduler::MessageKind::loot_ack, push_id);
   p.core.handle_timeout(3.0);
   for (const auto& o : p.drain()) CHECK(o.message.kind != scheduler::MessageKind::loot_push);
 }
