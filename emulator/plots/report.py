@@ -144,6 +144,27 @@ if cases:
     ax.legend(fontsize=8)
     figures.append(("Makespan by policy", save(fig, "makespan")))
 
+# Plot 1b: neighbor against global per size, one line per workload (the paper's comparison).
+diffs = defaultdict(list)  # (mode, workload, placement) -> [(N, % difference)]
+for case, pol in by_case.items():
+    n, g = pol.get("neighbor"), pol.get("global")
+    if n and g and n["makespan_mean_s"] and g["makespan_mean_s"]:
+        diffs[(case[0], case[3], case[6])].append(
+            (n["satellites"], (n["makespan_mean_s"] / g["makespan_mean_s"] - 1) * 100))
+if any(len(v) > 1 for v in diffs.values()):
+    fig, ax = plt.subplots(figsize=(7, 4.2))
+    for (mode, workload, placement), pts in sorted(diffs.items()):
+        pts.sort()
+        label = f"{mode} {workload}" + ("" if placement == "one satellite" else f" ({placement})")
+        ax.plot([p[0] for p in pts], [p[1] for p in pts], "o-", label=label)
+    ax.axhline(0, color="grey", linewidth=0.8)
+    ax.set_xscale("log", base=2)
+    ax.set_xlabel("satellites N")
+    ax.set_ylabel("neighbor makespan vs global (%)")
+    ax.set_title("Neighbor against global (negative: neighbor faster)")
+    ax.legend(fontsize=7)
+    figures.append(("Neighbor against global by size", save(fig, "neighbor_vs_global")))
+
 # Plot 2: per-attempt steal latency, measured vs model.
 lat = [s for s in summary if s["attempt_latency_s"] and s["model_latency_s"]]
 if lat:
