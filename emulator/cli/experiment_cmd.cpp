@@ -69,7 +69,7 @@ Plan plan(const std::string& name, bool quick, int repeat) {
     // the run is bound by termination detection across the shell).
     add(p, "sim", {"starlink-s1"}, "", {"neighbor", "global", "lifeline"}, {"uts:T1"}, 4, "1us", 1);
   } else if (name == "smoke") {
-    p.description = "A seconds-long check of the experiment pipeline: fib on a simulated 4x4 torus";
+    p.description = "The experiment pipeline's seconds-long check: fib on a simulated 4x4 torus";
     add(p, "sim", {"torus:4x4"}, "uniform:1ms", {"neighbor", "global"}, {"fib:25,cutoff=10"}, 2, "1us", repeat);
   } else if (name == "paper-hpc") {
     p.description =

@@ -13,6 +13,8 @@ for f in summary.csv report.md makespan.png makespan.svg latency_vs_model.png; d
   [ -s "$dir/$f" ] && ok "$f written" || bad "$f missing"
 done
 grep -q "fib:25,cutoff=10, work at one satellite: neighbor" "$dir/report.md" && ok "report compares neighbor and global" || bad "no finding in report"
+grep -qx "The experiment pipeline's seconds-long check: fib on a simulated 4x4 torus." "$dir/report.md" &&
+  ok "report states the sweep's description whole" || bad "description mangled in report.md"
 python3 - "$dir/raw.jsonl" <<'PY' && ok "every run verified exactly" || bad "a run did not verify"
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
