@@ -267,6 +267,7 @@ mesh::Result<RunSummary> run_sim(const SimOptions& o, const workloads::Workload&
   cc.steal_timeout_s = o.steal_timeout_s;
   cc.retransmit_s = o.retransmit_s;
   cc.seed = o.seed;
+  cc.workers = static_cast<std::size_t>(o.workers);
   world.limits.satellites = world.topo.satellites();
   world.limits.registry = &workload.registry;
 

@@ -39,6 +39,7 @@ class Harness {
       scheduler::CoreConfig c = cfg.core;
       c.self = s;
       c.seed = cfg.seed;
+      c.workers = static_cast<std::size_t>(cfg.workers);
       cores_.push_back(std::make_unique<scheduler::SatelliteCore>(c, *pools_.back(), topo_, routes_, tree_));
     }
   }

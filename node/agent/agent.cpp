@@ -86,6 +86,7 @@ struct Agent::Impl {
     if (cfg.steal().backoff_min_s() > 0) cc.backoff_min_s = cfg.steal().backoff_min_s();
     if (cfg.steal().backoff_max_s() > 0) cc.backoff_max_s = cfg.steal().backoff_max_s();
     cc.seed = cfg.steal().seed();
+    cc.workers = static_cast<std::size_t>(cfg.workers());
     ThreadPoolOptions po;
     po.workers = static_cast<std::size_t>(cfg.workers());
     po.worker_nice = 5;  // the event loop answers steal requests before workers compute

@@ -178,7 +178,10 @@ void SatelliteCore::serve_lifelines(double now) {
   // termination waves exactly as loot is (sent before this satellite's next visit).
   while (!hungry_.empty() && busy_) {
     const std::size_t queued = pool_.approx_size();
-    if (queued < 2) break;  // keep the last task: a push must not starve the pusher
+    // Keep two tasks per local worker: this satellite needs them itself within moments, and
+    // when work is that scarce a push across an ISL costs more than it saves (and on a
+    // large shell can drag the termination waves through one more round).
+    if (queued < 2 * cfg_.workers) break;
     take_buffer_.clear();
     pool_.take_oldest(std::min(queued / 2, cfg_.max_batch), take_buffer_);
     if (take_buffer_.empty()) break;

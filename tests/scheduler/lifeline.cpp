@@ -22,13 +22,16 @@ struct Pair {
     const auto spec = *mesh::parse_topology("mesh:1x2");
     return *mesh::Topology::build(spec, spec.default_links());
   }
-  static scheduler::CoreConfig config() {
+  static scheduler::CoreConfig config(std::size_t workers = 1) {
     scheduler::CoreConfig c;
     c.self = 0;
+    c.workers = workers;
     c.policy = *scheduler::parse_policy("lifeline");
     return c;
   }
-  Pair() : topo(build()), routes(topo), tree(scheduler::SpanningTree::build(topo, 0)), core(config(), pool, topo, routes, tree) {}
+  explicit Pair(std::size_t workers = 1)
+      : topo(build()), routes(topo), tree(scheduler::SpanningTree::build(topo, 0)),
+        core(config(workers), pool, topo, routes, tree) {}
 
   std::vector<scheduler::Outbound> drain() {
     std::vector<scheduler::Outbound> out;
@@ -88,6 +91,23 @@ TEST_CASE("lifeline: a neighbour that asked in vain gets half of the work that a
   p.from_neighbour(1.01, scheduler::MessageKind::loot_ack, push_id);
   p.core.handle_timeout(3.0);
   for (const auto& o : p.drain()) CHECK(o.message.kind != scheduler::MessageKind::loot_push);
+}
+
+TEST_CASE("lifeline: a victim keeps two tasks per worker", "[lifeline]") {
+  Pair p(4);
+  p.core.begin(0.0);
+  p.drain();
+  p.ask_from_neighbour(0.0, 1);
+  p.drain();
+  const auto seven = p.tasks(7);
+  p.core.submit(0.01, seven.data(), seven.size());
+  CHECK(p.drain().empty());  // 7 < 2 x 4 workers: nothing to spare
+  const auto one = p.tasks(1);
+  p.core.submit(0.02, one.data(), one.size());
+  const auto out = p.drain();
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].message.kind == scheduler::MessageKind::loot_push);
+  CHECK(out[0].message.tasks.size() == 4);  // half of 8
 }
 
 TEST_CASE("lifeline: the last task is never pushed, and a hungry neighbour is forgotten in time", "[lifeline]") {

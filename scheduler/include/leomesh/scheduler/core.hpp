@@ -35,6 +35,7 @@ struct CoreConfig {
   double backoff_min_s = 50e-6;      ///< wait after the first empty reply
   double backoff_max_s = 20e-3;      ///< cap of the exponential back-off
   double wave_interval_s = 200e-6;   ///< pause between unsuccessful termination waves
+  std::size_t workers = 1;           ///< the local pool's workers (lifeline keeps 2 tasks each)
   double lifeline_ttl_s = 0.1;       ///< lifeline: a hungry neighbour is forgotten after this
   double lifeline_check_s = 1e-3;    ///< lifeline: first wait before a busy victim looks again
                                      ///< for loot to push (doubling up to backoff_max_s)
@@ -97,8 +98,8 @@ struct Outbound {
 ///   and resends it every retransmit_s; the thief drops duplicates by steal number. Loot
 ///   that arrives after its request timed out is still accepted.
 /// - Lifeline policy only: a victim that answered a neighbour "nothing" remembers it as
-///   hungry (for lifeline_ttl_s); while it has two or more queued tasks it pushes half of
-///   them to each hungry neighbour in turn, as loot_push messages that are kept, resent and
+///   hungry (for lifeline_ttl_s); while it has at least two queued tasks per worker it pushes
+///   half of them to each hungry neighbour in turn, as loot_push messages that are kept, resent and
 ///   acknowledged like loot.
 /// - Messages not addressed to this satellite go to the next hop of mesh/ routing, so in a
 ///   mesh topology a satellite only ever talks to its ISL neighbours.
