@@ -49,6 +49,18 @@ struct Pair {
     core.handle_message(now, m);
   }
   void ask_from_neighbour(double now, std::uint64_t id) { from_neighbour(now, scheduler::MessageKind::steal_request, id); }
+  // Begins (asking the neighbour itself, opening a wave), then is asked in vain at `now`
+  // by neighbour 1, which is hungry from then on.
+  void begin_with_hungry_neighbour(double now) {
+    core.begin(0.0);
+    drain();
+    ask_from_neighbour(now, 1);
+    drain();
+  }
+  void submit(double now, std::size_t n) {
+    const auto t = tasks(n);
+    core.submit(now, t.data(), t.size());
+  }
   std::vector<scheduler::Task> tasks(std::size_t n) {
     std::vector<scheduler::Task> t;
     for (std::size_t i = 0; i < n; ++i) t.push_back(w.roots.front());
@@ -95,15 +107,10 @@ TEST_CASE("lifeline: a neighbour that asked in vain gets half of the work that a
 
 TEST_CASE("lifeline: a victim keeps two tasks per worker", "[lifeline]") {
   Pair p(4);
-  p.core.begin(0.0);
-  p.drain();
-  p.ask_from_neighbour(0.0, 1);
-  p.drain();
-  const auto seven = p.tasks(7);
-  p.core.submit(0.01, seven.data(), seven.size());
+  p.begin_with_hungry_neighbour(0.0);
+  p.submit(0.01, 7);
   CHECK(p.drain().empty());  // 7 < 2 x 4 workers: nothing to spare
-  const auto one = p.tasks(1);
-  p.core.submit(0.02, one.data(), one.size());
+  p.submit(0.02, 1);
   const auto out = p.drain();
   REQUIRE(out.size() == 1);
   CHECK(out[0].message.kind == scheduler::MessageKind::loot_push);
@@ -112,12 +119,8 @@ TEST_CASE("lifeline: a victim keeps two tasks per worker", "[lifeline]") {
 
 TEST_CASE("lifeline: the last task is never pushed, and a hungry neighbour is forgotten in time", "[lifeline]") {
   Pair p;
-  p.core.begin(0.0);
-  p.drain();
-  p.ask_from_neighbour(0.0, 1);
-  p.drain();
-  const auto one = p.tasks(1);
-  p.core.submit(0.01, one.data(), one.size());
+  p.begin_with_hungry_neighbour(0.0);
+  p.submit(0.01, 1);
   CHECK(p.drain().empty());  // one task: nothing to spare
   // The core looks again while the neighbour is remembered...
   const double again = p.core.next_deadline();
@@ -126,8 +129,7 @@ TEST_CASE("lifeline: the last task is never pushed, and a hungry neighbour is fo
   const double ttl = Pair::config().lifeline_ttl_s;
   p.core.handle_timeout(ttl);
   CHECK(p.core.next_deadline() > ttl);
-  const auto more = p.tasks(8);
-  p.core.submit(ttl + 0.001, more.data(), more.size());
+  p.submit(ttl + 0.001, 8);
   CHECK(p.drain().empty());  // forgotten: no push
 }
 
