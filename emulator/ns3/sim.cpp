@@ -358,7 +358,8 @@ mesh::Result<RunSummary> run_sim(const SimOptions& o, const workloads::Workload&
     ss.forwarded = cs.forwarded;
     ss.dropped = cs.unroutable + app.dropped_frames;
     ss.extra = json{{"utilisation", s.makespan_s > 0 ? app.pool->busy_s() / (o.workers * s.makespan_s) : 0.0},
-                    {"loot_retransmits", cs.loot_retransmits}};
+                    {"loot_retransmits", cs.loot_retransmits},
+                    {"loot_pushes", cs.loot_pushes}};
     s.per_satellite.push_back(ss);
   }
   const double wall = std::chrono::duration<double>(wall1 - wall0).count();

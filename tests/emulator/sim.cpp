@@ -49,16 +49,22 @@ double mean_latency(const emulator::RunSummary& s) {
 }
 }  // namespace
 
-TEST_CASE("torus:4x4: UTS T1, fib and nqueens exact under neighbor and global", "[sim]") {
-  for (const char* policy : {"neighbor", "global"}) {
+TEST_CASE("torus:4x4: UTS T1, fib and nqueens exact under neighbor, global and lifeline", "[sim]") {
+  for (const char* policy : {"neighbor", "global", "lifeline"}) {
     for (const char* spec : {"uts:T1", "fib:30,cutoff=12", "nqueens:11"}) {
       const Run r = sim(options("torus:4x4", policy, "uniform:1ms", 2e-6), spec);
       INFO(policy << " " << spec);
       CHECK(r.summary.verified());
       CHECK(r.summary.result.sum == *r.workload.expected.sum);
-      std::uint64_t successes = 0;
-      for (const auto& sat : r.summary.per_satellite) successes += sat.successes;
+      std::uint64_t successes = 0, pushes = 0;
+      for (const auto& sat : r.summary.per_satellite) {
+        successes += sat.successes;
+        pushes += sat.extra["loot_pushes"].get<std::uint64_t>();
+      }
       CHECK(successes > 0);
+      // Pushes travel as ns-3 packets too; only the lifeline policy sends them.
+      if (std::string(policy) == "lifeline") CHECK(pushes > 0);
+      else CHECK(pushes == 0);
     }
   }
 }
