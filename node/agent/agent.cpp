@@ -1,6 +1,7 @@
 #include "leomesh/node/agent.hpp"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -230,12 +231,13 @@ struct Agent::Impl {
     std::cout << j.dump() << std::endl;
   }
 
-  double latency_quantile(double q) const {
-    if (latencies.empty()) return 0;
+  // The round trips' median, 90th percentile and maximum (zeros before the first answer).
+  std::array<double, 3> latency_quantiles() const {
+    if (latencies.empty()) return {0, 0, 0};
     std::vector<double> v = latencies;
-    const auto k = static_cast<std::size_t>(q * static_cast<double>(v.size() - 1) + 0.5);
-    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
-    return v[k];
+    std::sort(v.begin(), v.end());
+    auto at = [&](double q) { return v[static_cast<std::size_t>(q * static_cast<double>(v.size() - 1) + 0.5)]; };
+    return {at(0.5), at(0.9), v.back()};
   }
 
   json telemetry() const {
@@ -243,6 +245,7 @@ struct Agent::Impl {
     const TransportStats& ts = transport->stats();
     const PoolStats ps = pool->stats();
     const std::size_t link_hwm = links->high_water();
+    const auto quantiles = latency_quantiles();
     return json{{"event", "telemetry"},
                 {"satellite", self},
                 {"uptime_s", now()},
@@ -256,9 +259,9 @@ struct Agent::Impl {
                   {"timeouts", s.steal_timeouts},
                   {"late_loot", s.late_loot},
                   {"latency_sum_s", s.attempt_latency_sum_s},
-                  {"latency_p50_s", latency_quantile(0.5)},
-                  {"latency_p90_s", latency_quantile(0.9)},
-                  {"latency_max_s", latency_quantile(1.0)},
+                  {"latency_p50_s", quantiles[0]},
+                  {"latency_p90_s", quantiles[1]},
+                  {"latency_max_s", quantiles[2]},
                   {"hops_sum", s.attempt_hops_sum}}},
                 {"tasks_received", s.tasks_received},
                 {"tasks_given", s.tasks_given},

@@ -150,11 +150,7 @@ void SatelliteCore::on_steal_request(double now, const Message& m) {
     pool_.take_oldest(want, take_buffer_);
     reply.tasks = take_buffer_;
   }
-  if (!reply.tasks.empty()) {
-    stats_.tasks_given += reply.tasks.size();
-    ++loot_sent_;
-    unacked_[loot_key(m.src, m.id)] = PendingLoot{m.src, reply.tasks, now + cfg_.retransmit_s};
-  }
+  if (!reply.tasks.empty()) keep_until_acked(now, reply);
   if (cfg_.policy.pushes() && m.hops == 1) {
     // A neighbour asked (one hop): hungry if we had nothing, fed otherwise.
     auto it = std::find_if(hungry_.begin(), hungry_.end(), [&](const auto& h) { return h.first == m.src; });
@@ -165,6 +161,12 @@ void SatelliteCore::on_steal_request(double now, const Message& m) {
     }
   }
   send(std::move(reply));
+}
+
+void SatelliteCore::keep_until_acked(double now, const Message& loot) {
+  stats_.tasks_given += loot.tasks.size();
+  ++loot_sent_;
+  unacked_[loot_key(loot.dst, loot.id)] = PendingLoot{loot.dst, loot.tasks, now + cfg_.retransmit_s};
 }
 
 void SatelliteCore::serve_lifelines(double now) {
@@ -193,10 +195,8 @@ void SatelliteCore::serve_lifelines(double now) {
     m.dst = thief;
     m.id = kPushBit | ++push_seq_;
     m.tasks = take_buffer_;
-    stats_.tasks_given += m.tasks.size();
     ++stats_.loot_pushes;
-    ++loot_sent_;
-    unacked_[loot_key(thief, m.id)] = PendingLoot{thief, m.tasks, now + cfg_.retransmit_s};
+    keep_until_acked(now, m);
     send(std::move(m));
     lifeline_wait_s_ = cfg_.lifeline_check_s;
   }

@@ -166,6 +166,8 @@ class SatelliteCore {
   void on_steal_request(double now, const Message& m);
   void on_steal_reply(double now, Message& m);
   void accept_loot(const Message& m);
+  // Counts loot (a reply with tasks, or a push) as sent and keeps it for resending.
+  void keep_until_acked(double now, const Message& loot);
   void serve_lifelines(double now);  // lifeline: push loot to hungry neighbours
   void on_wave_start(double now, const Message& m);
   void on_wave_report(double now, const Message& m);
