@@ -66,13 +66,12 @@ std::string VictimPolicy::to_string() const {
 
 mesh::Result<VictimPolicy> parse_policy(std::string_view text) {
   VictimPolicy p;
-  if (text == "neighbor") return p;
-  if (text == "sticky" || text == "lifeline") {
-    p.kind = text == "sticky" ? VictimPolicy::Kind::sticky : VictimPolicy::Kind::lifeline;
-    return p;
-  }
-  if (text == "global") {
-    p.kind = VictimPolicy::Kind::global;
+  for (const auto& [name, kind] : {std::pair{std::string_view("neighbor"), VictimPolicy::Kind::neighbor},
+                                   std::pair{std::string_view("global"), VictimPolicy::Kind::global},
+                                   std::pair{std::string_view("sticky"), VictimPolicy::Kind::sticky},
+                                   std::pair{std::string_view("lifeline"), VictimPolicy::Kind::lifeline}}) {
+    if (text != name) continue;
+    p.kind = kind;
     return p;
   }
   for (const auto& [prefix, kind] : {std::pair{std::string_view("khop:"), VictimPolicy::Kind::khop},
