@@ -88,6 +88,7 @@ def save(fig, stem):
 
 figures, findings = [], []
 by_case = defaultdict(dict)  # (mode, topology, links, workload, workers, cost) -> policy -> summary row
+diffs = defaultdict(list)  # (mode, workload, placement) -> [(N, neighbor vs global in %)]
 against_best = defaultdict(list)  # other policy -> % makespan change against the better of neighbor and global
 for s in summary:
     by_case[(s["mode"], s["topology"], s["links"], s["workload"], s["workers"], s["task_cost"], s["placement"])][s["policy"]] = s
@@ -97,6 +98,7 @@ for case, pol in by_case.items():
     n, g = pol.get("neighbor"), pol.get("global")
     if n and g and n["makespan_mean_s"] and g["makespan_mean_s"]:
         diff = (n["makespan_mean_s"] / g["makespan_mean_s"] - 1) * 100
+        diffs[(case[0], case[3], case[6])].append((n["satellites"], diff))
         findings.append(
             f"{case[0]} {case[1]}, {case[3]}, work at {case[6]}: neighbor {fnum(n['makespan_mean_s'], ' s')} "
             f"(sd {fnum(n['makespan_std_s'], ' s')}) vs global {fnum(g['makespan_mean_s'], ' s')} "
@@ -145,12 +147,6 @@ if cases:
     figures.append(("Makespan by policy", save(fig, "makespan")))
 
 # Plot 1b: neighbor against global per size, one line per workload (the paper's comparison).
-diffs = defaultdict(list)  # (mode, workload, placement) -> [(N, % difference)]
-for case, pol in by_case.items():
-    n, g = pol.get("neighbor"), pol.get("global")
-    if n and g and n["makespan_mean_s"] and g["makespan_mean_s"]:
-        diffs[(case[0], case[3], case[6])].append(
-            (n["satellites"], (n["makespan_mean_s"] / g["makespan_mean_s"] - 1) * 100))
 if any(len(v) > 1 for v in diffs.values()):
     fig, ax = plt.subplots(figsize=(7, 4.2))
     for (mode, workload, placement), pts in sorted(diffs.items()):
