@@ -54,9 +54,7 @@ Measured run(const std::string& topology, const std::string& policy, const std::
 }
 
 mesh::ModelReport model(const std::string& topology, const std::string& links) {
-  auto spec = mesh::parse_topology(topology);
-  auto lm = links.empty() ? mesh::Result<mesh::LinkModel>(spec->default_links()) : mesh::parse_link_model(links);
-  mesh::Topology topo = *mesh::Topology::build(*spec, *lm);
+  mesh::Topology topo = *mesh::build_topology(topology, links);
   mesh::ModelOptions o;
   o.window_s = topo.moves() ? 10.0 : 0.0;  // the emulated runs last seconds, not an orbit
   o.samples = 4;

@@ -40,8 +40,8 @@ int run_emulate(const EmulateArgs& a) {
   EmulationRequest r = a.request;
   // Validate everything before starting anything.
   const workloads::Workload w = need(workloads::parse_workload(r.workload));
-  const mesh::TopologySpec spec = need(mesh::parse_topology(r.run.topology));
-  if (!r.run.links.empty()) need(mesh::parse_link_model(r.run.links));
+  const mesh::Topology topo = need(mesh::build_topology(r.run.topology, r.run.links));
+  const mesh::TopologySpec& spec = topo.spec();
   need(scheduler::parse_policy(r.run.policy));
   if (r.run.inject_at < 0 || r.run.inject_at >= spec.satellites())
     throw UsageError("--inject-at: no satellite " + std::to_string(r.run.inject_at) + " in " + spec.name);

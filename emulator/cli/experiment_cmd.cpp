@@ -125,9 +125,7 @@ json model_prediction(const RunSpec& r) {
   // lifeline asks exactly as neighbor does (its pushes are extra, one way, one hop).
   const bool one_hop = r.policy == "neighbor" || r.policy == "lifeline";
   if (!one_hop && r.policy != "global" && !khop) return nullptr;
-  auto spec = mesh::parse_topology(r.topology);
-  auto lm = r.links.empty() ? mesh::Result<mesh::LinkModel>(spec->default_links()) : mesh::parse_link_model(r.links);
-  mesh::Topology topo = *mesh::Topology::build(*spec, *lm);
+  mesh::Topology topo = *mesh::build_topology(r.topology, r.links);
   if (topo.satellites() < 2) return nullptr;
   mesh::ModelOptions o;
   o.window_s = topo.moves() ? 10.0 : 0.0;  // runs last seconds, not an orbit

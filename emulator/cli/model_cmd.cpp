@@ -25,9 +25,7 @@ struct ModelArgs {
 };
 
 mesh::Topology build_topology(const std::string& topology, const std::string& links) {
-  const mesh::TopologySpec spec = need(mesh::parse_topology(topology));
-  const mesh::LinkModel lm = links.empty() ? spec.default_links() : need(mesh::parse_link_model(links));
-  return need(mesh::Topology::build(spec, lm));
+  return need(mesh::build_topology(topology, links));
 }
 
 json model_json(const mesh::Topology& topo, const mesh::ModelReport& m) {

@@ -239,11 +239,7 @@ json distribution(std::vector<double> v) {
 }  // namespace
 
 mesh::Result<RunSummary> run_sim(const SimOptions& o, const workloads::Workload& workload) {
-  auto spec = mesh::parse_topology(o.topology);
-  if (!spec) return spec.error();
-  auto lm = o.links.empty() ? mesh::Result<mesh::LinkModel>(spec->default_links()) : mesh::parse_link_model(o.links);
-  if (!lm) return lm.error();
-  auto topo = mesh::Topology::build(*spec, *lm);
+  auto topo = mesh::build_topology(o.topology, o.links);
   if (!topo) return topo.error();
   auto policy = scheduler::parse_policy(o.policy);
   if (!policy) return policy.error();

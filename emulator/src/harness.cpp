@@ -168,12 +168,7 @@ class Harness {
 }  // namespace
 
 mesh::Result<HarnessReport> run_harness(const HarnessConfig& config, const workloads::Workload& workload) {
-  auto spec = mesh::parse_topology(config.topology);
-  if (!spec) return spec.error();
-  auto links = config.links.empty() ? mesh::Result<mesh::LinkModel>(spec->default_links())
-                                    : mesh::parse_link_model(config.links);
-  if (!links) return links.error();
-  auto topo = mesh::Topology::build(*spec, *links);
+  auto topo = mesh::build_topology(config.topology, config.links);
   if (!topo) return topo.error();
   if (config.inject_at < 0 || config.inject_at >= topo->satellites())
     return mesh::fail("inject_at", "no such satellite: " + std::to_string(config.inject_at));

@@ -69,18 +69,6 @@ mesh::Result<Endpoint> parse_endpoint(std::string_view text, bool bind) {
   return mesh::fail("", "expected ipc://<path> or tcp://<host>:<port>, got " + quoted);
 }
 
-mesh::Result<mesh::Topology> build_topology(const std::string& topology, const std::string& links) {
-  auto spec = mesh::parse_topology(topology);
-  if (!spec) return spec.error();
-  mesh::LinkModel model = spec->default_links();
-  if (!links.empty()) {
-    auto parsed = mesh::parse_link_model(links);
-    if (!parsed) return parsed.error();
-    model = *parsed;
-  }
-  return mesh::Topology::build(*spec, model);
-}
-
 std::vector<int> expected_peers(const mesh::Topology& topo, int self, bool cluster) {
   std::vector<int> out;
   if (cluster) {

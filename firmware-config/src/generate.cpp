@@ -25,7 +25,7 @@ std::string tcp_endpoint(const std::string& host, int port) {
 
 mesh::Result<std::vector<config::SatelliteConfig>> generate(const GenerateOptions& o) {
   // Every option is checked before any key is drawn, each error naming its command-line flag.
-  auto built = detail::build_topology(o.topology, o.links);
+  auto built = mesh::build_topology(o.topology, o.links);
   if (!built) return built.error();
   const mesh::Topology& topo = *built;
   const int n = topo.satellites();

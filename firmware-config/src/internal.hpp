@@ -26,10 +26,6 @@ struct Endpoint {
 /// interface); a peer must be named. The Error's reason is ready to follow a field path.
 mesh::Result<Endpoint> parse_endpoint(std::string_view text, bool bind);
 
-/// The topology and link model a configuration names, built at t = 0. Errors name the
-/// command-line flag (--topology, --links), as mesh/ does.
-mesh::Result<mesh::Topology> build_topology(const std::string& topology, const std::string& links);
-
 /// Who satellite `self` must have as peers: its candidate ISL neighbours (every candidate
 /// link, up or not at t = 0), or every other satellite in cluster mode. Ascending, unique.
 std::vector<int> expected_peers(const mesh::Topology& topo, int self, bool cluster);

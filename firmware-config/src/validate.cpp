@@ -8,6 +8,7 @@
 
 #include "internal.hpp"
 #include "leomesh/firmware_config/config.hpp"
+#include "leomesh/mesh/spec.hpp"
 #include "leomesh/scheduler/policy.hpp"
 #include "leomesh/workloads/workload.hpp"
 
@@ -61,7 +62,7 @@ mesh::Result<std::shared_ptr<const mesh::Topology>> cached_topology(const std::s
   thread_local std::shared_ptr<const mesh::Topology> last;
   const std::string wanted = topology + '\n' + links;
   if (last && key == wanted) return last;
-  auto built = detail::build_topology(topology, links);
+  auto built = mesh::build_topology(topology, links);
   if (!built) return built.error();
   last = std::make_shared<const mesh::Topology>(std::move(*built));
   key = wanted;

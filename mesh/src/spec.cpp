@@ -310,4 +310,13 @@ Result<TopologySpec> parse_topology(std::string_view text) {
                         "; or walker-delta:..., walker-star:..., mesh:RxC, torus:RxC, full:N)");
 }
 
+Result<Topology> build_topology(std::string_view topology, std::string_view links) {
+  auto spec = parse_topology(topology);
+  if (!spec) return spec.error();
+  if (links.empty()) return Topology::build(*spec, spec->default_links());
+  auto model = parse_link_model(links);
+  if (!model) return model.error();
+  return Topology::build(*spec, *model);
+}
+
 }  // namespace leomesh::mesh

@@ -310,12 +310,7 @@ struct Agent::Impl {
 
 mesh::Result<std::unique_ptr<Agent>> Agent::create(const config::SatelliteConfig& cfg, bool exit_when_done,
                                                     double linger_s) {
-  auto spec = mesh::parse_topology(cfg.network().topology());
-  if (!spec) return spec.error();
-  auto links = cfg.network().links().empty() ? mesh::Result<mesh::LinkModel>(spec->default_links())
-                                             : mesh::parse_link_model(cfg.network().links());
-  if (!links) return links.error();
-  auto topo = mesh::Topology::build(*spec, *links);
+  auto topo = mesh::build_topology(cfg.network().topology(), cfg.network().links());
   if (!topo) return topo.error();
   auto policy = scheduler::parse_policy(cfg.steal().policy());
   if (!policy) return policy.error();

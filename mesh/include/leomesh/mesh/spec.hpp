@@ -23,6 +23,15 @@ Result<TopologySpec> parse_topology(std::string_view text);
 /// ",proc=<duration>" (per-hop processing) and ",rate=<rate>" (e.g. 10Gbps).
 Result<LinkModel> parse_link_model(std::string_view text);
 
+/// Builds the topology named by the user's strings: `topology` as parse_topology reads it,
+/// `links` as parse_link_model reads it, or "" for the topology's default link model
+/// (geometric for constellations, none for abstract topologies). The one place every
+/// command, driver and configuration turns those two strings into a Topology.
+///
+///   Topology torus = *build_topology("torus:4x4", "uniform:5ms");
+///   Topology shell = *build_topology("starlink-s1", "");   // geometric links
+Result<Topology> build_topology(std::string_view topology, std::string_view links);
+
 /// Parses a duration with a unit: "5ms", "120us", "0.2s", "800ns".
 Result<double> parse_duration_s(std::string_view text, const std::string& parameter);
 
