@@ -20,6 +20,16 @@ std::size_t SimulatedPool::take_oldest(std::size_t max, std::vector<scheduler::T
   return n;
 }
 
+std::size_t SimulatedPool::take_share(std::size_t max, std::vector<scheduler::Task>& out) {
+  // Every other task from the oldest end; the ones left stay where they were, in order.
+  const std::size_t span = std::min(queue_.size(), 2 * max);
+  kept_.clear();
+  for (std::size_t i = 0; i < span; ++i) (i % 2 == 0 ? out : kept_).push_back(queue_[i]);
+  queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(span));
+  queue_.insert(queue_.begin(), kept_.begin(), kept_.end());
+  return (span + 1) / 2;
+}
+
 void SimulatedPool::push(const scheduler::Task* tasks, std::size_t count) {
   queue_.insert(queue_.end(), tasks, tasks + count);
 }

@@ -25,12 +25,9 @@ std::string encode(const scheduler::Message& m) {
     e.set_task_count(static_cast<std::uint32_t>(m.tasks.size()));
   }
   if (m.request_hops) e.set_request_hops(m.request_hops);
-  if (m.kind == scheduler::MessageKind::wave_report) {
-    e.set_loot_sent(m.loot_sent);
-    e.set_loot_received(m.loot_received);
-    e.set_clean(m.clean);
-  }
-  if (m.kind == scheduler::MessageKind::result) {
+  if (m.load) e.set_load(m.load);
+  for (std::uint32_t x : m.weight.exponents()) e.add_weight(x);
+  if (m.kind == scheduler::MessageKind::weight_return) {
     wire::Reduction* r = e.mutable_reduction();
     r->set_sum(m.reduction.sum);
     r->set_aux(m.reduction.aux);
@@ -50,7 +47,8 @@ mesh::Result<scheduler::Message> decode(std::string_view frame, const DecodeLimi
   if (e.version() != kWireVersion)
     return mesh::fail(what, "protocol version " + std::to_string(e.version()) + ", expected " +
                                 std::to_string(kWireVersion));
-  if (e.kind() < wire::STEAL_REQUEST || e.kind() > wire::LOOT_PUSH)
+  if (e.kind() != wire::STEAL_REQUEST && e.kind() != wire::STEAL_REPLY && e.kind() != wire::ACK &&
+      e.kind() != wire::TERMINATE && e.kind() != wire::LOOT_PUSH && e.kind() != wire::WEIGHT_RETURN)
     return mesh::fail(what, "unknown message kind " + std::to_string(e.kind()));
   if (e.src() < 0 || e.src() >= limits.satellites || e.dst() < 0 || e.dst() >= limits.satellites)
     return mesh::fail(what, "end point out of range: " + std::to_string(e.src()) + " -> " +
@@ -63,10 +61,12 @@ mesh::Result<scheduler::Message> decode(std::string_view frame, const DecodeLimi
   m.hops = static_cast<std::uint16_t>(e.hops());
   m.id = e.id();
   m.request_hops = static_cast<std::uint16_t>(e.request_hops());
-  m.loot_sent = e.loot_sent();
-  m.loot_received = e.loot_received();
-  m.clean = e.clean();
+  m.load = e.load();
   m.reduction = {e.reduction().sum(), e.reduction().aux(), e.reduction().max()};
+  if (e.weight_size() > 4096) return mesh::fail(what, "too many weight pieces: " + std::to_string(e.weight_size()));
+  if (!scheduler::Weight::from_exponents({e.weight().begin(), e.weight().end()}, m.weight))
+    return mesh::fail(what, "weight out of range (a piece finer than 2^-" +
+                                std::to_string(scheduler::Weight::kMaxExponent) + ", or more than one in all)");
   const std::string& packed = e.tasks();
   // Each task takes at least 3 bytes, so the count cannot exceed what the frame can hold:
   // this bounds the allocation before a byte of it is trusted.
@@ -93,6 +93,13 @@ mesh::Result<scheduler::Message> decode(std::string_view frame, const DecodeLimi
   if (m.kind != scheduler::MessageKind::steal_reply && m.kind != scheduler::MessageKind::loot_push &&
       !m.tasks.empty())
     return mesh::fail(what, "tasks in a message that carries none");
+  // Loot and returns without weight would let the root end the run while their work is
+  // still pending somewhere: never accept one.
+  const bool carries_weight = !m.tasks.empty() || m.kind == scheduler::MessageKind::loot_push ||
+                              m.kind == scheduler::MessageKind::weight_return;
+  if (carries_weight == m.weight.empty())
+    return mesh::fail(what, carries_weight ? "loot or return without termination weight"
+                                           : "termination weight in a message that carries none");
   return m;
 }
 

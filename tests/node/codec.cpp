@@ -16,6 +16,7 @@ scheduler::Message loot(std::size_t n) {
   m.hops = 2;
   m.id = 123456789012ULL;
   m.request_hops = 4;
+  m.weight = scheduler::Weight::piece(5);
   for (std::size_t i = 0; i < n; ++i) {
     scheduler::Task t = scheduler::Task::make(static_cast<scheduler::TaskKind>(1 + i % 3), static_cast<std::uint64_t>(i * 977));
     m.tasks.push_back(t);
@@ -47,28 +48,31 @@ TEST_CASE("every message kind survives a round trip", "[codec]") {
   // 1000 tasks of 8-byte payloads: 11 bytes each plus a small header.
   CHECK(node::encode(r).size() < 1000 * 11 + 64);
 
-  scheduler::Message w;
-  w.kind = scheduler::MessageKind::wave_report;
-  w.src = 1;
-  w.dst = 0;
-  w.id = 42;
-  w.loot_sent = 17;
-  w.loot_received = 16;
-  w.clean = false;
-  auto wb = node::decode(node::encode(w), limits());
-  REQUIRE(wb.ok());
-  CHECK(wb->loot_sent == 17);
-  CHECK(wb->loot_received == 16);
-  CHECK_FALSE(wb->clean);
+  CHECK(back->weight == scheduler::Weight::piece(5));
 
   scheduler::Message res;
-  res.kind = scheduler::MessageKind::result;
+  res.kind = scheduler::MessageKind::weight_return;
   res.src = 5;
   res.dst = 0;
+  res.id = 42;
+  res.load = 17;
   res.reduction = {4130071, 3305118, 10};
+  REQUIRE(scheduler::Weight::from_exponents({1, 3, 200}, res.weight));
   auto rb = node::decode(node::encode(res), limits());
   REQUIRE(rb.ok());
   CHECK(rb->reduction == res.reduction);
+  CHECK(rb->weight.exponents() == std::vector<std::uint32_t>{1, 3, 200});
+  CHECK(rb->load == 17);
+
+  scheduler::Message ack;
+  ack.kind = scheduler::MessageKind::ack;
+  ack.src = 2;
+  ack.dst = 9;
+  ack.id = 42;
+  auto ab = node::decode(node::encode(ack), limits());
+  REQUIRE(ab.ok());
+  CHECK(ab->kind == scheduler::MessageKind::ack);
+  CHECK(ab->weight.empty());
 
   scheduler::Message push = loot(5);
   push.kind = scheduler::MessageKind::loot_push;
@@ -107,6 +111,29 @@ TEST_CASE("malformed frames are refused with a reason", "[codec]") {
   e.set_task_count(3);
   e.set_kind(static_cast<leomesh::wire::Kind>(77));
   CHECK_FALSE(node::decode(e.SerializeAsString(), limits()).ok());
+  e.set_kind(static_cast<leomesh::wire::Kind>(5));  // a retired kind (version 1's wave report)
+  CHECK_FALSE(node::decode(e.SerializeAsString(), limits()).ok());
+  e.set_kind(leomesh::wire::STEAL_REPLY);
+  REQUIRE(node::decode(e.SerializeAsString(), limits()).ok());
+
+  // Loot without termination weight could let the root end the run early: refused. So is
+  // weight beyond one unit or finer than the finest piece.
+  leomesh::wire::Envelope light = e;
+  light.clear_weight();
+  CHECK(node::decode(light.SerializeAsString(), limits()).error().reason.find("without termination weight") !=
+        std::string::npos);
+  leomesh::wire::Envelope heavy = e;
+  heavy.add_weight(0);
+  CHECK(node::decode(heavy.SerializeAsString(), limits()).error().reason.find("weight out of range") !=
+        std::string::npos);
+  heavy.clear_weight();
+  heavy.add_weight(scheduler::Weight::kMaxExponent + 1);
+  CHECK_FALSE(node::decode(heavy.SerializeAsString(), limits()).ok());
+  leomesh::wire::Envelope ask = e;
+  ask.set_kind(leomesh::wire::STEAL_REQUEST);
+  ask.clear_tasks();
+  ask.set_task_count(0);
+  CHECK(node::decode(ask.SerializeAsString(), limits()).error().reason.find("carries none") != std::string::npos);
 }
 
 TEST_CASE("random and mutated bytes never crash the decoder", "[codec]") {

@@ -100,7 +100,7 @@ TEST_CASE("lifeline: a neighbour that asked in vain gets half of the work that a
   REQUIRE(out.size() == 1);
   CHECK(out[0].message.kind == scheduler::MessageKind::loot_push);
   CHECK(out[0].message.id == push_id);
-  p.from_neighbour(1.01, scheduler::MessageKind::loot_ack, push_id);
+  p.from_neighbour(1.01, scheduler::MessageKind::ack, push_id);
   p.core.handle_timeout(3.0);
   for (const auto& o : p.drain()) CHECK(o.message.kind != scheduler::MessageKind::loot_push);
 }

@@ -30,6 +30,7 @@ class SimulatedPool final : public scheduler::LocalPool {
 
   // LocalPool
   std::size_t take_oldest(std::size_t max, std::vector<scheduler::Task>& out) override;
+  std::size_t take_share(std::size_t max, std::vector<scheduler::Task>& out) override;
   std::size_t approx_size() const override { return queue_.size(); }
   void push(const scheduler::Task* tasks, std::size_t count) override;
   scheduler::Reduction reduction() const override { return ctx_.reduction_copy(); }
@@ -67,6 +68,7 @@ class SimulatedPool final : public scheduler::LocalPool {
   const workloads::Workload& workload_;
   double task_cost_s_;
   std::deque<scheduler::Task> queue_;  // front = oldest
+  std::vector<scheduler::Task> kept_;  // take_share's scratch
   std::vector<std::vector<scheduler::Task>> spawned_;  // per worker, until it finishes
   std::vector<bool> busy_;
   int busy_workers_ = 0;

@@ -16,6 +16,7 @@
 #include "leomesh/scheduler/policy.hpp"
 #include "leomesh/scheduler/pool.hpp"
 #include "leomesh/scheduler/rng.hpp"
+#include "leomesh/scheduler/weight.hpp"
 
 namespace leomesh::scheduler {
 
@@ -34,7 +35,6 @@ struct CoreConfig {
   double retransmit_s = 1.0;         ///< loot and termination messages resent after this
   double backoff_min_s = 50e-6;      ///< wait after the first empty reply
   double backoff_max_s = 20e-3;      ///< cap of the exponential back-off
-  double wave_interval_s = 200e-6;   ///< pause between unsuccessful termination waves
   std::size_t workers = 1;           ///< the local pool's workers (lifeline keeps 2 tasks each)
   double lifeline_ttl_s = 0.1;       ///< lifeline: a hungry neighbour is forgotten after this
   double lifeline_check_s = 1e-3;    ///< lifeline: first wait before a busy victim looks again
@@ -42,11 +42,17 @@ struct CoreConfig {
   std::uint64_t seed = 1;            ///< victim choice is deterministic per (seed, self)
 };
 
-/// The spanning tree over which termination waves and results travel: a breadth-first tree
-/// of the ISL graph from the root, so each parent-child pair is ISL neighbours when built.
+/// The spanning tree over which termination weight and results travel to the root and the
+/// end of the run travels back: a breadth-first tree of the ISL graph from the root, so each
+/// parent-child pair is ISL neighbours when built.
 struct SpanningTree {
   std::vector<int> parent;                 ///< -1 at the root
   std::vector<std::vector<int>> children;
+  /// Reachable from the root over the links up when the tree was built (the run's start):
+  /// these satellites hold a share of the termination weight at the start, so work can be
+  /// injected at any of them. The others join when loot first reaches them.
+  std::vector<bool> starts_with_share;
+  int share_holders = 0;
 
   static SpanningTree build(const mesh::Topology& topo, int root);
 };
@@ -69,10 +75,10 @@ struct CoreStats {
   std::uint64_t requests_served = 0;     ///< steal requests answered as a victim
   std::uint64_t forwarded = 0;           ///< messages passed on toward another satellite
   std::uint64_t unroutable = 0;          ///< messages dropped: no route at that moment
-  std::uint64_t loot_retransmits = 0;
-  std::uint64_t loot_pushes = 0;         ///< lifeline: loot pushed to hungry neighbours
+  std::uint64_t loot_retransmits = 0;    ///< reliable messages (loot, returns, terminate) resent
+  std::uint64_t loot_pushes = 0;         ///< loot pushed to satellites that had asked in vain
   std::uint64_t messages_sent = 0;       ///< including forwards
-  std::uint64_t waves = 0;               ///< termination waves started (root)
+  std::uint64_t weight_returns = 0;      ///< termination weight sent toward the root
   double attempt_latency_sum_s = 0;      ///< over answered attempts
   std::uint64_t attempt_hops_sum = 0;    ///< over answered attempts, one way
 };
@@ -87,26 +93,32 @@ struct Outbound {
 ///
 /// The driver (live agent, ns-3 application, test harness) owns sockets, clocks and the
 /// pool's threads. It passes time and events in through handle_*() and submit(), then drains
-/// poll_outbound() and poll_event() and arms a timer for next_deadline(). The same inputs
-/// always give the same outputs.
+/// poll_outbound() and poll_event() and arms a timer for next_deadline() (CorePump does all
+/// of that). The same inputs always give the same outputs.
 ///
 /// Protocol, in short:
-/// - Local work first: a satellite asks for remote work only when its pool is idle
+/// - Local work first: a satellite asks for remote work when its pool is idle
 ///   (handle_local_idle), with at most one request outstanding, a timeout, and exponential
 ///   back-off after empty replies. A victim answers at once: loot or nothing.
+/// - A victim gives an even share of its work (LocalPool::take_share), and with it a piece of
+///   its termination weight.
 /// - Loot is never lost silently: the victim keeps a copy until the thief acknowledges it
-///   and resends it every retransmit_s; the thief drops duplicates by steal number. Loot
+///   and resends it every retransmit_s; the thief drops duplicates by (sender, number). Loot
 ///   that arrives after its request timed out is still accepted.
 /// - Lifeline policy only: a victim that answered a neighbour "nothing" remembers it as
 ///   hungry (for lifeline_ttl_s); while it has at least two queued tasks per worker it pushes
-///   half of them to each hungry neighbour in turn, as loot_push messages that are kept, resent and
-///   acknowledged like loot.
+///   half of them to each hungry neighbour in turn, as loot_push messages that are kept,
+///   resent and acknowledged like loot.
 /// - Messages not addressed to this satellite go to the next hop of mesh/ routing, so in a
 ///   mesh topology a satellite only ever talks to its ISL neighbours.
-/// - Termination: Safra-style counting waves over a spanning tree. A satellite reports for
-///   a wave only while passive; the root declares the end when a wave finds every satellite
-///   passive, none reactivated since its previous report, and as much loot received as
-///   sent. Then results are merged up the tree to the root.
+/// - Termination by weight throwing (see weight.hpp): every satellite starts with a share of
+///   one unit; loot carries a piece of its giver's weight; a satellite whose pool runs dry
+///   returns all it holds, with the reduction of the tasks it ran since its last return, to
+///   its parent in the spanning tree. A busy parent keeps what it is given (it returns it
+///   when it runs dry itself); an idle one passes it on at once. When the root is idle and
+///   holds the whole unit again, nothing is running anywhere and no loot is in flight, and
+///   it already holds every result: it learns the end one tree path after the last task,
+///   with no probing wave and no final gather. It then sends `terminate` down the tree.
 ///
 ///   SatelliteCore core(config, pool, topo, routes, tree);
 ///   core.submit(now, roots.data(), roots.size());   // at the injection satellite(s)
@@ -121,9 +133,11 @@ class SatelliteCore {
   SatelliteCore(const CoreConfig& config, LocalPool& pool, const mesh::Topology& topo,
                 const mesh::RoutingTable& routes, const SpanningTree& tree);
 
-  /// Injects work at this satellite (a ground contact). Call before begin() or while busy.
+  /// Injects work at this satellite (a ground contact). Call before begin() at a satellite that
+  /// starts with a share of the termination weight (SpanningTree::starts_with_share), or
+  /// while busy.
   void submit(double now, const Task* tasks, std::size_t count);
-  /// The run starts: the root may begin termination detection from now on.
+  /// The run starts.
   void begin(double now);
   /// A message arrived over an ISL (addressed here or to be forwarded).
   void handle_message(double now, Message message);
@@ -147,37 +161,27 @@ class SatelliteCore {
   int self() const { return cfg_.self; }
 
  private:
-  struct PendingLoot {
-    int thief;
-    std::vector<Task> tasks;
+  // A message kept until its receiver acknowledges it, and resent meanwhile.
+  struct Unacked {
+    Message message;
     double resend_at;
-  };
-  struct ResultGather {
-    bool active = false;
-    std::vector<bool> received;  // per child
-    std::size_t missing = 0;
-    Reduction merged;
-    bool sent = false;
-    double resend_at = 0;
   };
 
   void send(Message m);
+  void send_reliably(double now, Message m);
   void try_steal(double now);
   void on_steal_request(double now, const Message& m);
   void on_steal_reply(double now, Message& m);
+  // Acknowledges a reliable message; true the first time (sender, id) arrives.
+  bool acknowledge(const Message& m);
   void accept_loot(const Message& m);
-  // Counts loot (a reply with tasks, or a push) as sent and keeps it for resending.
-  void keep_until_acked(double now, const Message& loot);
+  // Fills `loot` with an even share of the queue and a weight piece; false if nothing to give.
+  bool fill_loot(std::size_t want, Message& loot);
   void serve_lifelines(double now);  // lifeline: push loot to hungry neighbours
-  void on_wave_start(double now, const Message& m);
-  void on_wave_report(double now, const Message& m);
-  void try_report(double now);
-  void start_wave(double now);
-  void open_wave(std::uint64_t wave);  // joins `wave` and passes it on to the children
-  void declare_terminated(double now);
+  void on_weight_return(double now, const Message& m);
+  void return_weight(double now);    // passive: hand everything held to the tree parent
+  void try_finish(double now);       // root: idle and holding the whole unit
   void on_terminate(double now);
-  void on_result(double now, const Message& m);
-  void try_send_result(double now);
   double backoff(std::uint32_t failures) const;
 
   CoreConfig cfg_;
@@ -203,10 +207,9 @@ class SatelliteCore {
   double steal_deadline_ = std::numeric_limits<double>::infinity();
   std::uint32_t failures_ = 0;
   int last_victim_ = -1;  // victim of the last successful steal
-  std::unordered_set<std::uint64_t> loot_seen_;  // loot keys (sender, number) that arrived
+  std::unordered_set<std::uint64_t> seen_;  // (sender, number) of reliable messages received
 
-  // Victim side: loot sent but not yet acknowledged, keyed by (thief, steal number).
-  std::unordered_map<std::uint64_t, PendingLoot> unacked_;
+  // Victim side.
   std::vector<Task> take_buffer_;
   // Lifeline: neighbours that asked in vain, with when they asked (in order of asking).
   std::vector<std::pair<int, double>> hungry_;
@@ -214,18 +217,20 @@ class SatelliteCore {
   double lifeline_check_at_ = std::numeric_limits<double>::infinity();
   double lifeline_wait_s_ = 0;  // until the next look; doubles while there is nothing to push
 
-  // Termination waves.
-  std::uint64_t loot_sent_ = 0, loot_received_ = 0;
-  bool reactivated_ = false;  // received loot since the last report
-  std::uint64_t wave_ = 0;
-  bool wave_open_ = false;
-  std::size_t wave_missing_ = 0;
-  std::uint64_t acc_sent_ = 0, acc_received_ = 0;
-  bool acc_clean_ = true;
-  double next_wave_at_ = 0;
-  double wave_deadline_ = std::numeric_limits<double>::infinity();
+  // Reliable delivery, keyed by (receiver, number).
+  std::unordered_map<std::uint64_t, Unacked> unacked_;
 
-  ResultGather gather_;
+  // Termination weight. Every satellite holds weight while it may still run tasks; returns
+  // flow up the spanning tree. Until all children have made their first return, a satellite
+  // keeps its own start share too, so the start-up returns merge on the way up (one message
+  // per tree edge instead of one per satellite and hop).
+  Weight held_;
+  Reduction reported_;          // the pool's reduction at the last return
+  Reduction absorbed_;          // children's results held here, not yet passed up
+  std::vector<bool> child_returned_;
+  std::size_t first_returns_missing_ = 0;
+  std::uint64_t return_seq_ = 0;
+
   Reduction result_;
 
   std::deque<Outbound> outbound_;

@@ -6,19 +6,21 @@
 #include <vector>
 
 #include "leomesh/scheduler/task.hpp"
+#include "leomesh/scheduler/weight.hpp"
 
 namespace leomesh::scheduler {
 
+/// Kinds 4, 5 and 7 carried the probing termination waves and the final gather of results
+/// of an earlier protocol; weight returns replaced all three and the numbers stay retired.
 enum class MessageKind : std::uint8_t {
   steal_request = 1,  ///< thief -> victim: give me work (id = thief's steal number)
-  steal_reply = 2,    ///< victim -> thief: loot (tasks) or nothing; same id
-  loot_ack = 3,       ///< thief -> victim: the loot of steal `id` arrived; stop resending
-  wave_start = 4,     ///< termination: parent -> child, wave number in id
-  wave_report = 5,    ///< termination: child -> parent, the subtree's counters
-  terminate = 6,      ///< root -> tree: the computation is over; send your results up
-  result = 7,         ///< child -> parent: the subtree's merged reduction
-  loot_push = 8,      ///< victim -> hungry ISL neighbour: loot nobody asked for just now
-                      ///< (lifeline policy); id = the pusher's push number; acked like loot
+  steal_reply = 2,    ///< victim -> thief: loot (tasks and a weight piece) or nothing; same id
+  ack = 3,            ///< receiver -> sender: message `id` (loot, return, terminate) arrived
+  terminate = 6,      ///< root -> tree children, passed down: the computation is over
+  loot_push = 8,      ///< victim -> a satellite that asked in vain: loot nobody asked for just
+                      ///< now; id = the pusher's push number; acked like loot
+  weight_return = 9,  ///< child -> tree parent: termination weight and the reduction of the
+                      ///< tasks run since the previous return
 };
 
 /// One message. `src` and `dst` are end points (satellite ids); `hops` counts the ISL hops
@@ -28,14 +30,12 @@ struct Message {
   std::int32_t src = 0;
   std::int32_t dst = 0;
   std::uint16_t hops = 0;
-  std::uint64_t id = 0;             ///< steal number, or wave number
+  std::uint64_t id = 0;             ///< names the message at its sender (steal, push, return number)
   std::vector<Task> tasks;          ///< steal_reply and loot_push: loot (a reply may carry none)
   std::uint16_t request_hops = 0;   ///< steal_reply: hops the request took
-  // wave_report: Safra-style counters of the subtree at its members' visits.
-  std::uint64_t loot_sent = 0;      ///< loot messages sent (first transmissions)
-  std::uint64_t loot_received = 0;  ///< loot messages received (first copies)
-  bool clean = true;                ///< every member passive and not reactivated since its last visit
-  Reduction reduction;              ///< result: the subtree's reduction
+  std::uint32_t load = 0;           ///< the sender's queued tasks when it sent this (every kind)
+  Weight weight;                    ///< loot and weight_return: termination weight carried
+  Reduction reduction;              ///< weight_return: results since the sender's previous return
 };
 
 }  // namespace leomesh::scheduler

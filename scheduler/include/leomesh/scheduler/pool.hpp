@@ -18,6 +18,21 @@ class LocalPool {
   /// the oldest tasks are the largest in divide-and-conquer workloads) and appends them to
   /// `out`. Returns how many were taken; 0 when the pool has nothing to give.
   virtual std::size_t take_oldest(std::size_t max, std::vector<Task>& out) = 0;
+  /// Removes up to `max` tasks to give to another satellite, as an even share of the work:
+  /// of the oldest 2 x max tasks it takes every other one, from the oldest on, and leaves
+  /// the rest. In a divide-and-conquer queue neighbouring tasks are siblings of about the
+  /// same size while age grows size geometrically, so "the oldest half" would hand a thief
+  /// nearly all of the work and leave the victim to run dry at once; alternating splits each
+  /// generation of siblings in two. The default puts the tasks it keeps back with push();
+  /// a pool that can return them to the oldest end should.
+  virtual std::size_t take_share(std::size_t max, std::vector<Task>& out) {
+    std::vector<Task> taken;
+    take_oldest(2 * max, taken);
+    std::vector<Task> kept;
+    for (std::size_t i = 0; i < taken.size(); ++i) (i % 2 == 0 ? out : kept).push_back(taken[i]);
+    if (!kept.empty()) push(kept.data(), kept.size());
+    return (taken.size() + 1) / 2;
+  }
   /// An estimate of how many tasks could be taken now (for "steal half").
   virtual std::size_t approx_size() const = 0;
   /// Makes stolen or injected tasks runnable here.
