@@ -28,7 +28,7 @@ constexpr double kUtsT1Nodes = 4130071;  // uts:T1, the UTS 2.1 sample tree
 
 }  // namespace
 
-TEST_CASE("earliest_finish_s: one segment after another", "[limit]") {
+TEST_CASE("limit: earliest_finish_s: one segment after another", "[limit]") {
   // Starts 0, 1, 3; one worker each. Work 0.5 ends before the second joins; work 2 ends
   // while two work (T - 0 + T - 1 = 2); work 7 needs all three (3T - 4 = 7).
   CHECK(earliest_finish_s({0.0, 1.0, 3.0}, 0.5, 1) == exact(0.5));
@@ -41,7 +41,7 @@ TEST_CASE("earliest_finish_s: one segment after another", "[limit]") {
   CHECK(earliest_finish_s({0.0}, 0.0, 4) == 0.0);
 }
 
-TEST_CASE("a single satellite: T = T1 / c, no wavefront, no termination delay", "[limit]") {
+TEST_CASE("limit: a single satellite: T = T1 / c, no wavefront, no termination delay", "[limit]") {
   for (const char* links : {"none", "uniform:5ms"}) {
     const WavefrontLimit lim = limit(topology("torus:1x1", links), 3.0, 4);
     CHECK(lim.push_s == exact(0.75));
@@ -54,14 +54,14 @@ TEST_CASE("a single satellite: T = T1 / c, no wavefront, no termination delay", 
   }
 }
 
-TEST_CASE("HPC links (no delay): the work divides evenly, efficiency 1", "[limit]") {
+TEST_CASE("limit: HPC links (no delay): the work divides evenly, efficiency 1", "[limit]") {
   const WavefrontLimit lim = limit(topology("torus:4x4", "none"), 32.0, 2);
   CHECK(lim.push_s == exact(1.0));
   CHECK(lim.pull_with_termination_s == exact(1.0));
   CHECK(lim.efficiency == exact(1.0));
 }
 
-TEST_CASE("torus:2x2: one at 0, two at L, one at 2L", "[limit]") {
+TEST_CASE("limit: torus:2x2: one at 0, two at L, one at 2L", "[limit]") {
   const double L = 0.005;
   const Topology t = topology("torus:2x2", "uniform:5ms");
   // Early: W/c = 1 ms ends before any neighbour gets work, even by push.
@@ -84,7 +84,7 @@ TEST_CASE("torus:2x2: one at 0, two at L, one at 2L", "[limit]") {
   CHECK(lim.push_with_termination_s == exact(26 * L + 2 * L));
 }
 
-TEST_CASE("torus:3x3: four at L, four at 2L", "[limit]") {
+TEST_CASE("limit: torus:3x3: four at L, four at 2L", "[limit]") {
   const double L = 0.002;
   const Topology t = topology("torus:3x3", "uniform:2ms");
   // W/c = 10L, c = 1: push (10L + 4L + 8L) / 9 = 22L/9 > 2L; pull (10L + 8L) / 5 = 3.6L <= 4L.
@@ -99,7 +99,7 @@ TEST_CASE("torus:3x3: four at L, four at 2L", "[limit]") {
   CHECK(lim.pull_s == exact(13 * L / 5));
 }
 
-TEST_CASE("torus:4x4: 1 at 0, 4 at L, 6 at 2L, 4 at 3L, 1 at 4L", "[limit]") {
+TEST_CASE("limit: torus:4x4: 1 at 0, 4 at L, 6 at 2L, 4 at 3L, 1 at 4L", "[limit]") {
   const double L = 0.005;
   const int c = 4;
   const Topology t = topology("torus:4x4", "uniform:5ms");
@@ -129,7 +129,7 @@ TEST_CASE("torus:4x4: 1 at 0, 4 at L, 6 at 2L, 4 at 3L, 1 at 4L", "[limit]") {
   }
 }
 
-TEST_CASE("per-hop processing counts, serialisation does not", "[limit]") {
+TEST_CASE("limit: per-hop processing counts, serialisation does not", "[limit]") {
   // 4 ms of propagation + 1 ms of processing per hop is a 5 ms hop; the rate changes nothing.
   const WavefrontLimit a = limit(topology("torus:4x4", "uniform:4ms,proc=1ms,rate=1Mbps"), kUtsT1Nodes * 10e-6, 4);
   const WavefrontLimit b = limit(topology("torus:4x4", "uniform:5ms"), kUtsT1Nodes * 10e-6, 4);
@@ -137,7 +137,7 @@ TEST_CASE("per-hop processing counts, serialisation does not", "[limit]") {
   CHECK(a.push_with_termination_s == exact(b.push_with_termination_s));
 }
 
-TEST_CASE("the root may be anywhere; a torus looks the same from every satellite", "[limit]") {
+TEST_CASE("limit: the root may be anywhere: a torus looks the same from every satellite", "[limit]") {
   const Topology t = topology("torus:4x4", "uniform:5ms");
   const WavefrontLimit at0 = limit(t, 1.0, 2, 0);
   const WavefrontLimit at9 = limit(t, 1.0, 2, 9);
@@ -145,7 +145,7 @@ TEST_CASE("the root may be anywhere; a torus looks the same from every satellite
   CHECK(at9.pull_with_termination_s == exact(at0.pull_with_termination_s));
 }
 
-TEST_CASE("satellites cut off take no work but count in N", "[limit]") {
+TEST_CASE("limit: satellites cut off take no work but count in N", "[limit]") {
   // A line 0 - 1 - 2 with its second link down: only 0 and 1 can work.
   Topology t = topology("mesh:1x3", "uniform:1ms");
   const auto cut = t.link_between(1, 2);
@@ -160,7 +160,7 @@ TEST_CASE("satellites cut off take no work but count in N", "[limit]") {
   CHECK(lim.efficiency == exact(0.010 / (3 * (0.006 + 0.001))));
 }
 
-TEST_CASE("bad input is an error naming the parameter", "[limit]") {
+TEST_CASE("limit: bad input is an error naming the parameter", "[limit]") {
   const Topology t = topology("torus:4x4", "uniform:5ms");
   auto r = wavefront_limit(t, 16, 1.0, 1);
   REQUIRE(!r.ok());
@@ -173,9 +173,10 @@ TEST_CASE("bad input is an error naming the parameter", "[limit]") {
   CHECK(wavefront_limit(t, 0, 1.0, 0).error().parameter == "workers per satellite");
 }
 
-TEST_CASE("the issue's reference figures: UTS T1, 4 workers, work at satellite 0", "[limit]") {
+TEST_CASE("limit: the issue's reference figures: UTS T1, 4 workers, work at satellite 0", "[limit]") {
   // Computed independently by the issue's author from the time-0 geometry; the pull limit
-  // with termination, to the millisecond.
+  // with termination, to the millisecond. Starlink's also tells the lowest-latency paths
+  // from RoutingTable's fewest-hop routes, whose latencies would give 0.897 s.
   struct Reference {
     const char* topology;
     const char* links;
