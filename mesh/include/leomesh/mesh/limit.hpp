@@ -26,7 +26,9 @@ namespace leomesh::mesh {
 /// has finished before ecc(r) = max_s d(r, s) later, so "with termination" adds ecc(r) (one
 /// way, for either k).
 /// The bound ignores that work is discrete and that the tree of an irregular workload only
-/// unfolds as it runs: the real makespan can come close to it, never below it.
+/// unfolds as it runs, and it freezes the links as they are when evaluated (a shell moves
+/// little in a run of seconds). No run can beat push_s; the pull and termination figures
+/// hold for schedulers that steal (pull) and hear from every satellite, as leomesh's do.
 ///
 /// Efficiency is the best parallel efficiency any scheduler could reach on the whole
 /// constellation: T1 / (N * c * pull_with_termination_s), N counting every satellite
