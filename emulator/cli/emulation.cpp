@@ -18,7 +18,7 @@ emulator::RunSummary emulate(const EmulationRequest& r, const workloads::Workloa
   }
   // The limit assumes all work starts at inject_at. With --spread K > 0 the ground uplinks
   // pieces to every satellite within K hops, which can beat it: then it is a reference point
-  // ("as if from one ground contact"), a lower bound only for spread 0.
+  // ("as if from one ground contact"); a bound, in the sense of mesh/limit.hpp, only for spread 0.
   emulator::add_wavefront_limit(s, r.run, w, task_cost_s);
   return s;
 }

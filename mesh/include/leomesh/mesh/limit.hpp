@@ -9,8 +9,8 @@
 
 namespace leomesh::mesh {
 
-/// A lower bound on the makespan of any work-stealing (or other) scheduler, from the speed
-/// of light alone.
+/// A lower bound on the makespan of a work-stealing (or any) scheduler, from the speed of
+/// light alone.
 ///
 /// All work starts at the root satellite r. No work reaches satellite s before k * d(r, s),
 /// where d is the one-way latency of the lowest-latency path over the links active now
@@ -27,12 +27,15 @@ namespace leomesh::mesh {
 /// way, for either k).
 /// The bound ignores that work is discrete and that the tree of an irregular workload only
 /// unfolds as it runs, and it freezes the links as they are when evaluated (a shell moves
-/// little in a run of seconds). No run can beat push_s; the pull and termination figures
-/// hold for schedulers that steal (pull) and hear from every satellite, as leomesh's do.
+/// little in a run of seconds). Strictly, only push_s binds every scheduler: a request sent
+/// ahead, reaching a victim just as work gets there, brings work back before 2 d(r, s). The
+/// pull figures model thieves that ask once the work is there to be had, and the termination
+/// figures a root that hears from every satellite: the yardstick leomesh's runs are measured
+/// against (makespan_over_limit), not a proof that no run can beat it.
 ///
-/// Efficiency is the best parallel efficiency any scheduler could reach on the whole
-/// constellation: T1 / (N * c * pull_with_termination_s), N counting every satellite
-/// (also unreachable ones, which can take no work).
+/// Efficiency is the parallel efficiency of a run that finished at the limit, over the whole
+/// constellation: T1 / (N * c * pull_with_termination_s), N counting every satellite (also
+/// unreachable ones, which can take no work).
 struct WavefrontLimit {
   double push_s = 0;                   ///< k = 1, until the last worker stops
   double pull_s = 0;                   ///< k = 2, until the last worker stops
