@@ -12,6 +12,7 @@
 #include "leomesh/emulator/sim.hpp"
 #include "leomesh/emulator/summary.hpp"
 #include "leomesh/mesh/result.hpp"
+#include "leomesh/mesh/spec.hpp"
 #include "leomesh/workloads/workload.hpp"
 
 namespace leomesh::cli {
@@ -46,6 +47,16 @@ inline CLI::Validator non_negative() {
         return "must be a number >= 0, got '" + text + "'";
       },
       "NUMBER>=0");
+}
+
+/// The virtual time of one unit of work, as `--task-cost` takes it: a duration with its unit
+/// ("10us") or plain seconds ("2e-6"); never negative.
+inline double parse_task_cost(const std::string& text) {
+  if (text.rfind('-', 0) == 0) throw UsageError("--task-cost: cannot be negative, got '" + text + "'");
+  auto d = mesh::parse_duration_s(text, "--task-cost");
+  const double cost = d ? *d : need(mesh::parse_number(text, "--task-cost"));
+  if (cost < 0) throw UsageError("--task-cost: cannot be negative, got '" + text + "'");
+  return cost;
 }
 
 /// One emulation run as `emulate` and `experiment` ask for it: the settings both modes share

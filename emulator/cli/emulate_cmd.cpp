@@ -46,12 +46,7 @@ int run_emulate(const EmulateArgs& a) {
   if (r.run.inject_at < 0 || r.run.inject_at >= spec.satellites())
     throw UsageError("--inject-at: no satellite " + std::to_string(r.run.inject_at) + " in " + spec.name);
   check_writable(a.json_path);
-  if (!a.task_cost.empty()) {
-    // A duration with its unit ("1ms"), or plain seconds.
-    auto d = mesh::parse_duration_s(a.task_cost, "--task-cost");
-    r.sim.task_cost_s = d ? *d : need(mesh::parse_number(a.task_cost, "--task-cost"));
-    if (r.sim.task_cost_s < 0) throw UsageError("--task-cost: cannot be negative, got '" + a.task_cost + "'");
-  }
+  if (!a.task_cost.empty()) r.sim.task_cost_s = parse_task_cost(a.task_cost);
   for (const auto& f : a.fail_links) r.sim.failures.push_back(parse_failure(f));
   if (r.mode == "live" && spec.satellites() > 256)
     throw UsageError("--topology: live mode runs one process per satellite; " + std::to_string(spec.satellites()) +

@@ -3,15 +3,24 @@
 namespace leomesh::cli {
 
 emulator::RunSummary emulate(const EmulationRequest& r, const workloads::Workload& w) {
+  emulator::RunSummary s;
+  double task_cost_s = w.unit_cost_s;  // live agents do the real work, at its real cost
   if (r.mode == "live") {
     emulator::LiveOptions o = r.live;
     static_cast<emulator::RunOptions&>(o) = r.run;
     o.workload = r.workload;
-    return need(emulator::run_live(o, w));
+    s = need(emulator::run_live(o, w));
+  } else {
+    emulator::SimOptions o = r.sim;
+    static_cast<emulator::RunOptions&>(o) = r.run;
+    if (o.task_cost_s >= 0) task_cost_s = o.task_cost_s;
+    s = need(emulator::run_sim(o, w));
   }
-  emulator::SimOptions o = r.sim;
-  static_cast<emulator::RunOptions&>(o) = r.run;
-  return need(emulator::run_sim(o, w));
+  // The limit assumes all work starts at inject_at. With --spread K > 0 the ground uplinks
+  // pieces to every satellite within K hops, which can beat it: then it is a reference point
+  // ("as if from one ground contact"); a bound, in the sense of mesh/limit.hpp, only for spread 0.
+  emulator::add_wavefront_limit(s, r.run, w, task_cost_s);
+  return s;
 }
 
 }  // namespace leomesh::cli

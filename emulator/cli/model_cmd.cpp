@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "cli.hpp"
+#include "leomesh/mesh/limit.hpp"
 #include "leomesh/mesh/model.hpp"
 #include "leomesh/mesh/spec.hpp"
 #include "leomesh/mesh/topology.hpp"
@@ -22,6 +23,12 @@ struct ModelArgs {
   bool json = false;
   bool sweep = false;
   mesh::ModelOptions options;
+  // --limit: the wavefront limit of a workload instead of the steal-latency model.
+  bool limit = false;
+  std::string workload;
+  std::string task_cost;  // "" = the workload's measured cost per unit
+  int workers = 1;
+  int inject_at = 0;
 };
 
 mesh::Topology build_topology(const std::string& topology, const std::string& links) {
@@ -88,7 +95,57 @@ int run_sweep(const ModelArgs& a) {
   return 0;
 }
 
+int run_limit(const ModelArgs& a) {
+  if (a.workload.empty()) throw UsageError("--workload: required with --limit");
+  const workloads::Workload w = need(workloads::parse_workload(a.workload));
+  if (a.topology.empty()) throw UsageError("--topology: required with --limit");
+  const mesh::Topology topo = build_topology(a.topology, a.links);
+  if (a.inject_at < 0 || a.inject_at >= topo.satellites())
+    throw UsageError("--inject-at: no satellite " + std::to_string(a.inject_at) + " in " + topo.spec().name);
+  const double cost = a.task_cost.empty() ? w.unit_cost_s : parse_task_cost(a.task_cost);
+  if (cost <= 0) throw UsageError("--task-cost: must be > 0 for a limit (no work has none), got '" + a.task_cost + "'");
+  const auto units = w.expected_work_units();
+  if (!units)
+    throw UsageError("--workload: the number of " + w.unit + " of " + w.name +
+                     " is not known in advance, so it has no limit; use a UTS sample tree, fib or bag");
+  const mesh::WavefrontLimit lim =
+      need(mesh::wavefront_limit(topo, a.inject_at, static_cast<double>(*units) * cost, a.workers));
+  if (a.json) {
+    write_json(json{{"topology", topo.spec().name},
+                    {"links", topo.link_model().to_string()},
+                    {"satellites", lim.satellites},
+                    {"reachable", lim.reachable},
+                    {"workers_per_satellite", lim.workers_per_satellite},
+                    {"workload", w.name},
+                    {"work_units", *units},
+                    {"task_cost_s", cost},
+                    {"inject_at", lim.root},
+                    {"limit",
+                     {{"push_s", lim.push_s},
+                      {"pull_s", lim.pull_s},
+                      {"push_with_termination_s", lim.push_with_termination_s},
+                      {"pull_with_termination_s", lim.pull_with_termination_s},
+                      {"ecc_s", lim.ecc_s},
+                      {"total_work_s", lim.total_work_s},
+                      {"efficiency", lim.efficiency}}}},
+               "-");
+    return 0;
+  }
+  std::printf("topology   %s: %d satellites (%d reachable from %d), links %s, at t = 0\n", topo.spec().name.c_str(),
+              lim.satellites, lim.reachable, lim.root, topo.link_model().to_string().c_str());
+  std::printf("work       %s: %llu %s x %g s = %.3f s (T1), all at satellite %d; %d worker(s) per satellite\n",
+              w.name.c_str(), static_cast<unsigned long long>(*units), w.unit.c_str(), cost, lim.total_work_s, lim.root,
+              lim.workers_per_satellite);
+  std::printf("%-22s %19s %18s\n", "limit", "without termination", "with termination");
+  std::printf("%-22s %17.3f s %16.3f s\n", "push (work sent)", lim.push_s, lim.push_with_termination_s);
+  std::printf("%-22s %17.3f s %16.3f s\n", "pull (work requested)", lim.pull_s, lim.pull_with_termination_s);
+  std::printf("ecc        %.3f s (one way, from satellite %d to the farthest)\n", lim.ecc_s, lim.root);
+  std::printf("E_lim      %.3g (T1 / (N x workers x pull limit with termination))\n", lim.efficiency);
+  return 0;
+}
+
 int run_model(const ModelArgs& a) {
+  if (a.limit) return run_limit(a);
   if (a.sweep) return run_sweep(a);
   if (a.topology.empty()) throw UsageError("--topology: required (or use --sweep)");
   mesh::Topology topo = build_topology(a.topology, a.links);
@@ -195,6 +252,19 @@ void add_model_commands(CLI::App& app, Action& action) {
   model->add_option("--khop", margs->options.khop, "K of the khop:K policy")->check(CLI::Range(1, 10000));
   model->add_option("--frame-bytes", margs->options.frame_bytes,
                     "Steal request / reply size; adds serialisation per hop");
+  CLI::Option* limit =
+      model->add_flag("--limit", margs->limit,
+                      "Instead: the wavefront limit, how fast any scheduler could finish --workload injected at "
+                      "--inject-at (push and pull, with and without termination)");
+  limit->excludes(model->get_option("--sweep"));
+  model->add_option("--workload", margs->workload, "--limit: workload (see `leomesh run --help`)")->needs(limit);
+  model->add_option("--task-cost", margs->task_cost,
+                    "--limit: time per unit of work, e.g. 10us or 1e-5 (default: the workload's measured cost)")
+      ->needs(limit);
+  model->add_option("--workers", margs->workers, "--limit: workers per satellite")
+      ->check(CLI::Range(1, 256))
+      ->needs(limit);
+  model->add_option("--inject-at", margs->inject_at, "--limit: satellite that receives the work")->needs(limit);
   model->callback([margs, &action] { action = [margs] { return run_model(*margs); }; });
 
   auto targs = std::make_shared<TopologyArgs>();

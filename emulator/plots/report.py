@@ -58,6 +58,10 @@ for (mode, topo, links, workload, policy, workers, cost, placement), rs in point
         ("runs", len(rs)),
         ("verified", len(ok)), ("makespan_mean_s", mean(mk)), ("makespan_std_s", std(mk)),
         ("efficiency", mean(eff) if eff else None),
+        # The wavefront limit (pull, with termination) of the point, and how far above it the
+        # runs finished; rows written before the limit existed have neither.
+        ("limit_s", mean([r.get("limit_s") for r in rs])),
+        ("makespan_over_limit", mean([r.get("makespan_over_limit") for r in ok])),
         ("steal_attempts", mean([r["steals"]["attempts"] for r in ok])),
         ("steal_successes", mean([r["steals"]["successes"] for r in ok])),
         ("attempt_latency_s", mean([r["steals"]["mean_latency_s"] for r in ok])),
@@ -196,6 +200,57 @@ if any(len({s["satellites"] for s in v}) > 2 for v in sizes.values()):
     a2.set_title("Work / (N x workers x makespan)")
     figures.append(("Makespan and efficiency against N", save(fig, "scale")))
 
+# Plot 4: makespan against the wavefront limit, by size: how far each policy is from the
+# fastest any scheduler could be. Spread placements are drawn dashed: their limit assumes
+# all work at one satellite, so it is a reference there, not a bound.
+over_limit = defaultdict(list)  # (policy, mode, workload, placement) -> summary rows
+for s in summary:
+    if s["makespan_over_limit"] is not None:
+        over_limit[(s["policy"], s["mode"], s["workload"], s["placement"])].append(s)
+if over_limit:
+    # Colour = policy, marker = workload, dashed = work spread over a region.
+    several = len({k[1:] for k in over_limit}) > 1
+    policies_run = sorted({k[0] for k in over_limit}, key=policy_rank)
+    workloads_run = sorted({k[1:3] for k in over_limit})
+    fig, ax = plt.subplots(figsize=(9 if several else 7, 4.2))
+    for (policy, mode, workload, placement), v in sorted(over_limit.items(), key=lambda kv: (policy_rank(kv[0][0]), kv[0])):
+        v = sorted(v, key=lambda s: s["satellites"])
+        label = policy + (f" ({mode} {workload}, {placement})" if several else "")
+        ax.plot([s["satellites"] for s in v], [s["makespan_over_limit"] for s in v],
+                color=f"C{policies_run.index(policy) % 10}", marker="os^vDP*X"[workloads_run.index((mode, workload)) % 8],
+                linestyle="-" if placement == "one satellite" else "--", label=label)
+    ax.axhline(1, color="grey", linewidth=0.8, label="the limit")
+    ax.set_xscale("log")
+    sizes_run = sorted({s["satellites"] for v in over_limit.values() for s in v})
+    ax.set_xticks(sizes_run)
+    ax.set_xticklabels([str(n) for n in sizes_run])
+    ax.minorticks_off()
+    if len(sizes_run) == 1:
+        ax.set_xlim(sizes_run[0] / 2, sizes_run[0] * 2)  # centre a lone size
+    ax.set_ylim(bottom=0)
+    ax.set_xlabel("satellites N")
+    ax.set_ylabel("makespan / limit")
+    ax.set_title("Makespan against the wavefront limit (pull, with termination)")
+    if several:
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    else:
+        ax.legend(fontsize=8)
+    figures.append(("Makespan against the limit by size", save(fig, "limit")))
+    # One finding per policy: the range of makespan / limit over every point it ran.
+    for policy in sorted({k[0] for k in over_limit}, key=policy_rank):
+        pts = [s for k, v in over_limit.items() if k[0] == policy for s in v]
+        best = min(pts, key=lambda s: s["makespan_over_limit"])
+        worst = max(pts, key=lambda s: s["makespan_over_limit"])
+        spread = any(s["placement"] != "one satellite" for s in pts)
+        where = lambda s: f"{s['makespan_over_limit']:.2f} ({s['topology']}, {s['workload']})"
+        span = (f"makespan / limit {where(best)}" if len(pts) == 1 else
+                f"makespan / limit from {where(best)} to {where(worst)}, mean "
+                f"{statistics.fmean(s['makespan_over_limit'] for s in pts):.2f} over {len(pts)} points")
+        findings.append(
+            f"**{policy}** against the wavefront limit (the fastest any scheduler could finish work injected at one "
+            f"satellite: pull, with termination): {span}"
+            + ("; with work spread over a region the limit is a reference, not a bound." if spread else "."))
+
 # Model agreement findings.
 for s in lat:
     ratio = s["attempt_latency_s"] / s["model_latency_s"]
@@ -212,12 +267,13 @@ with open(os.path.join(out_dir, "report.md"), "w") as f:
     f.write("## Findings\n\n")
     for line in findings or ["No neighbor/global pair to compare yet."]:
         f.write(f"- {line}\n")
-    f.write("\n## Summary\n\n| mode | topology | workload | work at | policy | N | runs | makespan s (sd) | efficiency | "
-            "steals ok/attempts | latency ms (model) | hops (model) |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+    f.write("\n## Summary\n\n| mode | topology | workload | work at | policy | N | runs | makespan s (sd) | limit s | "
+            "makespan/limit | efficiency | steals ok/attempts | latency ms (model) | hops (model) |\n"
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
     for s in summary:
         f.write(f"| {s['mode']} | {s['topology']} | {s['workload']} | {s['placement']} | {s['policy']} | {s['satellites']} | "
                 f"{s['verified']}/{s['runs']} | {fnum(s['makespan_mean_s'])} ({fnum(s['makespan_std_s'])}) | "
-                f"{fnum(s['efficiency'])} | {fnum(s['steal_successes'], '', 0)}/{fnum(s['steal_attempts'], '', 0)} | "
+                f"{fnum(s['limit_s'])} | {fnum(s['makespan_over_limit'], '', 2)} | {fnum(s['efficiency'])} | {fnum(s['steal_successes'], '', 0)}/{fnum(s['steal_attempts'], '', 0)} | "
                 f"{fnum(ms(s['attempt_latency_s']), '', 2)} ({fnum(ms(s['model_latency_s']), '', 2)}) | "
                 f"{fnum(s['attempt_hops'], '', 2)} ({fnum(s['model_hops'], '', 2)}) |\n")
     f.write("\n## Plots\n\n")

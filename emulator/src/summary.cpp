@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <ostream>
 
+#include "leomesh/mesh/spec.hpp"
+
 namespace leomesh::emulator {
 namespace {
 using nlohmann::json;
@@ -30,6 +32,17 @@ json ratio(double num, std::uint64_t den) { return den ? json(num / static_cast<
 
 }  // namespace
 
+void add_wavefront_limit(RunSummary& summary, const RunOptions& run, const workloads::Workload& workload,
+                         double task_cost_s) {
+  summary.limit.reset();
+  std::optional<std::uint64_t> units = workload.expected_work_units();
+  if (!units && summary.finished) units = workload.work_units(summary.result);
+  auto topo = mesh::build_topology(run.topology, run.links);
+  if (!units || !topo) return;
+  auto lim = mesh::wavefront_limit(*topo, run.inject_at, static_cast<double>(*units) * task_cost_s, run.workers);
+  if (lim) summary.limit = *lim;  // no work (a cost of 0) has no limit worth the name
+}
+
 json RunSummary::to_json() const {
   const Totals t = totals(per_satellite);
   json j{{"workload", workload ? workload->name : ""},
@@ -51,6 +64,10 @@ json RunSummary::to_json() const {
            {"timeouts", t.timeouts},
            {"mean_latency_s", ratio(t.latency, t.answered)},
            {"mean_hops", ratio(static_cast<double>(t.hops), t.answered)}}}};
+  j["limit_s"] = limit ? json(limit->pull_with_termination_s) : json(nullptr);
+  j["limit_push_s"] = limit ? json(limit->push_with_termination_s) : json(nullptr);
+  j["makespan_over_limit"] = limit && finished ? json(makespan_s / limit->pull_with_termination_s) : json(nullptr);
+  j["efficiency_limit"] = limit ? json(limit->efficiency) : json(nullptr);
   if (!failure.empty()) j["failure"] = failure;
   if (workload && finished) {
     if (!workload->aux_name.empty()) j[workload->aux_name] = result.aux;
@@ -97,6 +114,12 @@ void RunSummary::print(std::ostream& out) const {
   row("verified", verified() ? "yes" : "NO");
   std::snprintf(line, sizeof line, "%.4f s", makespan_s);
   row("makespan", line);
+  if (limit) {
+    std::snprintf(line, sizeof line, "%.3f s (pull, with termination; push %.3f s); makespan / limit %.2f",
+                  limit->pull_with_termination_s, limit->push_with_termination_s,
+                  makespan_s / limit->pull_with_termination_s);
+    row("limit", line);
+  }
   std::snprintf(line, sizeof line, "%llu attempts, %llu successful (%.1f%%), %llu timed out",
                 static_cast<unsigned long long>(t.attempts), static_cast<unsigned long long>(t.successes),
                 t.attempts ? 100.0 * static_cast<double>(t.successes) / static_cast<double>(t.attempts) : 0.0,

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <limits>
 #include <queue>
 
 namespace leomesh::mesh {
@@ -70,10 +71,14 @@ std::vector<int> RoutingTable::path(int from, int to) const {
   return out;
 }
 
-std::vector<int> lowest_latency_path(const Topology& topo, int from, int to) {
+namespace {
+
+// Dijkstra over the active links from `from`; stops early once `stop_at` is settled (-1:
+// settle every satellite). Leaves infinity in `dist` and -1 in `parent` where unreached.
+void dijkstra(const Topology& topo, int from, int stop_at, std::vector<double>& dist, std::vector<int>& parent) {
   const auto n = static_cast<std::size_t>(topo.satellites());
-  std::vector<double> dist(n, std::numeric_limits<double>::infinity());
-  std::vector<int> parent(n, -1);
+  dist.assign(n, std::numeric_limits<double>::infinity());
+  parent.assign(n, -1);
   using Item = std::pair<double, int>;
   std::priority_queue<Item, std::vector<Item>, std::greater<Item>> queue;
   dist[static_cast<std::size_t>(from)] = 0.0;
@@ -82,7 +87,7 @@ std::vector<int> lowest_latency_path(const Topology& topo, int from, int to) {
     const auto [d, v] = queue.top();
     queue.pop();
     if (d > dist[static_cast<std::size_t>(v)]) continue;
-    if (v == to) break;
+    if (v == stop_at) break;
     for (const Adjacent& a : topo.adjacency(v)) {
       const LinkState& st = topo.state(a.link);
       const auto u = static_cast<std::size_t>(a.neighbor);
@@ -93,11 +98,26 @@ std::vector<int> lowest_latency_path(const Topology& topo, int from, int to) {
       }
     }
   }
+}
+
+}  // namespace
+
+std::vector<int> lowest_latency_path(const Topology& topo, int from, int to) {
+  std::vector<double> dist;
+  std::vector<int> parent;
+  dijkstra(topo, from, to, dist, parent);
   std::vector<int> out;
   if (from != to && parent[static_cast<std::size_t>(to)] < 0) return out;
   for (int v = to; v != -1; v = v == from ? -1 : parent[static_cast<std::size_t>(v)]) out.push_back(v);
   std::reverse(out.begin(), out.end());
   return out;
+}
+
+std::vector<double> lowest_latencies_from(const Topology& topo, int from) {
+  std::vector<double> dist;
+  std::vector<int> parent;
+  dijkstra(topo, from, -1, dist, parent);
+  return dist;
 }
 
 }  // namespace leomesh::mesh

@@ -41,6 +41,19 @@ expect_bad model --topology torus:4x4 --links geometric
 expect_bad model --topology starlink-s1 --samples 0
 expect_bad model --topology starlink-s1 --khop abc
 expect_bad model --topology starlink-s1 --bogus
+expect_bad model --limit --topology torus:4x4
+expect_bad model --limit --workload uts:T1
+expect_bad model --limit --workload uts:T42 --topology torus:4x4
+expect_bad model --limit --workload nqueens:10 --topology torus:4x4
+expect_bad model --limit --workload uts:T1 --topology torus:4x4 --inject-at 16
+expect_bad model --limit --workload uts:T1 --topology torus:4x4 --inject-at -1
+expect_bad model --limit --workload uts:T1 --topology torus:4x4 --task-cost -1ms
+expect_bad model --limit --workload uts:T1 --topology torus:4x4 --task-cost 0
+expect_bad model --limit --workload uts:T1 --topology torus:4x4 --task-cost fast
+expect_bad model --limit --workload uts:T1 --topology torus:4x4 --workers 0
+expect_bad model --limit --workload uts:T1 --topology saturn
+expect_bad model --limit --sweep --workload uts:T1
+expect_bad model --topology torus:4x4 --workload uts:T1
 expect_bad topology
 expect_bad topology --topology iridium --time -5
 expect_bad topology --topology kuiper-k2
@@ -88,6 +101,7 @@ expect_bad emulate --mode sim --topology torus:4x4 --workload fib:10 --inject-at
 expect_bad emulate --mode sim --topology torus:4x4 --workload fib:10 --fail-link 0-9@1
 expect_bad emulate --mode sim --topology torus:4x4 --workload fib:10 --fail-link 0-1@2-1
 expect_bad emulate --mode sim --topology torus:4x4 --workload fib:10 --task-cost fast
+expect_bad emulate --mode sim --topology torus:4x4 --workload fib:10 --task-cost -1us
 expect_bad emulate --mode live --topology starlink-s1 --workload fib:10
 expect_bad experiment
 expect_bad experiment nonsense

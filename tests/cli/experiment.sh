@@ -9,7 +9,7 @@ bad() { echo "FAIL: $*"; failures=$((failures + 1)); }
 dir=$(mktemp -d)
 "$leomesh" experiment smoke --out "$dir" >/dev/null 2>"$dir/log" || bad "first run failed: $(cat "$dir/log")"
 [ "$(wc -l <"$dir/raw.jsonl")" -eq 2 ] && ok "two runs recorded" || bad "raw.jsonl has $(wc -l <"$dir/raw.jsonl") lines"
-for f in summary.csv report.md makespan.png makespan.svg latency_vs_model.png; do
+for f in summary.csv report.md makespan.png makespan.svg latency_vs_model.png limit.png limit.svg; do
   [ -s "$dir/$f" ] && ok "$f written" || bad "$f missing"
 done
 grep -q "fib:25,cutoff=10, work at one satellite: neighbor" "$dir/report.md" && ok "report compares neighbor and global" || bad "no finding in report"
@@ -20,6 +20,12 @@ import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
 assert all(r["verified"] and r["result"] == 75025 for r in rows)
 PY
+python3 - "$dir/summary.csv" <<'PY' && ok "summary has the limit and makespan/limit" || bad "no limit columns in summary.csv"
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+assert rows and all(float(r["limit_s"]) > 0 and float(r["makespan_over_limit"]) >= 1 for r in rows)
+PY
+grep -q "against the wavefront limit" "$dir/report.md" && ok "report compares makespan with the limit" || bad "no limit finding in report"
 # Resume: a sweep cut short after its first run completes only the rest.
 head -1 "$dir/raw.jsonl" >"$dir/cut" && mv "$dir/cut" "$dir/raw.jsonl"
 "$leomesh" experiment smoke --out "$dir" >/dev/null 2>"$dir/log"

@@ -1,7 +1,9 @@
-"""The JSON of `leomesh topology` and `leomesh model` against an independent computation.
+"""The JSON of `leomesh topology`, `leomesh model` (also `--limit`), `run` and the limit
+fields of `emulate` against an independent computation.
 
 Positions, links, hop distances and routes are recomputed here from the Walker formulas
-of BACKGROUND.md with plain Python, then compared with what the CLI prints."""
+of BACKGROUND.md with plain Python, the wavefront limit by bisection instead of the
+closed form, then compared with what the CLI prints."""
 import heapq
 import json
 import math
@@ -131,6 +133,83 @@ for field in ("satellites", "mean_hops", "diameter_hops", "attempt_latency_s", "
         failures.append(f"model JSON lacks {field}")
 check("starlink-s1 satellites", m["satellites"], 1584)
 
+# --- model --limit: the wavefront limit against Dijkstra and bisection done here ---
+def dijkstra(adj, root):
+    best = {root: 0.0}
+    heap = [(0.0, root)]
+    while heap:
+        d, v = heapq.heappop(heap)
+        if d > best[v]:
+            continue
+        for u, w in adj[v]:
+            if u not in best or d + w < best[u]:
+                best[u] = d + w
+                heapq.heappush(heap, (d + w, u))
+    return list(best.values())
+
+
+def finish_time(starts, work, workers):
+    """Smallest T with workers * sum max(0, T - start) >= work, by bisection."""
+    lo, hi = 0.0, max(starts) + work / workers
+    for _ in range(200):
+        mid = (lo + hi) / 2
+        if workers * sum(max(0.0, mid - s) for s in starts) >= work:
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
+def limit_check(args, adj, root, work, workers):
+    j = leomesh("model", "--limit", *args, "--inject-at", str(root), "--workers", str(workers), "--json")
+    d = dijkstra(adj, root)
+    ecc = max(d)
+    push, pull = finish_time(d, work, workers), finish_time([2 * x for x in d], work, workers)
+    name = " ".join(args) + f" at {root}"
+    lim = j["limit"]
+    check(f"{name} total_work_s", lim["total_work_s"], work)
+    check(f"{name} ecc_s", lim["ecc_s"], ecc)
+    check(f"{name} push_s", lim["push_s"], push)
+    check(f"{name} pull_s", lim["pull_s"], pull)
+    check(f"{name} push_with_termination_s", lim["push_with_termination_s"], push + ecc)
+    check(f"{name} pull_with_termination_s", lim["pull_with_termination_s"], pull + ecc)
+    check(f"{name} efficiency", lim["efficiency"], work / (len(adj) * workers * (pull + ecc)))
+    check(f"{name} satellites", j["satellites"], len(adj))
+    check(f"{name} workers_per_satellite", j["workers_per_satellite"], workers)
+    check(f"{name} inject_at", j["inject_at"], root)
+    for field in ("topology", "workload", "task_cost_s"):
+        if field not in j:
+            failures.append(f"model --limit JSON lacks {field}")
+    return j
+
+
+UTS_T1_NODES = 4130071
+
+
+def torus_adjacency(rows, cols, latency):
+    adj = [[] for _ in range(rows * cols)]
+    for r in range(rows):
+        for c in range(cols):
+            for dr, dc in ((1, 0), (0, 1), (-1, 0), (0, -1)):
+                adj[r * cols + c].append((((r + dr) % rows) * cols + (c + dc) % cols, latency))
+    return adj
+
+
+j = limit_check(["--topology", "torus:4x4", "--links", "uniform:5ms", "--workload", "uts:T1", "--task-cost", "10us"],
+                torus_adjacency(4, 4, 0.005), 0, UTS_T1_NODES * 10e-6, 4)
+check("limit torus:4x4 reference figure", round(j["limit"]["pull_with_termination_s"], 3), 0.685)
+limit_check(["--topology", "torus:8x8", "--links", "uniform:5ms", "--workload", "uts:T1", "--task-cost", "1e-5"],
+            torus_adjacency(8, 8, 0.005), 27, UTS_T1_NODES * 10e-6, 2)
+# A small delta shell with geometric links: every latency recomputed from the orbits.
+pos = walker(12, 10, 1, 550, 53.0)
+intra, inter = plus_grid(12, 10, 1)
+adj = [[] for _ in range(120)]
+for a, b in intra + inter:
+    adj[a].append((b, math.dist(pos[a], pos[b]) / C))
+    adj[b].append((a, math.dist(pos[a], pos[b]) / C))
+limit_check(["--topology", "walker-delta:12x10,alt=550,inc=53,phase=1", "--workload", "fib:30", "--task-cost", "1us"],
+            adj, 7, (2 * 1346269 - 1) * 1e-6, 3)
+
 # --- run: one satellite, exact answers and the fields of the contract ---
 for spec, answer in (("fib:25", 75025), ("nqueens:9", 352), ("uts:default", 1732)):
     for workers in ("1", "3"):
@@ -142,6 +221,22 @@ for spec, answer in (("fib:25", 75025), ("nqueens:9", 352), ("uts:default", 1732
                       "makespan_s", "steals", "per_satellite"):
             if field not in r:
                 failures.append(f"run JSON lacks {field}")
+
+# --- emulate: the limit of every run, consistent with its makespan ---
+e = leomesh("emulate", "--mode", "sim", "--topology", "torus:4x4", "--links", "uniform:5ms", "--policy", "neighbor",
+            "--workload", "uts:T1", "--workers", "4", "--task-cost", "10us", "--json", "-")
+for field in ("limit_s", "limit_push_s", "makespan_over_limit", "efficiency_limit"):
+    if field not in e:
+        failures.append(f"emulate JSON lacks {field}")
+if not failures:
+    d = dijkstra(torus_adjacency(4, 4, 0.005), 0)
+    work = UTS_T1_NODES * 10e-6
+    check("emulate limit_s", e["limit_s"], finish_time([2 * x for x in d], work, 4) + max(d))
+    check("emulate limit_push_s", e["limit_push_s"], finish_time(d, work, 4) + max(d))
+    check("emulate makespan_over_limit", e["makespan_over_limit"], e["makespan_s"] / e["limit_s"])
+    check("emulate efficiency_limit", e["efficiency_limit"], work / (16 * 4 * e["limit_s"]))
+    check("emulate limit_push_s <= limit_s", e["limit_push_s"] <= e["limit_s"], True)
+    check("emulate makespan_s >= limit_s", e["makespan_s"] >= e["limit_s"], True)
 
 print(f"json contract: {len(failures)} failed")
 sys.exit(1 if failures else 0)

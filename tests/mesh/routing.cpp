@@ -120,7 +120,7 @@ TEST_CASE("routes take the fastest of the fewest-hop paths", "[routing]") {
   }
 }
 
-TEST_CASE("lowest-latency path is never slower than the routed path", "[routing]") {
+TEST_CASE("lowest-latency path and latencies match Floyd-Warshall, never slower than the routed path", "[routing]") {
   Topology topo = build("iridium");
   topo.update(300.0);
   RoutingTable rt(topo);
@@ -139,7 +139,10 @@ TEST_CASE("lowest-latency path is never slower than the routed path", "[routing]
     for (int a = 0; a < n; ++a)
       for (int b = 0; b < n; ++b) at(a, b) = std::min(at(a, b), at(a, k) + at(k, b));
   for (int a = 0; a < n; ++a) {
+    const std::vector<double> from_a = lowest_latencies_from(topo, a);
+    REQUIRE(from_a.size() == static_cast<std::size_t>(n));
     for (int b = 0; b < n; ++b) {
+      CHECK(from_a[static_cast<std::size_t>(b)] == Approx(at(a, b)).epsilon(1e-9).margin(1e-12));
       const std::vector<int> p = lowest_latency_path(topo, a, b);
       REQUIRE(!p.empty());
       CHECK(p.front() == a);

@@ -81,6 +81,19 @@ TEST_CASE("UTS default tree as tasks", "[workloads]") {
   CHECK(w.verify(r));
 }
 
+TEST_CASE("work known in advance equals the work a run does", "[workloads]") {
+  for (const char* spec : {"fib:20,cutoff=8", "bag:irregular,tasks=300,cost=7", "uts:default"}) {
+    INFO(spec);
+    const auto w = parse(spec);
+    REQUIRE(w.expected_work_units());
+    CHECK(*w.expected_work_units() == w.work_units(run_sequential(w)));
+  }
+  CHECK(*parse("uts:T1").expected_work_units() == 4130071);
+  CHECK(*parse("fib:25").expected_work_units() == 2 * 121393 - 1);
+  // The node count of the N-Queens search is not published; only its solutions are.
+  CHECK(!parse("nqueens:10").expected_work_units());
+}
+
 TEST_CASE("bad workload specs name the problem", "[workloads]") {
   for (const char* bad : {"", "fib", "fib:", "fib:-1", "fib:93", "fib:x", "fib:10,cutof=3",
                           "fib:10,cutoff=-2", "nqueens:0", "nqueens:28", "nqueens:8,cutoff=9",

@@ -16,6 +16,10 @@ std::uint64_t Workload::work_units(const scheduler::Reduction& r) const {
   return units_in_sum ? r.sum : r.aux;
 }
 
+std::optional<std::uint64_t> Workload::expected_work_units() const {
+  return units_in_sum ? expected.sum : expected.aux;
+}
+
 namespace detail {
 
 mesh::Result<SizeAndCutoff> parse_size_and_cutoff(std::string_view body, const std::string& name, long long n_min,

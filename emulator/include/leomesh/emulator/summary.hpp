@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "leomesh/mesh/limit.hpp"
 #include "leomesh/scheduler/task.hpp"
 #include "leomesh/workloads/workload.hpp"
 
@@ -53,13 +54,26 @@ struct RunSummary {
   double makespan_s = 0;
   std::vector<SatelliteSummary> per_satellite;
   nlohmann::json extra;            ///< driver-specific figures
+  /// How fast any scheduler could have been (mesh/limit.hpp); set by add_wavefront_limit(),
+  /// empty when the amount of work is not known.
+  std::optional<mesh::WavefrontLimit> limit;
 
   bool verified() const { return finished && workload && workload->verify(result); }
   /// The JSON of ARCHITECTURE.md: workload, result, expected, verified, mode, policy,
-  /// topology, satellites, workers_per_satellite, makespan_s, steals{...}, per_satellite[...].
+  /// topology, satellites, workers_per_satellite, makespan_s, steals{...}, per_satellite[...];
+  /// and the limit: limit_s (pull, with termination), limit_push_s (push, with termination),
+  /// makespan_over_limit (null unless finished), efficiency_limit; null without a limit.
   nlohmann::json to_json() const;
   /// A human-readable summary table.
   void print(std::ostream& out) const;
 };
+
+/// Sets `summary.limit`: the wavefront limit of `workload` at `task_cost_s` per unit of
+/// work, injected at `run.inject_at`, on `run`'s topology and links at time 0 with
+/// `run.workers` per satellite. The work is the workload's known amount, else what the
+/// finished run did; with neither (or no work at all) the limit stays empty.
+/// The one place every mode's run gets its limit; call it after the run.
+void add_wavefront_limit(RunSummary& summary, const RunOptions& run, const workloads::Workload& workload,
+                         double task_cost_s);
 
 }  // namespace leomesh::emulator

@@ -81,4 +81,10 @@ class RoutingTable {
 /// the active links), both ends included; empty when unreachable.
 std::vector<int> lowest_latency_path(const Topology& topo, int from, int to);
 
+/// One-way latency of the lowest-latency path from `from` to every satellite, regardless of
+/// hop count (the same Dijkstra); 0 at `from`, infinity where unreachable. Unlike
+/// RoutingTable::latency_s, which follows the fewest-hop route, this is the fastest any
+/// message could travel.
+std::vector<double> lowest_latencies_from(const Topology& topo, int from);
+
 }  // namespace leomesh::mesh

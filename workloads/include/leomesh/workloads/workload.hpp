@@ -52,6 +52,9 @@ struct Workload {
   bool verify(const scheduler::Reduction& got) const;
   /// How many units of work `r` represents (its `unit`).
   std::uint64_t work_units(const scheduler::Reduction& r) const;
+  /// How many units of work the whole workload is, when its answer says so in advance
+  /// (UTS sample trees, fib, bags); empty otherwise (N-Queens, UTS with free parameters).
+  std::optional<std::uint64_t> expected_work_units() const;
 };
 
 /// Parses the text after --workload:
