@@ -1,5 +1,6 @@
 #include "leomesh/emulator/harness.hpp"
 
+#include <algorithm>
 #include <limits>
 #include <memory>
 #include <queue>
@@ -144,8 +145,9 @@ class Harness {
     const double deadline = core.next_deadline();
     double& armed = timer_at_[static_cast<std::size_t>(s)];
     if (deadline < armed) {
-      armed = deadline;
-      push({deadline, 0, EventKind::timer, s, 0, 0, 0});
+      // A deadline already past is due now: virtual time never runs backwards.
+      armed = std::max(deadline, now);
+      push({armed, 0, EventKind::timer, s, 0, 0, 0});
     }
   }
 

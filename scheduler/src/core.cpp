@@ -104,12 +104,22 @@ void SatelliteCore::submit(double now, const Task* tasks, std::size_t count) {
   if (count == 0) return;
   pool_.push(tasks, count);
   busy_ = true;
-  serve_lifelines(now);
+  serve_waiting(now);
 }
 
 void SatelliteCore::begin(double now) {
   begun_ = true;
-  if (!busy_) handle_local_idle(now);
+  if (cfg_.push_at_start && cfg_.remember_s > 0) {
+    // Nobody but the injection satellites has work yet: count every neighbour as waiting,
+    // so work moves outward by pushes, one ISL latency per hop, from the first moment.
+    for (const mesh::Adjacent& a : topo_.adjacency(cfg_.self))
+      if (topo_.state(a.link).active && a.neighbor != cfg_.self) waiting_.emplace_back(a.neighbor, now);
+    push_wait_s_ = cfg_.push_check_s;
+  }
+  if (busy_)
+    serve_waiting(now);
+  else
+    handle_local_idle(now);
 }
 
 void SatelliteCore::handle_local_idle(double now) {
@@ -117,31 +127,54 @@ void SatelliteCore::handle_local_idle(double now) {
   if (terminated_) return;
   return_weight(now);
   try_finish(now);
-  if (steal_state_ == StealState::none) try_steal(now);
+  try_steal(now);
 }
 
 // --- thief ---
 
+bool SatelliteCore::running_low() const {
+  return busy_ && static_cast<double>(pool_.approx_size()) < cfg_.ask_below_per_worker * static_cast<double>(cfg_.workers);
+}
+
 void SatelliteCore::try_steal(double now) {
-  if (!begun_ || terminated_ || busy_) return;
-  const int victim = cfg_.policy.choose(cfg_.self, topo_, routes_, rng_, scratch_, failures_, last_victim_);
-  if (victim < 0) {
-    // Nobody to ask at the moment (e.g. every ISL is down); ask again after a back-off.
-    steal_state_ = StealState::backoff;
-    steal_deadline_ = now + backoff(++failures_);
+  low_check_at_ = kInf;
+  if (!begun_ || terminated_) return;
+  if (busy_ && !running_low()) {
+    if (cfg_.ask_below_per_worker > 0 && requests_.empty()) low_check_at_ = now + cfg_.low_check_s;
     return;
   }
-  Message m;
-  m.kind = MessageKind::steal_request;
-  m.src = cfg_.self;
-  m.dst = victim;
-  m.id = ++steal_seq_;
-  ++stats_.steal_attempts;
-  steal_state_ = StealState::waiting;
-  waiting_victim_ = victim;
-  waiting_since_ = now;
-  steal_deadline_ = now + cfg_.steal_timeout_s;
-  send(std::move(m));
+  if (now < retry_at_) return;
+  // One-hop policies can keep at most one request per active neighbour in flight.
+  std::size_t limit = std::max<std::size_t>(cfg_.requests_in_flight, 1);
+  if (cfg_.policy.one_hop()) {
+    std::size_t active = 0;
+    for (const mesh::Adjacent& a : topo_.adjacency(cfg_.self)) active += topo_.state(a.link).active && a.neighbor != cfg_.self;
+    limit = std::min(limit, active);
+  }
+  for (int tries = 0; requests_.size() < limit && tries < 4 * static_cast<int>(limit); ++tries) {
+    const int victim = cfg_.policy.choose(cfg_.self, topo_, routes_, rng_, scratch_, failures_, last_victim_);
+    if (victim < 0) break;
+    if (std::any_of(requests_.begin(), requests_.end(), [&](const Request& r) { return r.victim == victim; })) continue;
+    Message m;
+    m.kind = MessageKind::steal_request;
+    m.src = cfg_.self;
+    m.dst = victim;
+    m.id = ++steal_seq_;
+    ++stats_.steal_attempts;
+    requests_.push_back(Request{victim, m.id, now, now + cfg_.steal_timeout_s});
+    send(std::move(m));
+  }
+  // Nobody to ask at the moment (e.g. every ISL is down): ask again after a back-off.
+  if (requests_.empty()) retry_at_ = now + backoff(++failures_);
+}
+
+double SatelliteCore::steal_deadline() const {
+  if (terminated_ || !begun_) return kInf;
+  double d = kInf;
+  for (const Request& r : requests_) d = std::min(d, r.deadline);
+  // While idle (or low) with nothing in flight, the next attempt is due when the back-off ends.
+  if (requests_.empty() && (!busy_ || running_low())) d = std::min(d, retry_at_);
+  return std::min(d, low_check_at_);
 }
 
 double SatelliteCore::backoff(std::uint32_t failures) const {
@@ -150,13 +183,15 @@ double SatelliteCore::backoff(std::uint32_t failures) const {
 }
 
 void SatelliteCore::on_steal_reply(double now, Message& m) {
-  const bool current = steal_state_ == StealState::waiting && m.id == steal_seq_;
+  const auto it = std::find_if(requests_.begin(), requests_.end(), [&](const Request& r) { return r.id == m.id; });
+  const bool current = it != requests_.end();
   if (!m.tasks.empty()) {
     if (!current && !seen_.count(loot_key(m.src, m.id))) ++stats_.late_loot;
     accept_loot(m);
   }
   if (!current) return;
-  const double latency = now - waiting_since_;
+  const double latency = now - it->sent_at;
+  requests_.erase(it);
   stats_.attempt_latency_sum_s += latency;
   stats_.attempt_hops_sum += m.request_hops;
   events_.push_back(StealEvent{now, cfg_.self, m.src, m.request_hops, latency,
@@ -165,12 +200,12 @@ void SatelliteCore::on_steal_reply(double now, Message& m) {
     ++stats_.steal_successes;
     failures_ = 0;
     last_victim_ = m.src;
-    steal_state_ = StealState::none;
-    steal_deadline_ = kInf;
+    retry_at_ = 0;
   } else {
     ++stats_.steal_empty;
-    steal_state_ = StealState::backoff;
-    steal_deadline_ = now + backoff(++failures_);
+    // The victim remembers us and pushes when it can; wait before asking anyone new.
+    retry_at_ = std::max(retry_at_, now + backoff(++failures_));
+    try_steal(now);
   }
 }
 
@@ -185,11 +220,15 @@ bool SatelliteCore::acknowledge(const Message& m) {
 }
 
 void SatelliteCore::accept_loot(const Message& m) {
-  if (!acknowledge(m)) return;  // a retransmitted copy
-  held_.merge(m.weight);
-  busy_ = true;
-  stats_.tasks_received += m.tasks.size();
-  pool_.push(m.tasks.data(), m.tasks.size());
+  // Tasks first, so the acknowledgement reports the queue they made.
+  const bool first = !seen_.count(loot_key(m.src, m.id));
+  if (first) {
+    held_.merge(m.weight);
+    busy_ = true;
+    stats_.tasks_received += m.tasks.size();
+    pool_.push(m.tasks.data(), m.tasks.size());
+  }
+  acknowledge(m);
 }
 
 // --- victim ---
@@ -219,15 +258,12 @@ void SatelliteCore::on_steal_request(double now, const Message& m) {
   reply.id = m.id;
   reply.request_hops = m.hops;
   const std::size_t want = cfg_.amount == StealAmount::half ? (pool_.approx_size() + 1) / 2 : 1;
-  const bool gave = fill_loot(want, reply);
-  if (cfg_.policy.pushes() && m.hops == 1) {
-    // A neighbour asked (one hop): hungry if we had nothing, fed otherwise.
-    auto it = std::find_if(hungry_.begin(), hungry_.end(), [&](const auto& h) { return h.first == m.src; });
-    if (it != hungry_.end()) hungry_.erase(it);
-    if (!gave && !terminated_) {
-      hungry_.emplace_back(m.src, now);
-      lifeline_wait_s_ = cfg_.lifeline_check_s;
-    }
+  const bool gave = pool_.approx_size() > cfg_.workers && fill_loot(want, reply);
+  auto it = std::find_if(waiting_.begin(), waiting_.end(), [&](const auto& w) { return w.first == m.src; });
+  if (it != waiting_.end()) waiting_.erase(it);
+  if (!gave && !terminated_ && cfg_.remember_s > 0) {
+    waiting_.emplace_back(m.src, now);
+    push_wait_s_ = cfg_.push_check_s;
   }
   if (gave)
     send_reliably(now, std::move(reply));
@@ -235,37 +271,38 @@ void SatelliteCore::on_steal_request(double now, const Message& m) {
     send(std::move(reply));
 }
 
-void SatelliteCore::serve_lifelines(double now) {
-  lifeline_check_at_ = kInf;
-  if (hungry_.empty() || terminated_) return;
-  // Forget neighbours that stopped asking: they found work elsewhere (or their link went).
-  hungry_.erase(std::remove_if(hungry_.begin(), hungry_.end(),
-                               [&](const auto& h) { return h.second + cfg_.lifeline_ttl_s <= now; }),
-                hungry_.end());
-  while (!hungry_.empty() && busy_) {
-    const std::size_t queued = pool_.approx_size();
-    // Keep two tasks per local worker: this satellite needs them itself within moments, and
-    // when work is that scarce a push across an ISL costs more than it saves.
-    if (queued < 2 * cfg_.workers) break;
+void SatelliteCore::serve_waiting(double now) {
+  push_check_at_ = kInf;
+  if (waiting_.empty() || terminated_) return;
+  // Forget thieves that stopped asking: they found work elsewhere (or their link went).
+  waiting_.erase(std::remove_if(waiting_.begin(), waiting_.end(),
+                                [&](const auto& w) { return w.second + cfg_.remember_s <= now; }),
+                 waiting_.end());
+  // Keep two tasks per local worker: this satellite needs them itself within moments, and
+  // when work is that scarce a push across an ISL costs more than it saves. Above that,
+  // every waiting thief gets an equal share, this satellite counted as one of them.
+  const std::size_t keep = 2 * cfg_.workers;
+  const std::size_t share = pool_.approx_size() / (waiting_.size() + 1);
+  while (!waiting_.empty() && busy_ && pool_.approx_size() >= keep && share > 0) {
     Message m;
     m.kind = MessageKind::loot_push;
     m.src = cfg_.self;
-    m.dst = hungry_.front().first;
+    m.dst = waiting_.front().first;
     m.id = kPushBit | (push_seq_ + 1);
-    if (!fill_loot(queued / 2, m)) break;
+    if (!fill_loot(share, m)) break;
     ++push_seq_;
-    hungry_.erase(hungry_.begin());
+    waiting_.erase(waiting_.begin());
     ++stats_.loot_pushes;
     send_reliably(now, std::move(m));
-    lifeline_wait_s_ = cfg_.lifeline_check_s;
+    push_wait_s_ = cfg_.push_check_s;
   }
-  // Still hungry neighbours and nothing to spare yet: look again soon (the queue grows as
-  // the workers expand tasks), less often the longer there is nothing, so a satellite busy
-  // with one long task does not wake its driver every millisecond.
-  if (!hungry_.empty() && busy_) {
-    const double oldest = hungry_.front().second;
-    lifeline_check_at_ = std::min(now + lifeline_wait_s_, oldest + cfg_.lifeline_ttl_s);
-    lifeline_wait_s_ = std::min(2 * lifeline_wait_s_, cfg_.backoff_max_s);
+  // Thieves still waiting and nothing to spare yet: look again soon (the queue grows as the
+  // workers expand tasks), less often the longer there is nothing, so a satellite busy with
+  // one long task does not wake its driver every millisecond.
+  if (!waiting_.empty() && busy_) {
+    const double oldest = waiting_.front().second;
+    push_check_at_ = std::min(now + push_wait_s_, oldest + cfg_.remember_s);
+    push_wait_s_ = std::min(2 * push_wait_s_, cfg_.backoff_max_s);
   }
 }
 
@@ -283,6 +320,11 @@ void SatelliteCore::handle_message(double now, Message m) {
     send(std::move(m));
     return;
   }
+  if (m.load >= 2 * cfg_.workers && !waiting_.empty()) {
+    // The sender has plenty queued now: it no longer waits for work from us.
+    auto it = std::find_if(waiting_.begin(), waiting_.end(), [&](const auto& w) { return w.first == m.src; });
+    if (it != waiting_.end()) waiting_.erase(it);
+  }
   switch (m.kind) {
     case MessageKind::steal_request: on_steal_request(now, m); break;
     case MessageKind::steal_reply: on_steal_reply(now, m); break;
@@ -297,19 +339,23 @@ void SatelliteCore::handle_message(double now, Message m) {
       on_terminate(now);
       break;
   }
-  serve_lifelines(now);
+  serve_waiting(now);
+  if (busy_ && requests_.empty()) try_steal(now);
 }
 
 void SatelliteCore::handle_timeout(double now) {
-  if (steal_deadline_ <= now) {
-    if (steal_state_ == StealState::waiting) {
+  if (!terminated_) {
+    for (auto it = requests_.begin(); it != requests_.end();) {
+      if (it->deadline > now) {
+        ++it;
+        continue;
+      }
       ++stats_.steal_timeouts;
-      events_.push_back(StealEvent{now, cfg_.self, waiting_victim_, 0, now - waiting_since_, 0, true});
+      events_.push_back(StealEvent{now, cfg_.self, it->victim, 0, now - it->sent_at, 0, true});
       ++failures_;
+      it = requests_.erase(it);
     }
-    steal_state_ = StealState::none;
-    steal_deadline_ = kInf;
-    if (!busy_) try_steal(now);
+    try_steal(now);
   }
   for (auto& [key, u] : unacked_) {
     if (u.resend_at > now) continue;
@@ -319,11 +365,11 @@ void SatelliteCore::handle_timeout(double now) {
     copy.hops = 0;
     send(std::move(copy));
   }
-  if (lifeline_check_at_ <= now) serve_lifelines(now);
+  if (push_check_at_ <= now) serve_waiting(now);
 }
 
 double SatelliteCore::next_deadline() const {
-  double d = std::min(steal_deadline_, lifeline_check_at_);
+  double d = std::min(steal_deadline(), push_check_at_);
   for (const auto& kv : unacked_) d = std::min(d, kv.second.resend_at);
   return d;
 }
@@ -381,13 +427,12 @@ void SatelliteCore::on_terminate(double now) {
   if (terminated_) return;
   terminated_ = true;
   finished_ = true;
-  steal_state_ = StealState::none;
-  steal_deadline_ = kInf;
+  requests_.clear();
   // Every weight-carrying message has arrived (the unit is whole), so nothing kept for
   // resending is still needed but the news itself.
   unacked_.clear();
-  hungry_.clear();
-  lifeline_check_at_ = kInf;
+  waiting_.clear();
+  push_check_at_ = kInf;
   for (int c : children_) {
     Message m;
     m.kind = MessageKind::terminate;

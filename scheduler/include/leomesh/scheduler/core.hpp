@@ -35,10 +35,25 @@ struct CoreConfig {
   double retransmit_s = 1.0;         ///< loot and termination messages resent after this
   double backoff_min_s = 50e-6;      ///< wait after the first empty reply
   double backoff_max_s = 20e-3;      ///< cap of the exponential back-off
-  std::size_t workers = 1;           ///< the local pool's workers (lifeline keeps 2 tasks each)
-  double lifeline_ttl_s = 0.1;       ///< lifeline: a hungry neighbour is forgotten after this
-  double lifeline_check_s = 1e-3;    ///< lifeline: first wait before a busy victim looks again
-                                     ///< for loot to push (doubling up to backoff_max_s)
+  std::size_t workers = 1;           ///< the local pool's workers (a victim keeps 2 tasks each)
+  /// Steal requests a thief keeps in flight at once, to distinct victims (at most its active
+  /// neighbours for one-hop policies). 1 = classic one-at-a-time stealing.
+  std::size_t requests_in_flight = 4;
+  /// A victim that cannot serve a request remembers the thief for this long and pushes it
+  /// work as soon as it has some to spare (lifelines, matchmaking); 0 = answer and forget.
+  double remember_s = 0.1;
+  /// At the start every satellite counts its ISL neighbours as waiting for work, so work
+  /// injected anywhere is pushed outward one ISL latency per hop (the push wavefront)
+  /// instead of waiting for requests to come in.
+  bool push_at_start = true;
+  /// Ask for work before running dry: a busy satellite with fewer queued tasks than this
+  /// sends its requests already (checked at every event and every low_check_s while busy),
+  /// so loot can arrive as the last local task ends; 0 = ask only when idle. A value of
+  /// `workers` means: as soon as the queue can no longer give every worker its next task.
+  double ask_below_per_worker = 1.0;
+  double low_check_s = 2e-3;
+  double push_check_s = 1e-3;        ///< first wait before a busy victim with thieves waiting
+                                     ///< looks again for loot to push (doubling up to backoff_max_s)
   std::uint64_t seed = 1;            ///< victim choice is deterministic per (seed, self)
 };
 
@@ -105,10 +120,12 @@ struct Outbound {
 /// - Loot is never lost silently: the victim keeps a copy until the thief acknowledges it
 ///   and resends it every retransmit_s; the thief drops duplicates by (sender, number). Loot
 ///   that arrives after its request timed out is still accepted.
-/// - Lifeline policy only: a victim that answered a neighbour "nothing" remembers it as
-///   hungry (for lifeline_ttl_s); while it has at least two queued tasks per worker it pushes
-///   half of them to each hungry neighbour in turn, as loot_push messages that are kept,
-///   resent and acknowledged like loot.
+/// - A thief keeps up to requests_in_flight requests out, to distinct victims.
+/// - A victim that answered "nothing" remembers the thief (for remember_s); while it has at
+///   least two queued tasks per worker it pushes each waiting thief an equal share (itself
+///   counted), as loot_push messages that are kept, resent and acknowledged like loot. At the
+///   start, every ISL neighbour counts as waiting (push_at_start). Every message carries its
+///   sender's queue length; a waiting thief that reports a full queue is forgotten.
 /// - Messages not addressed to this satellite go to the next hop of mesh/ routing, so in a
 ///   mesh topology a satellite only ever talks to its ISL neighbours.
 /// - Termination by weight throwing (see weight.hpp): every satellite starts with a share of
@@ -170,6 +187,8 @@ class SatelliteCore {
   void send(Message m);
   void send_reliably(double now, Message m);
   void try_steal(double now);
+  bool running_low() const;  // busy, but the queue is below the low-water mark
+  double steal_deadline() const;
   void on_steal_request(double now, const Message& m);
   void on_steal_reply(double now, Message& m);
   // Acknowledges a reliable message; true the first time (sender, id) arrives.
@@ -177,7 +196,7 @@ class SatelliteCore {
   void accept_loot(const Message& m);
   // Fills `loot` with an even share of the queue and a weight piece; false if nothing to give.
   bool fill_loot(std::size_t want, Message& loot);
-  void serve_lifelines(double now);  // lifeline: push loot to hungry neighbours
+  void serve_waiting(double now);  // push loot to thieves that asked in vain
   void on_weight_return(double now, const Message& m);
   void return_weight(double now);    // passive: hand everything held to the tree parent
   void try_finish(double now);       // root: idle and holding the whole unit
@@ -198,24 +217,28 @@ class SatelliteCore {
   bool terminated_ = false;
   bool finished_ = false;
 
-  // Thief side.
-  enum class StealState { none, waiting, backoff };
-  StealState steal_state_ = StealState::none;
+  // Thief side: the requests in flight, and when the next may go (after a back-off).
+  struct Request {
+    int victim;
+    std::uint64_t id;
+    double sent_at;
+    double deadline;
+  };
+  std::vector<Request> requests_;
   std::uint64_t steal_seq_ = 0;
-  int waiting_victim_ = -1;
-  double waiting_since_ = 0;
-  double steal_deadline_ = std::numeric_limits<double>::infinity();
+  double retry_at_ = 0;  // no new request before this (back-off after empty answers)
+  double low_check_at_ = std::numeric_limits<double>::infinity();  // busy: look at the queue again
   std::uint32_t failures_ = 0;
   int last_victim_ = -1;  // victim of the last successful steal
   std::unordered_set<std::uint64_t> seen_;  // (sender, number) of reliable messages received
 
   // Victim side.
   std::vector<Task> take_buffer_;
-  // Lifeline: neighbours that asked in vain, with when they asked (in order of asking).
-  std::vector<std::pair<int, double>> hungry_;
+  // Thieves waiting for work, with when they asked (in order of asking).
+  std::vector<std::pair<int, double>> waiting_;
   std::uint64_t push_seq_ = 0;
-  double lifeline_check_at_ = std::numeric_limits<double>::infinity();
-  double lifeline_wait_s_ = 0;  // until the next look; doubles while there is nothing to push
+  double push_check_at_ = std::numeric_limits<double>::infinity();
+  double push_wait_s_ = 0;  // until the next look; doubles while there is nothing to push
 
   // Reliable delivery, keyed by (receiver, number).
   std::unordered_map<std::uint64_t, Unacked> unacked_;

@@ -41,8 +41,8 @@ struct VictimPolicy {
   int choose(int thief, const mesh::Topology& topo, const mesh::RoutingTable& routes, Rng& rng,
              std::vector<int>& scratch, std::uint32_t failures = 0, int last_victim = -1) const;
   std::string to_string() const;
-  /// Whether victims push loot to neighbours that asked in vain (the lifeline policy).
-  bool pushes() const { return kind == Kind::lifeline; }
+  /// Whether every victim this policy picks is an ISL neighbour.
+  bool one_hop() const { return kind == Kind::neighbor || kind == Kind::lifeline || kind == Kind::sticky; }
 };
 
 /// Parses "neighbor", "global", "sticky", "lifeline", "khop:K", "escalate:K" or "ring:K" (K >= 1).
