@@ -15,7 +15,7 @@
 namespace leomesh::firmware_config {
 namespace {
 
-using detail::format_number;
+using mesh::format_number;
 
 /// Collects problems; one per call, in the order the checks run.
 class Problems {
