@@ -24,15 +24,17 @@ namespace leomesh::scheduler {
 /// One remote round trip costs as much as ~1000 local tasks, so remote steals move batches.
 enum class StealAmount { one, half };
 
-/// Settings of one satellite's core; plain data, applied once.
+/// Settings of one satellite's core; plain data, applied once. These initialisers are the
+/// only defaults: drivers build a CoreConfig with make_core_config() (core_config.hpp), and a
+/// new `double` knob needs one row in its table there.
 struct CoreConfig {
   int self = 0;
   int root = 0;  ///< runs termination detection and receives the final reduction
   VictimPolicy policy;
   StealAmount amount = StealAmount::half;
   std::size_t max_batch = 4096;      ///< most tasks one reply carries
-  double steal_timeout_s = 1.0;      ///< a request unanswered this long has failed
-  double retransmit_s = 1.0;         ///< loot and termination messages resent after this
+  double steal_timeout_s = 0.5;      ///< a request unanswered this long has failed
+  double retransmit_s = 0.5;         ///< loot and termination messages resent after this
   double backoff_min_s = 50e-6;      ///< wait after the first empty reply
   double backoff_max_s = 20e-3;      ///< cap of the exponential back-off
   std::size_t workers = 1;           ///< the local pool's workers (lifeline keeps 2 tasks each)
