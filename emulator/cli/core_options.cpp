@@ -7,7 +7,7 @@ void add_core_knob_options(CLI::App& cmd, scheduler::KnobOverrides& into) {
   const scheduler::CoreConfig defaults;
   for (const scheduler::CoreKnob& knob : scheduler::core_knobs()) {
     const std::string flag = scheduler::knob_flag(knob.name);
-    const std::string help = std::string("Core: ") + knob.help + " (seconds, or e.g. 500ms; default " +
+    const std::string help = std::string(knob.help) + " (seconds, or e.g. 500ms; default " +
                              mesh::format_number(defaults.*knob.field) + ")";
     // Thrown here, a ValidationError is reported like any other bad flag: one line, exit 2.
     cmd.add_option_function<std::string>(
