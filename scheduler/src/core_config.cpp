@@ -7,16 +7,18 @@
 namespace leomesh::scheduler {
 
 const std::vector<CoreKnob>& core_knobs() {
-  // One row per numeric knob of CoreConfig; its default stays CoreConfig's initialiser.
+  // One row per numeric knob of CoreConfig, one line each; its default stays CoreConfig's
+  // initialiser.
+  // clang-format off
   static const std::vector<CoreKnob> knobs = {
       {"steal_timeout_s", &CoreConfig::steal_timeout_s, "a steal request unanswered this long has failed"},
       {"retransmit_s", &CoreConfig::retransmit_s, "loot, pushes and termination messages are resent after this"},
       {"backoff_min_s", &CoreConfig::backoff_min_s, "wait after the first empty reply before asking again"},
       {"backoff_max_s", &CoreConfig::backoff_max_s, "cap of the exponential back-off between empty replies"},
       {"lifeline_ttl_s", &CoreConfig::lifeline_ttl_s, "lifeline: a hungry neighbour is forgotten after this"},
-      {"lifeline_check_s", &CoreConfig::lifeline_check_s,
-       "lifeline: first wait before a busy victim looks again for loot to push"},
+      {"lifeline_check_s", &CoreConfig::lifeline_check_s, "lifeline: first wait before a busy victim looks again for loot to push"},
   };
+  // clang-format on
   return knobs;
 }
 
@@ -40,8 +42,11 @@ std::string knob_flag(std::string_view name) {
 mesh::Result<double> check_core_knob(const CoreKnob& knob, double value) {
   // Zero is refused too: a zero back-off or lifeline wait doubles to zero again and would
   // have the core ask for the same instant forever; a zero timeout fails every request.
-  if (!std::isfinite(value)) return mesh::fail(knob.name, "must be a finite number of seconds, got " + mesh::format_number(value));
-  if (value < 0) return mesh::fail(knob.name, "cannot be negative, got " + mesh::format_number(value));
+  if (!std::isfinite(value))
+    return mesh::fail(knob.name,
+                      "must be a finite number of seconds, got " + mesh::format_number(value));
+  if (value < 0)
+    return mesh::fail(knob.name, "cannot be negative, got " + mesh::format_number(value));
   if (value == 0) return mesh::fail(knob.name, "must be more than 0 seconds, got 0");
   return value;
 }
@@ -68,11 +73,13 @@ std::vector<mesh::Error> apply(CoreConfig& config, const KnobOverrides& override
   if (config.backoff_max_s < config.backoff_min_s) {
     // Named after the one the user set (the maximum when both or neither were).
     const bool min_only = overrides.count("backoff_min_s") && !overrides.count("backoff_max_s");
-    const std::string value = mesh::format_number(min_only ? config.backoff_min_s : config.backoff_max_s);
-    problems.push_back(min_only ? mesh::fail("backoff_min_s", "is " + value + ", above backoff_max_s = " +
-                                                                  mesh::format_number(config.backoff_max_s))
-                                : mesh::fail("backoff_max_s", "is " + value + ", below backoff_min_s = " +
-                                                                  mesh::format_number(config.backoff_min_s)));
+    const std::string value =
+        mesh::format_number(min_only ? config.backoff_min_s : config.backoff_max_s);
+    problems.push_back(
+        min_only ? mesh::fail("backoff_min_s", "is " + value + ", above backoff_max_s = " +
+                                                   mesh::format_number(config.backoff_max_s))
+                 : mesh::fail("backoff_max_s", "is " + value + ", below backoff_min_s = " +
+                                                   mesh::format_number(config.backoff_min_s)));
   }
   return problems;
 }
@@ -96,7 +103,9 @@ mesh::Result<StealAmount> parse_amount(std::string_view text) {
   return mesh::fail("--amount", "expected half or one, got '" + std::string(text) + "'");
 }
 
-const char* to_string(StealAmount amount) { return amount == StealAmount::one ? "one" : "half"; }
+const char* to_string(StealAmount amount) {
+  return amount == StealAmount::one ? "one" : "half";
+}
 
 mesh::Result<CoreConfig> make_core_config(const CoreSettings& s) {
   CoreConfig c;

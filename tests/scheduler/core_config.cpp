@@ -9,11 +9,12 @@
 using namespace leomesh;
 using namespace leomesh::scheduler;
 
-TEST_CASE("core_knobs: every numeric knob of CoreConfig, with CoreConfig's defaults", "[core_config]") {
+TEST_CASE("core_knobs: every numeric knob of CoreConfig, with CoreConfig's defaults",
+          "[core_config]") {
   std::vector<std::string> names;
   for (const CoreKnob& k : core_knobs()) names.push_back(k.name);
-  CHECK(names == std::vector<std::string>{"steal_timeout_s", "retransmit_s", "backoff_min_s", "backoff_max_s",
-                                          "lifeline_ttl_s", "lifeline_check_s"});
+  CHECK(names == std::vector<std::string>{"steal_timeout_s", "retransmit_s", "backoff_min_s",
+                                          "backoff_max_s", "lifeline_ttl_s", "lifeline_check_s"});
   const CoreConfig d;
   CHECK(d.*(*find_core_knob("steal_timeout_s"))->field == 0.5);
   CHECK(d.*(*find_core_knob("retransmit_s"))->field == 0.5);
@@ -58,13 +59,16 @@ TEST_CASE("bad knob names and values are refused, naming the knob and why", "[co
         "unknown core setting; known: steal_timeout_s, retransmit_s, backoff_min_s, backoff_max_s, "
         "lifeline_ttl_s, lifeline_check_s");
   CHECK(error({{"retransmit_s", -0.5}}).message() == "retransmit_s: cannot be negative, got -0.5");
-  CHECK(error({{"backoff_min_s", 0}}).message() == "backoff_min_s: must be more than 0 seconds, got 0");
+  CHECK(error({{"backoff_min_s", 0}}).message() ==
+        "backoff_min_s: must be more than 0 seconds, got 0");
   CHECK(error({{"lifeline_ttl_s", std::numeric_limits<double>::infinity()}}).message() ==
         "lifeline_ttl_s: must be a finite number of seconds, got inf");
   CHECK(error({{"steal_timeout_s", std::nan("")}}).parameter == "steal_timeout_s");
   // Knobs that do not fit together are named after the one that was set.
-  CHECK(error({{"backoff_max_s", 1e-6}}).message() == "backoff_max_s: is 1e-06, below backoff_min_s = 5e-05");
-  CHECK(error({{"backoff_min_s", 1}}).message() == "backoff_min_s: is 1, above backoff_max_s = 0.02");
+  CHECK(error({{"backoff_max_s", 1e-6}}).message() ==
+        "backoff_max_s: is 1e-06, below backoff_min_s = 5e-05");
+  CHECK(error({{"backoff_min_s", 1}}).message() ==
+        "backoff_min_s: is 1, above backoff_max_s = 0.02");
   CHECK(apply_core_knobs(CoreConfig{}, {{"backoff_min_s", 1}, {"backoff_max_s", 2}}).ok());
   // check_core_knobs() reports all of them, by name.
   std::vector<std::string> params;
@@ -112,7 +116,8 @@ TEST_CASE("make_core_config: the one way from settings to a CoreConfig", "[core_
     return r.error();
   };
   CHECK(error([](CoreSettings& b) { b.policy = "sideways"; }).parameter == "--policy");
-  CHECK(error([](CoreSettings& b) { b.amount = "all"; }).message() == "--amount: expected half or one, got 'all'");
+  CHECK(error([](CoreSettings& b) { b.amount = "all"; }).message() ==
+        "--amount: expected half or one, got 'all'");
   CHECK(error([](CoreSettings& b) { b.max_batch = 0; }).parameter == "max_batch");
   CHECK(error([](CoreSettings& b) { b.knobs["steal_timeout_s"] = -1; }).message() ==
         "--steal-timeout: cannot be negative, got -1");

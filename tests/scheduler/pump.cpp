@@ -51,7 +51,8 @@ struct Pair {
 
 }  // namespace
 
-TEST_CASE("pump: drains into the host and arms one timer, re-armed only for an earlier deadline", "[pump]") {
+TEST_CASE("pump: drains into the host and arms one timer, re-armed only for an earlier deadline",
+          "[pump]") {
   Pair p;
   scheduler::SatelliteCore& core = p.cores[0];
   scheduler::CorePump& pump = p.pumps[0];

@@ -12,8 +12,8 @@ TEST_CASE("quantile: nearest rank on ten samples, by hand", "[quantile]") {
   // Rank ceil(q * 10), 1-based; sample k is k.
   CHECK(quantile(v, 0.0) == 1);
   CHECK(quantile(v, 0.1) == 1);
-  CHECK(quantile(v, 0.25) == 3);   // ceil(2.5)
-  CHECK(quantile(v, 0.5) == 5);    // not 6: at least half the samples are <= 5
+  CHECK(quantile(v, 0.25) == 3);  // ceil(2.5)
+  CHECK(quantile(v, 0.5) == 5);   // not 6: at least half the samples are <= 5
   CHECK(quantile(v, 0.51) == 6);
   CHECK(quantile(v, 0.9) == 9);
   CHECK(quantile(v, 0.99) == 10);  // ceil(9.9)
@@ -36,7 +36,7 @@ TEST_CASE("quantile: small and uneven sample counts", "[quantile]") {
   CHECK(quantile(four, 0.75) == 0.003);  // rank 3
   CHECK(quantile(four, 0.9) == 0.004);   // rank ceil(3.6) = 4
   const std::vector<double> three = {1, 2, 3};
-  CHECK(quantile(three, 0.5) == 2);   // rank ceil(1.5) = 2: the median
+  CHECK(quantile(three, 0.5) == 2);  // rank ceil(1.5) = 2: the median
   CHECK(quantile(three, 1.0 / 3) == 1);
   CHECK(quantile(three, 0.34) == 2);
 }
