@@ -13,6 +13,7 @@
 #include "leomesh/emulator/summary.hpp"
 #include "leomesh/mesh/result.hpp"
 #include "leomesh/mesh/spec.hpp"
+#include "leomesh/scheduler/core_config.hpp"
 #include "leomesh/workloads/workload.hpp"
 
 namespace leomesh::cli {
@@ -49,15 +50,25 @@ inline CLI::Validator non_negative() {
       "NUMBER>=0");
 }
 
-/// The virtual time of one unit of work, as `--task-cost` takes it: a duration with its unit
-/// ("10us") or plain seconds ("2e-6"); never negative.
+/// Seconds as a flag takes them: plain seconds ("2e-6") or a duration with its unit ("10us").
+inline mesh::Result<double> parse_seconds(const std::string& text, const std::string& flag) {
+  auto plain = mesh::parse_number(text, flag);
+  return plain ? plain : mesh::parse_duration_s(text, flag);
+}
+
+/// The virtual time of one unit of work, as `--task-cost` takes it (parse_seconds());
+/// never negative.
 inline double parse_task_cost(const std::string& text) {
   if (text.rfind('-', 0) == 0) throw UsageError("--task-cost: cannot be negative, got '" + text + "'");
-  auto d = mesh::parse_duration_s(text, "--task-cost");
-  const double cost = d ? *d : need(mesh::parse_number(text, "--task-cost"));
+  const double cost = need(parse_seconds(text, "--task-cost"));
   if (cost < 0) throw UsageError("--task-cost: cannot be negative, got '" + text + "'");
   return cost;
 }
+
+/// One flag per knob of the scheduler core, made from scheduler::core_knobs() (the flag is
+/// scheduler::knob_flag(): --steal-timeout, --retransmit, ...). Each takes parse_seconds()
+/// and is checked as it is parsed; the value lands in `into` under the knob's name.
+void add_core_knob_options(CLI::App& cmd, scheduler::KnobOverrides& into);
 
 /// One emulation run as `emulate` and `experiment` ask for it: the settings both modes share
 /// (`run`) and each mode's own (the shared fields of `live` and `sim` are overwritten by `run`).

@@ -120,6 +120,7 @@ void add_config_command(CLI::App& app, Action& action) {
   gen->add_option("--epoch", o.epoch_unix_s, "Unix time of the constellation epoch (default 0)");
   gen->add_flag("--cluster", o.cluster, "Peer with every satellite, not only ISL neighbours");
   gen->add_flag("--no-curve", g->no_curve, "Disable CurveZMQ (debugging only: links in clear)");
+  add_core_knob_options(*gen, o.core_knobs);
   gen->callback([g, &action] { action = [g] { return run_generate(*g); }; });
 
   auto v = std::make_shared<ValidateArgs>();

@@ -5,7 +5,7 @@
 
 #include "cli.hpp"
 #include "leomesh/mesh/spec.hpp"
-#include "leomesh/scheduler/policy.hpp"
+#include "leomesh/scheduler/core_config.hpp"
 #include "leomesh/workloads/workload.hpp"
 
 namespace leomesh::cli {
@@ -42,7 +42,7 @@ int run_emulate(const EmulateArgs& a) {
   const workloads::Workload w = need(workloads::parse_workload(r.workload));
   const mesh::Topology topo = need(mesh::build_topology(r.run.topology, r.run.links));
   const mesh::TopologySpec& spec = topo.spec();
-  need(scheduler::parse_policy(r.run.policy));
+  need(scheduler::make_core_config(emulator::core_settings(r.run)));
   if (r.run.inject_at < 0 || r.run.inject_at >= spec.satellites())
     throw UsageError("--inject-at: no satellite " + std::to_string(r.run.inject_at) + " in " + spec.name);
   check_writable(a.json_path);
@@ -108,6 +108,7 @@ void add_emulate_command(CLI::App& app, Action& action) {
                   "(default 0: all of it at one satellite, a single ground contact)")
       ->check(CLI::Range(0, 10000));
   cmd->add_option("--fail-link", a->fail_links, "sim: A-B@FROM[-UNTIL] takes the ISL A-B down (repeatable)");
+  add_core_knob_options(*cmd, a->request.run.core);
   cmd->callback([a, &action] { action = [a] { return run_emulate(*a); }; });
 }
 

@@ -14,6 +14,9 @@
 #include "leomesh/emulator/sim_pool.hpp"
 #include "leomesh/mesh/spec.hpp"
 #include "leomesh/node/codec.hpp"
+#include "leomesh/scheduler/core_config.hpp"
+#include "leomesh/scheduler/pump.hpp"
+#include "leomesh/scheduler/quantile.hpp"
 
 namespace leomesh::emulator {
 namespace {
@@ -25,26 +28,32 @@ constexpr std::size_t kMaxBatchInDatagram = 2000;
 
 struct World;
 
-// One satellite: the sans-IO core and its simulated pool inside an ns-3 Application.
-class SatelliteApp : public ns3::Application {
+// One satellite: the sans-IO core and its simulated pool inside an ns-3 Application; the
+// core's outputs become UDP datagrams to ISL neighbours and ns-3 events.
+class SatelliteApp : public ns3::Application, public scheduler::PumpHost {
  public:
   SatelliteApp(World& world, int id);
   void StartApplication() override;
   void StopApplication() override {}
   void Receive(ns3::Ptr<ns3::Socket> socket);
-  void Pump();
   void StartWorkers();
   void OnTaskDone(int worker);
-  void OnTimer();
+  void OnTimer(double at);
+
+  // scheduler::PumpHost
+  void send(double now, scheduler::Outbound& out) override;
+  void record(const scheduler::StealEvent& event) override;
+  void arm_timer(double now, double at) override;
+  void finished(double now) override;
 
   World& world;
   int id;
   std::unique_ptr<SimulatedPool> pool;
   std::unique_ptr<scheduler::SatelliteCore> core;
+  std::unique_ptr<scheduler::CorePump> pump;
   ns3::Ptr<ns3::Socket> socket;
   std::map<int, ns3::Ipv4Address> neighbor_address;  // far end of each candidate link
   ns3::EventId timer;
-  double timer_at = 1e300;
   std::uint64_t dropped_frames = 0;
 };
 
@@ -117,6 +126,7 @@ SatelliteApp::SatelliteApp(World& w, int i) : world(w), id(i) {
   scheduler::CoreConfig c = w.core_template;
   c.self = i;
   core = std::make_unique<scheduler::SatelliteCore>(c, *pool, w.topo, w.routes, w.tree);
+  pump = std::make_unique<scheduler::CorePump>(*core, *this);
 }
 
 void SatelliteApp::StartApplication() {
@@ -128,7 +138,7 @@ void SatelliteApp::StartApplication() {
   if (!share.empty()) core->submit(t, share.data(), share.size());
   StartWorkers();
   core->begin(t);
-  Pump();
+  pump->after_event(t);
 }
 
 void SatelliteApp::Receive(ns3::Ptr<ns3::Socket> s) {
@@ -144,7 +154,7 @@ void SatelliteApp::Receive(ns3::Ptr<ns3::Socket> s) {
     core->handle_message(world.now(), std::move(*m));
     StartWorkers();
   }
-  Pump();
+  pump->after_event(world.now());
 }
 
 void SatelliteApp::StartWorkers() {
@@ -155,46 +165,38 @@ void SatelliteApp::StartWorkers() {
 void SatelliteApp::OnTaskDone(int worker) {
   pool->finish(worker);
   StartWorkers();
-  if (pool->idle()) core->handle_local_idle(world.now());
-  Pump();
+  if (pool->idle()) pump->on_pool_idle(world.now());
+  else pump->after_event(world.now());
 }
 
-void SatelliteApp::OnTimer() {
-  // ns-3 keeps time in whole nanoseconds: the event may fire a fraction of a nanosecond
-  // before the deadline it stands for. Hand the core the deadline itself, or it would see
-  // nothing due yet and ask for the same instant again, forever.
-  const double due = std::max(world.now(), timer_at);
-  timer_at = 1e300;
-  core->handle_timeout(due);
-  StartWorkers();
-  Pump();
+// ns-3 keeps time in whole nanoseconds, so this may run a fraction of a nanosecond before
+// `at`: the pump hands the core `at` itself.
+void SatelliteApp::OnTimer(double at) { pump->on_timer(world.now(), at); }
+
+// A frame is one UDP datagram to an ISL neighbour.
+void SatelliteApp::send(double, scheduler::Outbound& out) {
+  const auto it = neighbor_address.find(out.next_hop);
+  if (it == neighbor_address.end()) return;  // cannot happen: next hops are ISL neighbours
+  const std::string frame = node::encode(out.message);
+  ns3::Ptr<ns3::Packet> p = ns3::Create<ns3::Packet>(reinterpret_cast<const std::uint8_t*>(frame.data()),
+                                                     static_cast<std::uint32_t>(frame.size()));
+  socket->SendTo(p, 0, ns3::InetSocketAddress(it->second, kPort));
+  ++world.packets;
+  world.bytes += frame.size();
 }
 
-// Sends the core's outputs as UDP datagrams to ISL neighbours and re-arms its timer.
-void SatelliteApp::Pump() {
-  while (auto out = core->poll_outbound()) {
-    const auto it = neighbor_address.find(out->next_hop);
-    if (it == neighbor_address.end()) continue;  // cannot happen: next hops are ISL neighbours
-    const std::string frame = node::encode(out->message);
-    ns3::Ptr<ns3::Packet> p = ns3::Create<ns3::Packet>(reinterpret_cast<const std::uint8_t*>(frame.data()),
-                                                       static_cast<std::uint32_t>(frame.size()));
-    socket->SendTo(p, 0, ns3::InetSocketAddress(it->second, kPort));
-    ++world.packets;
-    world.bytes += frame.size();
-  }
-  while (auto e = core->poll_event()) world.steals.push_back(*e);
-  if (id == world.core_template.root && core->finished() && !world.finished) {
-    world.finished = true;
-    world.finished_at = world.now();
-    ns3::Simulator::Stop();
-    return;
-  }
-  const double deadline = core->next_deadline();
-  if (deadline < timer_at) {
-    if (timer.IsRunning()) timer.Cancel();
-    timer_at = deadline;
-    timer = ns3::Simulator::Schedule(ns3::Seconds(std::max(0.0, deadline - world.now())), &SatelliteApp::OnTimer, this);
-  }
+void SatelliteApp::record(const scheduler::StealEvent& event) { world.steals.push_back(event); }
+
+void SatelliteApp::arm_timer(double now, double at) {
+  if (timer.IsRunning()) timer.Cancel();  // fewer events than letting it fire for nothing
+  timer = ns3::Simulator::Schedule(ns3::Seconds(std::max(0.0, at - now)), &SatelliteApp::OnTimer, this, at);
+}
+
+void SatelliteApp::finished(double now) {
+  if (id != world.core_template.root || world.finished) return;
+  world.finished = true;
+  world.finished_at = now;
+  ns3::Simulator::Stop();
 }
 
 // Decides each satellite's share of the work at t = 0. Spread placement splits the job on the
@@ -232,7 +234,7 @@ void place_work(World& world, const SimOptions& o) {
 json distribution(std::vector<double> v) {
   if (v.empty()) return nullptr;
   std::sort(v.begin(), v.end());
-  auto q = [&](double f) { return v[std::min(v.size() - 1, static_cast<std::size_t>(f * static_cast<double>(v.size())))]; };
+  auto q = [&](double f) { return scheduler::quantile(v, f); };
   return json{{"min", v.front()}, {"p10", q(0.10)}, {"p50", q(0.50)}, {"p90", q(0.90)}, {"p99", q(0.99)}, {"max", v.back()}};
 }
 
@@ -241,12 +243,14 @@ json distribution(std::vector<double> v) {
 mesh::Result<RunSummary> run_sim(const SimOptions& o, const workloads::Workload& workload) {
   auto topo = mesh::build_topology(o.topology, o.links);
   if (!topo) return topo.error();
-  auto policy = scheduler::parse_policy(o.policy);
-  if (!policy) return policy.error();
   if (o.workers < 1) return mesh::fail("--workers", "must be at least 1");
   if (o.inject_at < 0 || o.inject_at >= topo->satellites())
     return mesh::fail("--inject-at", "no satellite " + std::to_string(o.inject_at));
   if (!(o.update_interval_s > 0)) return mesh::fail("--update-interval", "must be positive");
+  auto core = scheduler::make_core_config(core_settings(o));
+  if (!core) return core.error();
+  // A frame must fit one datagram; the core's default batch would not.
+  core->max_batch = std::min(core->max_batch, kMaxBatchInDatagram);
   for (const LinkFailure& f : o.failures)
     if (!topo->link_between(f.a, f.b)) return mesh::fail("--fail-link", "no ISL between " + std::to_string(f.a) + " and " + std::to_string(f.b));
 
@@ -255,15 +259,7 @@ mesh::Result<RunSummary> run_sim(const SimOptions& o, const workloads::Workload&
   ns3::Ipv4AddressGenerator::Reset();
   World world(o, workload, std::move(*topo));
   world.task_cost_s = o.task_cost_s >= 0 ? o.task_cost_s : workload.unit_cost_s;
-  scheduler::CoreConfig& cc = world.core_template;
-  cc.root = 0;
-  cc.policy = *policy;
-  cc.amount = o.amount == "one" ? scheduler::StealAmount::one : scheduler::StealAmount::half;
-  cc.max_batch = std::min(cc.max_batch, kMaxBatchInDatagram);
-  cc.steal_timeout_s = o.steal_timeout_s;
-  cc.retransmit_s = o.retransmit_s;
-  cc.seed = o.seed;
-  cc.workers = static_cast<std::size_t>(o.workers);
+  world.core_template = *core;
   world.limits.satellites = world.topo.satellites();
   world.limits.registry = &workload.registry;
 
@@ -321,7 +317,8 @@ mesh::Result<RunSummary> run_sim(const SimOptions& o, const workloads::Workload&
 
   RunSummary s;
   s.mode = "sim";
-  s.policy = policy->to_string();
+  s.policy = core->policy.to_string();
+  s.core = *core;
   s.topology = world.topo.spec().name;
   s.links = world.topo.link_model().to_string();
   s.satellites = n;

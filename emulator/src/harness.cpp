@@ -7,6 +7,7 @@
 
 #include "leomesh/emulator/sim_pool.hpp"
 #include "leomesh/mesh/spec.hpp"
+#include "leomesh/scheduler/pump.hpp"
 #include "leomesh/scheduler/rng.hpp"
 
 namespace leomesh::emulator {
@@ -34,7 +35,6 @@ class Harness {
       : cfg_(cfg), workload_(w), topo_(std::move(topo)), routes_(topo_),
         tree_(scheduler::SpanningTree::build(topo_, cfg.core.root)), rng_(cfg.seed) {
     const int n = topo_.satellites();
-    timer_at_.assign(static_cast<std::size_t>(n), std::numeric_limits<double>::infinity());
     for (int s = 0; s < n; ++s) {
       pools_.push_back(std::make_unique<SimulatedPool>(w, cfg.workers, cfg.task_cost_s));
       scheduler::CoreConfig c = cfg.core;
@@ -42,6 +42,8 @@ class Harness {
       c.seed = cfg.seed;
       c.workers = static_cast<std::size_t>(cfg.workers);
       cores_.push_back(std::make_unique<scheduler::SatelliteCore>(c, *pools_.back(), topo_, routes_, tree_));
+      links_.push_back(std::make_unique<Links>(*this, s));
+      pumps_.push_back(std::make_unique<scheduler::CorePump>(*cores_.back(), *links_.back()));
     }
   }
 
@@ -51,7 +53,7 @@ class Harness {
     for (int s = 0; s < n; ++s) {
       start_workers(s, 0.0);
       cores_[static_cast<std::size_t>(s)]->begin(0.0);
-      after_core(s, 0.0);
+      pumps_[static_cast<std::size_t>(s)]->after_event(0.0);
     }
     if (cfg_.update_interval_s > 0) push({cfg_.update_interval_s, 0, EventKind::move, 0, 0, 0, 0});
     scheduler::SatelliteCore& root = *cores_[static_cast<std::size_t>(cfg_.core.root)];
@@ -80,33 +82,33 @@ class Harness {
 
   void handle(const Event& e) {
     const auto s = static_cast<std::size_t>(e.satellite);
+    scheduler::CorePump& pump = *pumps_[s];
     switch (e.kind) {
       case EventKind::task_done:
         pools_[s]->finish(e.worker);
         report_.last_task_s = e.at;
         start_workers(e.satellite, e.at);
-        if (pools_[s]->idle()) cores_[s]->handle_local_idle(e.at);
-        break;
+        if (pools_[s]->idle()) pump.on_pool_idle(e.at);
+        else pump.after_event(e.at);
+        return;
       case EventKind::deliver: {
         scheduler::Message m = std::move(store_[e.slot]);
         free_slots_.push_back(e.slot);
         if (!topo_.link_between(e.from, e.satellite)) report_.non_neighbor_send = true;
         cores_[s]->handle_message(e.at, std::move(m));
         start_workers(e.satellite, e.at);
-        break;
+        pump.after_event(e.at);
+        return;
       }
       case EventKind::timer:
-        if (e.at < timer_at_[s]) return;  // superseded by an earlier timer
-        timer_at_[s] = std::numeric_limits<double>::infinity();
-        cores_[s]->handle_timeout(e.at);
-        break;
+        pump.on_timer(e.at, e.at);  // a superseded timer is ignored there
+        return;
       case EventKind::move:
         topo_.update(e.at);
         routes_.recompute(topo_);
         push({e.at + cfg_.update_interval_s, 0, EventKind::move, 0, 0, 0, 0});
         return;
     }
-    after_core(e.satellite, e.at);
   }
 
   void start_workers(int s, double now) {
@@ -115,40 +117,39 @@ class Harness {
       push({now + started->cost_s, 0, EventKind::task_done, s, started->worker, 0, 0});
   }
 
-  // Drains the core's outputs into the simulated network and arms its timer.
-  void after_core(int s, double now) {
-    scheduler::SatelliteCore& core = *cores_[static_cast<std::size_t>(s)];
-    while (auto out = core.poll_outbound()) {
-      const auto link = topo_.link_between(s, out->next_hop);
-      if (!link) {
-        report_.non_neighbor_send = true;
-        continue;
-      }
-      if (cfg_.loss > 0 && rng_.unit() < cfg_.loss) {
-        ++report_.messages_dropped;
-        continue;
-      }
-      double delay = topo_.state(*link).latency_s + topo_.link_model().serialisation_s(wire_bytes(out->message));
-      if (cfg_.jitter_s > 0) delay += cfg_.jitter_s * rng_.unit();
-      std::uint32_t slot;
-      if (free_slots_.empty()) {
-        slot = static_cast<std::uint32_t>(store_.size());
-        store_.push_back(std::move(out->message));
-      } else {
-        slot = free_slots_.back();
-        free_slots_.pop_back();
-        store_[slot] = std::move(out->message);
-      }
-      push({now + delay, 0, EventKind::deliver, out->next_hop, 0, s, slot});
+  // One satellite's outputs go into the simulated network and the event queue.
+  struct Links : scheduler::PumpHost {
+    Links(Harness& h, int s) : harness(h), self(s) {}
+    void send(double now, scheduler::Outbound& out) override { harness.transmit(self, now, out); }
+    void record(const scheduler::StealEvent& e) override { harness.report_.steals.push_back(e); }
+    void arm_timer(double, double at) override { harness.push({at, 0, EventKind::timer, self, 0, 0, 0}); }
+    Harness& harness;
+    int self;
+  };
+
+  // A message leaves satellite `s`: lost, or delivered after the link's delay and jitter.
+  void transmit(int s, double now, scheduler::Outbound& out) {
+    const auto link = topo_.link_between(s, out.next_hop);
+    if (!link) {
+      report_.non_neighbor_send = true;
+      return;
     }
-    while (auto ev = core.poll_event()) report_.steals.push_back(*ev);
-    const double deadline = core.next_deadline();
-    double& armed = timer_at_[static_cast<std::size_t>(s)];
-    if (deadline < armed) {
-      // A deadline already past is due now: virtual time never runs backwards.
-      armed = std::max(deadline, now);
-      push({armed, 0, EventKind::timer, s, 0, 0, 0});
+    if (cfg_.loss > 0 && rng_.unit() < cfg_.loss) {
+      ++report_.messages_dropped;
+      return;
     }
+    double delay = topo_.state(*link).latency_s + topo_.link_model().serialisation_s(wire_bytes(out.message));
+    if (cfg_.jitter_s > 0) delay += cfg_.jitter_s * rng_.unit();
+    std::uint32_t slot;
+    if (free_slots_.empty()) {
+      slot = static_cast<std::uint32_t>(store_.size());
+      store_.push_back(std::move(out.message));
+    } else {
+      slot = free_slots_.back();
+      free_slots_.pop_back();
+      store_[slot] = std::move(out.message);
+    }
+    push({now + delay, 0, EventKind::deliver, out.next_hop, 0, s, slot});
   }
 
   const HarnessConfig& cfg_;
@@ -159,9 +160,10 @@ class Harness {
   scheduler::Rng rng_;
   std::vector<std::unique_ptr<SimulatedPool>> pools_;
   std::vector<std::unique_ptr<scheduler::SatelliteCore>> cores_;
+  std::vector<std::unique_ptr<Links>> links_;
+  std::vector<std::unique_ptr<scheduler::CorePump>> pumps_;
   std::priority_queue<Event, std::vector<Event>, std::greater<Event>> queue_;
   std::uint64_t seq_ = 0;
-  std::vector<double> timer_at_;
   std::vector<scheduler::Message> store_;
   std::vector<std::uint32_t> free_slots_;
   HarnessReport report_;

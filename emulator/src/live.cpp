@@ -126,6 +126,7 @@ class Launch {
     g.ipc_dir = dir_.string();
     g.tcp_base_port = opt_.tcp_base_port;
     g.seed = opt_.seed;
+    g.core_knobs = opt_.core;
     g.time_scale = opt_.time_scale;
     g.epoch_unix_s = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
     auto configs = firmware_config::generate(g);
@@ -141,6 +142,10 @@ class Launch {
     s.satellites = static_cast<int>(configs->size());
     s.workers_per_satellite = opt_.workers;
     s.workload = &workload_;
+    // What the agents run, read back from a file the way each agent reads its own.
+    auto core = scheduler::make_core_config(firmware_config::core_settings(configs->front()));
+    if (!core) return core.error();
+    s.core = *core;
     const int root = configs->front().steal().root();
     const std::string agent = opt_.agent_path.empty() ? agent_next_to_self() : opt_.agent_path;
     if (access(agent.c_str(), X_OK) != 0) return mesh::fail("live", "agent executable not found: " + agent);

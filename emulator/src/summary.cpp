@@ -30,7 +30,27 @@ Totals totals(const std::vector<SatelliteSummary>& sats) {
 
 json ratio(double num, std::uint64_t den) { return den ? json(num / static_cast<double>(den)) : json(nullptr); }
 
+json core_json(const scheduler::CoreConfig& c) {
+  json j{{"policy", c.policy.to_string()},
+         {"amount", scheduler::to_string(c.amount)},
+         {"max_batch", c.max_batch},
+         {"seed", c.seed},
+         {"root", c.root}};
+  for (const scheduler::CoreKnob& k : scheduler::core_knobs()) j[k.name] = c.*k.field;
+  return j;
+}
+
 }  // namespace
+
+scheduler::CoreSettings core_settings(const RunOptions& run) {
+  scheduler::CoreSettings s;
+  s.policy = run.policy;
+  s.amount = run.amount;
+  s.seed = run.seed;
+  s.workers = static_cast<std::size_t>(run.workers);
+  s.knobs = run.core;
+  return s;
+}
 
 void add_wavefront_limit(RunSummary& summary, const RunOptions& run, const workloads::Workload& workload,
                          double task_cost_s) {
@@ -68,6 +88,7 @@ json RunSummary::to_json() const {
   j["limit_push_s"] = limit ? json(limit->push_with_termination_s) : json(nullptr);
   j["makespan_over_limit"] = limit && finished ? json(makespan_s / limit->pull_with_termination_s) : json(nullptr);
   j["efficiency_limit"] = limit ? json(limit->efficiency) : json(nullptr);
+  j["core"] = core ? core_json(*core) : json(nullptr);
   if (!failure.empty()) j["failure"] = failure;
   if (workload && finished) {
     if (!workload->aux_name.empty()) j[workload->aux_name] = result.aux;

@@ -97,15 +97,6 @@ mesh::Error reword(const mesh::Error& e, const std::string& path) {
   return mesh::fail(path, e.message());
 }
 
-std::string format_number(double v) {
-  char buf[40];
-  for (int precision = 1; precision <= 17; ++precision) {
-    std::snprintf(buf, sizeof buf, "%.*g", precision, v);
-    if (std::strtod(buf, nullptr) == v) break;
-  }
-  return buf;
-}
-
 std::optional<std::string> key_problem(std::string_view key) {
   if (key.empty()) return "missing; expected a 40-character Z85 CurveZMQ key";
   if (key.size() != 40)

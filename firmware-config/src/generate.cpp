@@ -4,7 +4,6 @@
 #include "internal.hpp"
 #include "leomesh/firmware_config/config.hpp"
 #include "leomesh/mesh/spec.hpp"
-#include "leomesh/scheduler/policy.hpp"
 #include "leomesh/workloads/workload.hpp"
 
 namespace leomesh::firmware_config {
@@ -29,9 +28,16 @@ mesh::Result<std::vector<config::SatelliteConfig>> generate(const GenerateOption
   if (!built) return built.error();
   const mesh::Topology& topo = *built;
   const int n = topo.satellites();
-  if (auto p = scheduler::parse_policy(o.policy); !p) return p.error();
-  if (o.amount != "half" && o.amount != "one")
-    return mesh::fail("--amount", "expected half or one, got '" + o.amount + "'");
+  // The core's settings are checked as the agent will build them (errors name their flags).
+  scheduler::CoreSettings settings;
+  settings.root = o.root;
+  settings.policy = o.policy;
+  settings.amount = o.amount;
+  if (o.max_batch > 0) settings.max_batch = o.max_batch;
+  settings.seed = o.seed;
+  settings.knobs = o.core_knobs;
+  const auto core = scheduler::make_core_config(settings);
+  if (!core) return core.error();
   if (o.workers < 1 || o.workers > 1024)
     return mesh::fail("--workers", "must be within 1..1024, got " + std::to_string(o.workers));
   if (!o.workload.empty())
@@ -111,13 +117,11 @@ mesh::Result<std::vector<config::SatelliteConfig>> generate(const GenerateOption
     config::Steal& steal = *c.mutable_steal();
     steal.set_policy(o.policy);
     steal.set_amount(o.amount);
-    steal.set_max_batch(o.max_batch);
-    steal.set_timeout_s(o.steal_timeout_s);
-    steal.set_retransmit_s(o.retransmit_s);
-    steal.set_backoff_min_s(o.backoff_min_s);
-    steal.set_backoff_max_s(o.backoff_max_s);
+    steal.set_max_batch(static_cast<std::uint32_t>(core->max_batch));
     steal.set_seed(o.seed);
     steal.set_root(o.root);
+    for (const scheduler::CoreKnob& k : scheduler::core_knobs())
+      (*steal.mutable_tuning())[k.name] = (*core).*k.field;
 
     config::Limits& lim = *c.mutable_limits();
     lim.set_max_queued_tasks(o.max_queued_tasks);

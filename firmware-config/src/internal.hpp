@@ -37,7 +37,4 @@ mesh::Error reword(const mesh::Error& e, const std::string& path);
 /// Why `key` is not a Z85 CurveZMQ key (40 characters decoding to 32 bytes), or nothing.
 std::optional<std::string> key_problem(std::string_view key);
 
-/// Shortest decimal text that reads back as the same double.
-std::string format_number(double v);
-
 }  // namespace leomesh::firmware_config::detail

@@ -9,13 +9,13 @@
 #include "internal.hpp"
 #include "leomesh/firmware_config/config.hpp"
 #include "leomesh/mesh/spec.hpp"
-#include "leomesh/scheduler/policy.hpp"
+#include "leomesh/scheduler/core_config.hpp"
 #include "leomesh/workloads/workload.hpp"
 
 namespace leomesh::firmware_config {
 namespace {
 
-using detail::format_number;
+using mesh::format_number;
 
 /// Collects problems; one per call, in the order the checks run.
 class Problems {
@@ -229,17 +229,12 @@ std::vector<mesh::Error> validate(const config::SatelliteConfig& c) {
     } else if (auto pol = scheduler::parse_policy(s.policy()); !pol) {
       q.add(detail::reword(pol.error(), "steal.policy"));
     }
-    if (s.amount() != "half" && s.amount() != "one")
-      q.add("steal.amount", "expected half or one, got '" + s.amount() + "'");
+    if (auto amount = scheduler::parse_amount(s.amount()); !amount)
+      q.add(detail::reword(amount.error(), "steal.amount"));
     if (s.max_batch() < 1) q.add("steal.max_batch", "must be at least 1 task per reply, got 0");
-    q.positive("steal.timeout_s", s.timeout_s());
-    q.positive("steal.retransmit_s", s.retransmit_s());
-    q.positive("steal.backoff_min_s", s.backoff_min_s());
-    q.positive("steal.backoff_max_s", s.backoff_max_s());
-    if (s.backoff_min_s() > 0 && s.backoff_max_s() > 0 && s.backoff_max_s() < s.backoff_min_s())
-      q.add("steal.backoff_max_s",
-            "is " + format_number(s.backoff_max_s()) +
-                ", below steal.backoff_min_s = " + format_number(s.backoff_min_s()));
+    // The knobs by the scheduler's own rules, so a file that validates is one the agent runs.
+    for (const mesh::Error& e : scheduler::check_core_knobs(core_settings(c).knobs))
+      q.add("steal.tuning[" + e.parameter + "]", e.reason);
     if (n > 0 && (s.root() < 0 || s.root() >= n)) q.add("steal.root", out_of_range(s.root()));
   }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <sstream>
 
@@ -148,6 +149,15 @@ Result<double> parse_number(std::string_view text, const std::string& parameter)
   if (end != s.c_str() + s.size() || errno == ERANGE || !std::isfinite(v))
     return fail(parameter, "expected a number, got '" + s + "'");
   return v;
+}
+
+std::string format_number(double v) {
+  char buf[40];
+  for (int precision = 1; precision <= 17; ++precision) {
+    std::snprintf(buf, sizeof buf, "%.*g", precision, v);
+    if (std::strtod(buf, nullptr) == v) break;
+  }
+  return buf;
 }
 
 Result<long long> parse_integer(std::string_view text, const std::string& parameter) {

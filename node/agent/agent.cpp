@@ -5,16 +5,18 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
-#include <limits>
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
+#include "leomesh/firmware_config/config.hpp"
 #include "leomesh/mesh/spec.hpp"
 #include "leomesh/node/codec.hpp"
 #include "leomesh/node/link_emulator.hpp"
 #include "leomesh/node/thread_pool.hpp"
 #include "leomesh/node/transport.hpp"
-#include "leomesh/scheduler/core.hpp"
+#include "leomesh/scheduler/core_config.hpp"
+#include "leomesh/scheduler/pump.hpp"
+#include "leomesh/scheduler/quantile.hpp"
 #include "leomesh/workloads/workload.hpp"
 
 namespace leomesh::node {
@@ -27,8 +29,10 @@ double unix_now_s() {
 }
 }  // namespace
 
-struct Agent::Impl {
+// The agent is its core's PumpHost: frames go over the emulated links, the timer is Asio's.
+struct Agent::Impl : scheduler::PumpHost {
   config::SatelliteConfig cfg;
+  scheduler::CoreConfig core_config;
   int self;
   workloads::Workload workload;
   mesh::Topology topo;
@@ -36,10 +40,10 @@ struct Agent::Impl {
   scheduler::SpanningTree tree;
   std::unique_ptr<ThreadPool> pool;
   std::unique_ptr<scheduler::SatelliteCore> core;
+  std::unique_ptr<scheduler::CorePump> pump;
   asio::io_context io;
   std::unique_ptr<ZmqTransport> transport;
   asio::steady_timer core_timer{io};
-  double armed_deadline = std::numeric_limits<double>::infinity();  // core_timer's, if armed
   asio::steady_timer update_timer{io};
   asio::steady_timer telemetry_timer{io};
   asio::steady_timer exit_timer{io};
@@ -59,8 +63,10 @@ struct Agent::Impl {
   static constexpr std::size_t kLatencySamples = 1 << 16;
   std::vector<double> latencies;
 
-  Impl(const config::SatelliteConfig& c, workloads::Workload w, mesh::Topology t)
-      : cfg(c), self(c.identity().satellite()), workload(std::move(w)), topo(std::move(t)), routes(topo) {}
+  Impl(const config::SatelliteConfig& c, const scheduler::CoreConfig& cc, workloads::Workload w,
+       mesh::Topology t)
+      : cfg(c), core_config(cc), self(c.identity().satellite()), workload(std::move(w)), topo(std::move(t)),
+        routes(topo) {}
 
   double now() const { return std::chrono::duration<double>(Clock::now() - start).count(); }
   double emulated_now() const {
@@ -69,30 +75,20 @@ struct Agent::Impl {
   }
 
   void start_up() {
-    const int root = cfg.steal().root();
-    // Every agent must build the same termination tree whenever it starts, so the tree is
-    // taken from the constellation at its epoch, not at this agent's start time.
+    // Built at emulated time 0, not at this agent's own start: the tree's edges are candidate
+    // links (the same at any time), but its start-share holders are the satellites the root
+    // reaches over the links up when it is built. Those must be the ones reachable at the
+    // run's start, identically on every agent, whenever each one starts.
     topo.update(0.0);
-    tree = scheduler::SpanningTree::build(topo, root);
+    tree = scheduler::SpanningTree::build(topo, core_config.root);
     topo.update(emulated_now());
     routes.recompute(topo);
-    scheduler::CoreConfig cc;
-    cc.self = self;
-    cc.root = root;
-    cc.policy = *scheduler::parse_policy(cfg.steal().policy());
-    cc.amount = cfg.steal().amount() == "one" ? scheduler::StealAmount::one : scheduler::StealAmount::half;
-    if (cfg.steal().max_batch() > 0) cc.max_batch = cfg.steal().max_batch();
-    if (cfg.steal().timeout_s() > 0) cc.steal_timeout_s = cfg.steal().timeout_s();
-    if (cfg.steal().retransmit_s() > 0) cc.retransmit_s = cfg.steal().retransmit_s();
-    if (cfg.steal().backoff_min_s() > 0) cc.backoff_min_s = cfg.steal().backoff_min_s();
-    if (cfg.steal().backoff_max_s() > 0) cc.backoff_max_s = cfg.steal().backoff_max_s();
-    cc.seed = cfg.steal().seed();
-    cc.workers = static_cast<std::size_t>(cfg.workers());
     ThreadPoolOptions po;
     po.workers = static_cast<std::size_t>(cfg.workers());
     po.worker_nice = 5;  // the event loop answers steal requests before workers compute
     pool = std::make_unique<ThreadPool>(workload.registry, po);
-    core = std::make_unique<scheduler::SatelliteCore>(cc, *pool, topo, routes, tree);
+    core = std::make_unique<scheduler::SatelliteCore>(core_config, *pool, topo, routes, tree);
+    pump = std::make_unique<scheduler::CorePump>(*core, *this);
     limits.satellites = topo.satellites();
     limits.registry = &workload.registry;
     if (cfg.limits().max_message_bytes() > 0) limits.max_frame_bytes = cfg.limits().max_message_bytes();
@@ -123,7 +119,7 @@ struct Agent::Impl {
     const double t = now();
     if (cfg.workload().inject_here()) core->submit(t, workload.roots.data(), workload.roots.size());
     core->begin(t);
-    pump();
+    pump->after_event(t);
   }
 
   void wait_signal() {
@@ -140,8 +136,7 @@ struct Agent::Impl {
 
   void on_pool_idle() {
     if (stopping || !pool->idle()) return;  // work arrived meanwhile: a later call will come
-    core->handle_local_idle(now());
-    pump();
+    pump->on_pool_idle(now());
   }
 
   void on_frame(std::string_view frame) {
@@ -154,40 +149,33 @@ struct Agent::Impl {
     }
     max_pool_size = std::max<std::uint64_t>(max_pool_size, pool->approx_size());
     core->handle_message(now(), std::move(*m));
-    pump();
+    if (!stopping) pump->after_event(now());
   }
 
-  // Drains the core's outputs into the link queues, and arms its timer.
-  void pump() {
-    if (stopping) return;
-    const double t = now();
-    while (auto out = core->poll_outbound()) send_over_link(out->next_hop, encode(out->message));
-    while (auto e = core->poll_event())
-      if (!e->timed_out && latencies.size() < kLatencySamples) latencies.push_back(e->latency_s);
-    if (core->finished() && finished_at < 0) {
-      finished_at = t;
-      if (self == cfg.steal().root()) print_finished();
-      if (exit_when_done) {
-        exit_timer.expires_after(std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(linger_s)));
-        exit_timer.async_wait([this](const asio::error_code& ec) {
-          if (!ec) shutdown();
-        });
-      }
-    }
-    // Re-arm only for an earlier deadline: a timer that fires before the core needs it is
-    // harmless (handle_timeout early does nothing), and leaving it saves two timer syscalls
-    // and a cancelled handler on most messages.
-    const double deadline = core->next_deadline();
-    if (deadline < armed_deadline) {
-      armed_deadline = deadline;
-      core_timer.expires_at(start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(deadline)));
-      core_timer.async_wait([this, deadline](const asio::error_code& ec) {
-        if (ec || stopping) return;
-        armed_deadline = std::numeric_limits<double>::infinity();
-        // The timer's clock rounds to nanoseconds: never hand the core a time just short of
-        // the deadline it asked for.
-        core->handle_timeout(std::max(now(), deadline));
-        pump();
+  // scheduler::PumpHost: what the core's outputs become here.
+  void send(double, scheduler::Outbound& out) override { send_over_link(out.next_hop, encode(out.message)); }
+
+  void record(const scheduler::StealEvent& e) override {
+    if (!e.timed_out && latencies.size() < kLatencySamples) latencies.push_back(e.latency_s);
+  }
+
+  void arm_timer(double, double at) override {
+    // Re-arming cancels the wait armed before; a handler already due runs anyway, and the
+    // pump ignores it.
+    core_timer.expires_at(start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(at)));
+    core_timer.async_wait([this, at](const asio::error_code& ec) {
+      if (ec || stopping) return;
+      pump->on_timer(now(), at);
+    });
+  }
+
+  void finished(double t) override {
+    finished_at = t;
+    if (self == core_config.root) print_finished();
+    if (exit_when_done) {
+      exit_timer.expires_after(std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(linger_s)));
+      exit_timer.async_wait([this](const asio::error_code& ec) {
+        if (!ec) shutdown();
       });
     }
   }
@@ -236,8 +224,7 @@ struct Agent::Impl {
     if (latencies.empty()) return {0, 0, 0};
     std::vector<double> v = latencies;
     std::sort(v.begin(), v.end());
-    auto at = [&](double q) { return v[static_cast<std::size_t>(q * static_cast<double>(v.size() - 1) + 0.5)]; };
-    return {at(0.5), at(0.9), v.back()};
+    return {scheduler::quantile(v, 0.5), scheduler::quantile(v, 0.9), v.back()};
   }
 
   json telemetry() const {
@@ -312,8 +299,8 @@ mesh::Result<std::unique_ptr<Agent>> Agent::create(const config::SatelliteConfig
                                                     double linger_s) {
   auto topo = mesh::build_topology(cfg.network().topology(), cfg.network().links());
   if (!topo) return topo.error();
-  auto policy = scheduler::parse_policy(cfg.steal().policy());
-  if (!policy) return policy.error();
+  auto core = scheduler::make_core_config(firmware_config::core_settings(cfg));
+  if (!core) return core.error();
   auto w = workloads::parse_workload(cfg.workload().spec());
   if (!w) return w.error();
   const int n = topo->satellites();
@@ -322,7 +309,7 @@ mesh::Result<std::unique_ptr<Agent>> Agent::create(const config::SatelliteConfig
   if (cfg.steal().root() < 0 || cfg.steal().root() >= n)
     return mesh::fail("steal.root", "outside 0.." + std::to_string(n - 1));
   if (cfg.workers() < 1) return mesh::fail("workers", "must be at least 1");
-  auto impl = std::make_unique<Impl>(cfg, std::move(*w), std::move(*topo));
+  auto impl = std::make_unique<Impl>(cfg, *core, std::move(*w), std::move(*topo));
   impl->exit_when_done = exit_when_done;
   impl->linger_s = linger_s;
   return std::unique_ptr<Agent>(new Agent(std::move(impl)));

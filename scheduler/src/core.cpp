@@ -109,7 +109,7 @@ void SatelliteCore::submit(double now, const Task* tasks, std::size_t count) {
 
 void SatelliteCore::begin(double now) {
   begun_ = true;
-  if (cfg_.push_at_start && cfg_.remember_s > 0) {
+  if (cfg_.remember_s > 0) {
     // Nobody but the injection satellites has work yet: count every neighbour as waiting,
     // so work moves outward by pushes, one ISL latency per hop, from the first moment.
     for (const mesh::Adjacent& a : topo_.adjacency(cfg_.self))
@@ -145,7 +145,7 @@ void SatelliteCore::try_steal(double now) {
   }
   if (now < retry_at_) return;
   // One-hop policies can keep at most one request per active neighbour in flight.
-  std::size_t limit = std::max<std::size_t>(cfg_.requests_in_flight, 1);
+  std::size_t limit = static_cast<std::size_t>(std::max(cfg_.requests_in_flight, 1.0));
   if (cfg_.policy.one_hop()) {
     std::size_t active = 0;
     for (const mesh::Adjacent& a : topo_.adjacency(cfg_.self)) active += topo_.state(a.link).active && a.neighbor != cfg_.self;
@@ -246,6 +246,7 @@ bool SatelliteCore::fill_loot(std::size_t want, Message& loot) {
   loot.tasks = take_buffer_;
   loot.weight = std::move(piece);
   stats_.tasks_given += loot.tasks.size();
+  ++stats_.loot_sent;
   return true;
 }
 
@@ -282,7 +283,7 @@ void SatelliteCore::serve_waiting(double now) {
   // when work is that scarce a push across an ISL costs more than it saves. Above that,
   // every waiting thief gets an equal share, this satellite counted as one of them.
   const std::size_t keep = 2 * cfg_.workers;
-  const std::size_t share = pool_.approx_size() / (waiting_.size() + 1);
+  const std::size_t share = cfg_.amount == StealAmount::one ? 1 : pool_.approx_size() / (waiting_.size() + 1);
   while (!waiting_.empty() && busy_ && pool_.approx_size() >= keep && share > 0) {
     Message m;
     m.kind = MessageKind::loot_push;

@@ -90,8 +90,12 @@ cfgdir=$(mktemp -d)
   { echo "FAIL: leomesh config generate --topology torus:3x3 --out $cfgdir"; failures=$((failures + 1)); }
 sed 's/^workers: 2$/workers: 0/' "$cfgdir/sat-4.conf" >"$cfgdir/workers.conf"
 printf 'identity {\n  satellite: oops\n}\n' >"$cfgdir/garbage.conf"
+sed 's/key: "steal_timeout_s"/key: "steal_timout_s"/' "$cfgdir/sat-4.conf" >"$cfgdir/knob-name.conf"
+sed '/key: "retransmit_s"/{n;s/value: .*/value: -1/}' "$cfgdir/sat-4.conf" >"$cfgdir/knob-value.conf"
 expect_bad config validate "$cfgdir/workers.conf"
 expect_bad config validate "$cfgdir/garbage.conf"
+expect_bad config validate "$cfgdir/knob-name.conf"
+expect_bad config validate "$cfgdir/knob-value.conf"
 expect_bad config validate "$cfgdir"
 rm -rf "$cfgdir"
 expect_bad emulate --mode sim --topology torus:4x4 --workload fib:10 --policy random
@@ -103,6 +107,13 @@ expect_bad emulate --mode sim --topology torus:4x4 --workload fib:10 --fail-link
 expect_bad emulate --mode sim --topology torus:4x4 --workload fib:10 --task-cost fast
 expect_bad emulate --mode sim --topology torus:4x4 --workload fib:10 --task-cost -1us
 expect_bad emulate --mode live --topology starlink-s1 --workload fib:10
+expect_bad emulate --mode sim --topology torus:4x4 --workload fib:10 --steal-timeout -1
+expect_bad emulate --mode sim --topology torus:4x4 --workload fib:10 --retransmit 0
+expect_bad emulate --mode sim --topology torus:4x4 --workload fib:10 --remember soon
+expect_bad emulate --mode sim --topology torus:4x4 --workload fib:10 --backoff-max 1us
+expect_bad emulate --mode live --topology torus:3x3 --workload fib:10 --backoff-min -5ms
+expect_bad emulate --mode sim --topology torus:4x4 --workload fib:10 --steal-patience 1
+expect_bad config generate --topology torus:3x3 --out /nonexistent-dir/cfg --steal-timeout 0
 expect_bad experiment
 expect_bad experiment nonsense
 expect_bad experiment demo --repeat 0

@@ -9,7 +9,7 @@ using namespace leomesh;
 
 namespace {
 emulator::RunSummary live(const std::string& topology, const std::string& policy, const std::string& spec,
-                          const std::string& links, int workers = 1) {
+                          const std::string& links, int workers = 1, const scheduler::KnobOverrides& core = {}) {
   auto w = workloads::parse_workload(spec);
   REQUIRE(w.ok());
   static workloads::Workload keep;  // the summary points at its workload
@@ -20,6 +20,7 @@ emulator::RunSummary live(const std::string& topology, const std::string& policy
   o.workload = spec;
   o.links = links;
   o.workers = workers;
+  o.core = core;
   o.timeout_s = 120;
   o.agent_path = LEOMESH_AGENT;
   auto r = emulator::run_live(o, keep);
@@ -74,6 +75,27 @@ TEST_CASE("mesh:2x2 fib and nqueens exact (HPC links)", "[live]") {
   CHECK(live("mesh:2x2", "neighbor", "fib:30,cutoff=12", "none", 2).result.sum == 832040);
   CHECK(live("mesh:2x2", "global", "nqueens:11", "none", 2).result.sum == 2680);
   CHECK(live("full:4", "global", "nqueens:10", "none", 1).result.sum == 724);
+}
+
+TEST_CASE("core knobs reach the agents' configurations, and the JSON says what they ran with", "[live]") {
+  const auto s = live("mesh:2x2", "lifeline", "fib:25,cutoff=10", "none", 1,
+                      {{"remember_s", 0.2}, {"steal_timeout_s", 2}});
+  CHECK(s.verified());
+  REQUIRE(s.core);
+  CHECK(s.core->remember_s == 0.2);
+  CHECK(s.core->steal_timeout_s == 2);
+  CHECK(s.core->retransmit_s == scheduler::CoreConfig{}.retransmit_s);
+  const nlohmann::json j = s.to_json();
+  CHECK(j["core"]["policy"] == "lifeline");
+  CHECK(j["core"]["remember_s"] == 0.2);
+  // A bad knob is refused before any agent starts, named by its flag.
+  emulator::LiveOptions o;
+  o.topology = "mesh:2x2";
+  o.workload = "fib:10";
+  o.core["retransmit_s"] = 0;
+  auto r = emulator::run_live(o, *workloads::parse_workload("fib:10"));
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().parameter == "--retransmit");
 }
 
 TEST_CASE("a small Walker shell with geometric links: exact", "[live]") {

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <set>
 #include <sstream>
 
@@ -115,7 +116,9 @@ TEST_CASE("torus:3x3 gives each satellite its four torus neighbours", "[generate
     CHECK(c.network().links() == "none");
     CHECK(c.workers() == 2);
     CHECK(c.steal().policy() == "neighbor");
-    CHECK(c.steal().timeout_s() == 0.5);
+    CHECK(c.steal().tuning().at("steal_timeout_s") == 0.5);
+    CHECK(c.steal().tuning().size() == scheduler::core_knobs().size());  // every knob, written out
+    CHECK(c.steal().max_batch() == scheduler::CoreConfig{}.max_batch);
     CHECK(c.limits().max_message_bytes() == 4u << 20);
     CHECK(c.workload().spec() == "fib:20");
     CHECK(c.workload().inject_here() == (v == 0));
@@ -238,8 +241,11 @@ TEST_CASE("bad generation options name their flag", "[generate]") {
           o.endpoint_kind = "tcp";
           o.tcp_host = "*";
         }) == "--host");
+  // The core's knobs are named by their flags, unknown ones too.
+  CHECK(error_of([](GenerateOptions& o) { o.core_knobs["steal_timeout_s"] = 0; }) == "--steal-timeout");
+  CHECK(error_of([](GenerateOptions& o) { o.core_knobs["backoff_max_s"] = 1e-6; }) == "--backoff-max");
+  CHECK(error_of([](GenerateOptions& o) { o.core_knobs["patience_s"] = 1; }) == "--patience");
   // Options without a flag are checked by validate()'s rules, named by their field.
-  CHECK(error_of([](GenerateOptions& o) { o.steal_timeout_s = 0; }) == "steal.timeout_s");
   CHECK(error_of([](GenerateOptions& o) { o.max_message_bytes = 0; }) ==
         "limits.max_message_bytes");
 }
@@ -406,12 +412,13 @@ TEST_CASE("every corruption is reported at its field path", "[validate]") {
     CHECK(paths(problems([](auto& c) { c.mutable_steal()->set_policy("khop:2"); })).empty());
     CHECK(paths(problems([](auto& c) { c.mutable_steal()->set_amount("all"); })) ==
           V{"steal.amount"});
-    CHECK(paths(problems([](auto& c) { c.mutable_steal()->set_timeout_s(0); })) ==
-          V{"steal.timeout_s"});
-    CHECK(paths(problems([](auto& c) { c.mutable_steal()->set_retransmit_s(-1); })) ==
-          V{"steal.retransmit_s"});
-    CHECK(paths(problems([](auto& c) { c.mutable_steal()->set_backoff_max_s(1e-6); })) ==
-          V{"steal.backoff_max_s"});
+    auto tune = [](const char* name, double value) {
+      return [=](auto& c) { (*c.mutable_steal()->mutable_tuning())[name] = value; };
+    };
+    CHECK(paths(problems(tune("steal_timeout_s", 0))) == V{"steal.tuning[steal_timeout_s]"});
+    CHECK(paths(problems(tune("retransmit_s", -1))) == V{"steal.tuning[retransmit_s]"});
+    CHECK(paths(problems(tune("backoff_max_s", 1e-6))) == V{"steal.tuning[backoff_max_s]"});
+    CHECK(problems([](auto& c) { c.mutable_steal()->clear_tuning(); }).empty());  // defaults
     CHECK(paths(problems([](auto& c) { c.mutable_steal()->set_root(9); })) == V{"steal.root"});
     CHECK(paths(problems([](auto& c) { c.mutable_steal()->set_max_batch(0); })) ==
           V{"steal.max_batch"});
@@ -447,6 +454,36 @@ TEST_CASE("every corruption is reported at its field path", "[validate]") {
                         "security.secret_key"});
     INFO(joined(e));
   }
+}
+
+TEST_CASE("bad knobs in steal.tuning fail validation at their field path", "[validate]") {
+  const config::SatelliteConfig good = make("torus:3x3", "fib:20")[4];
+  auto problems = [&](std::initializer_list<std::pair<const char*, double>> knobs) {
+    config::SatelliteConfig c = good;
+    for (const auto& [name, value] : knobs) (*c.mutable_steal()->mutable_tuning())[name] = value;
+    return validate(c);
+  };
+  auto unknown = problems({{"steal_timout_s", 0.5}});
+  REQUIRE(paths(unknown) == std::vector<std::string>{"steal.tuning[steal_timout_s]"});
+  CHECK(unknown[0].reason ==
+        "unknown core setting; known: steal_timeout_s, retransmit_s, backoff_min_s, backoff_max_s, "
+        "requests_in_flight, remember_s, push_check_s, ask_below_per_worker, low_check_s");
+  auto negative = problems({{"remember_s", -0.25}});
+  REQUIRE(paths(negative) == std::vector<std::string>{"steal.tuning[remember_s]"});
+  CHECK(negative[0].reason == "cannot be negative, got -0.25");
+  auto infinite = problems({{"retransmit_s", std::numeric_limits<double>::infinity()}});
+  REQUIRE(paths(infinite) == std::vector<std::string>{"steal.tuning[retransmit_s]"});
+  CHECK(infinite[0].reason == "must be a finite number of seconds, got inf");
+  // Several at once: all of them, in name order, as a file's problems are reported.
+  CHECK(paths(problems({{"steal_timeout_s", 0}, {"bogus", 1}, {"backoff_min_s", -1}})) ==
+        std::vector<std::string>{"steal.tuning[backoff_min_s]", "steal.tuning[bogus]",
+                                 "steal.tuning[steal_timeout_s]"});
+  CHECK(problems({{"steal_timeout_s", 2}, {"push_check_s", 1e-4}}).empty());
+  // A file that names a field of the old schema fails to parse rather than run on defaults.
+  auto old = parse_text("steal {\n  timeout_s: 0.5\n}\n", "old.conf");
+  REQUIRE_FALSE(old.ok());
+  CHECK(old.error().parameter.rfind("old.conf:2:", 0) == 0);
+  CHECK(old.error().reason.find("timeout_s") != std::string::npos);
 }
 
 TEST_CASE("cluster mode: every other satellite must be a peer", "[validate]") {

@@ -181,13 +181,14 @@ TEST_CASE("steal one vs steal half: both exact, half moves batches", "[harness]"
   const auto half = run(cfg, w);
   CHECK(w.verify(one.result));
   CHECK(w.verify(half.result));
+  // Per loot message, replies and pushes alike.
   auto loot_per_steal = [](const emulator::HarnessReport& r) {
-    std::uint64_t tasks = 0, steals = 0;
+    std::uint64_t tasks = 0, messages = 0;
     for (const auto& s : r.per_satellite) {
-      tasks += s.tasks_received;
-      steals += s.steal_successes;
+      tasks += s.tasks_given;
+      messages += s.loot_sent;
     }
-    return static_cast<double>(tasks) / static_cast<double>(steals);
+    return static_cast<double>(tasks) / static_cast<double>(messages);
   };
   CHECK(loot_per_steal(one) == 1.0);
   CHECK(loot_per_steal(half) > 1.0);

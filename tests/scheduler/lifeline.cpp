@@ -126,7 +126,7 @@ TEST_CASE("lifeline: the last task is never pushed, and a hungry neighbour is fo
   const double again = p.core.next_deadline();
   CHECK(again == Approx(0.011));
   // ... and at the very moment it forgets it, it stops looking (no busy loop at one instant).
-  const double ttl = Pair::config().lifeline_ttl_s;
+  const double ttl = Pair::config().remember_s;
   p.core.handle_timeout(ttl);
   CHECK(p.core.next_deadline() > ttl);
   p.submit(ttl + 0.001, 8);

@@ -27,8 +27,6 @@ struct SimOptions : RunOptions {
   int spread_hops = 0;
   double update_interval_s = 1.0;    ///< move the constellation this often (simulated)
   double max_sim_s = 1e5;            ///< give up after this much simulated time
-  double steal_timeout_s = 0.5;
-  double retransmit_s = 0.5;
   std::vector<LinkFailure> failures;
 };
 
@@ -38,7 +36,9 @@ struct SimOptions : RunOptions {
 /// the connected subnets, a UDP socket and the SatelliteCore in an Application per
 /// satellite. Messages are the agents' encoded Protobuf frames; every satellite sends only
 /// to ISL neighbours and forwards along mesh/ next hops. Deterministic for given options.
-/// Fails (Error) on bad options; a run that does not finish is a summary with finished false.
+/// The cores' settings are scheduler::make_core_config(core_settings(options)), with the
+/// batch capped so that a reply fits one datagram. Fails (Error) on bad options, naming
+/// their flags; a run that does not finish is a summary with finished false.
 mesh::Result<RunSummary> run_sim(const SimOptions& options, const workloads::Workload& workload);
 
 }  // namespace leomesh::emulator

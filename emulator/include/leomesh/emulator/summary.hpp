@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "leomesh/mesh/limit.hpp"
+#include "leomesh/scheduler/core_config.hpp"
 #include "leomesh/scheduler/task.hpp"
 #include "leomesh/workloads/workload.hpp"
 
@@ -25,7 +26,14 @@ struct RunOptions {
   int workers = 1;                 ///< per satellite
   int inject_at = 0;               ///< the satellite that receives the work (a ground contact)
   std::uint64_t seed = 1;          ///< victim choice
+  /// The core's numeric knobs by name (scheduler::core_knobs()); absent ones keep the core's
+  /// defaults. Live mode writes them into every agent's configuration.
+  scheduler::KnobOverrides core;
 };
+
+/// What every satellite's core of such a run shares (self and root 0): the one way a run's
+/// options become scheduler::CoreSettings, for scheduler::make_core_config().
+scheduler::CoreSettings core_settings(const RunOptions& run);
 
 /// Counters of one satellite over a run.
 struct SatelliteSummary {
@@ -54,6 +62,8 @@ struct RunSummary {
   double makespan_s = 0;
   std::vector<SatelliteSummary> per_satellite;
   nlohmann::json extra;            ///< driver-specific figures
+  /// The settings the cores ran with (satellite 0's), so that a run can be repeated.
+  std::optional<scheduler::CoreConfig> core;
   /// How fast any scheduler could have been (mesh/limit.hpp); set by add_wavefront_limit(),
   /// empty when the amount of work is not known.
   std::optional<mesh::WavefrontLimit> limit;
@@ -61,6 +71,7 @@ struct RunSummary {
   bool verified() const { return finished && workload && workload->verify(result); }
   /// The JSON of ARCHITECTURE.md: workload, result, expected, verified, mode, policy,
   /// topology, satellites, workers_per_satellite, makespan_s, steals{...}, per_satellite[...];
+  /// core{policy, amount, max_batch, seed, root, and every knob of scheduler::core_knobs()};
   /// and the limit: limit_s (pull, with termination), limit_push_s (push, with termination),
   /// makespan_over_limit (null unless finished), efficiency_limit; null without a limit.
   nlohmann::json to_json() const;

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "leomesh/mesh/result.hpp"
+#include "leomesh/scheduler/core_config.hpp"
 #include "satellite_config.pb.h"
 
 namespace leomesh::firmware_config {
@@ -47,12 +48,11 @@ struct GenerateOptions {
   double epoch_unix_s = 0;       ///< wall time of the constellation epoch
   double update_interval_s = 1;  ///< emulated seconds between link / route recomputations
   std::uint64_t seed = 1;        ///< victim choice seed (the core combines it with the id)
-  // Steal protocol.
-  std::uint32_t max_batch = 4096;
-  double steal_timeout_s = 0.5;
-  double retransmit_s = 0.5;
-  double backoff_min_s = 50e-6;
-  double backoff_max_s = 20e-3;
+  // Steal protocol; what is not set here takes the core's default (scheduler::CoreConfig).
+  std::uint32_t max_batch = 0;   ///< most tasks per reply; 0 = the core's default
+  /// The core's numeric knobs by name (scheduler::core_knobs()), as the --steal-timeout ...
+  /// flags set them; every knob is written to steal.tuning, these values or the defaults.
+  scheduler::KnobOverrides core_knobs;
   // Limits.
   std::uint32_t max_queued_tasks = 1u << 20;
   std::uint32_t max_message_bytes = 4u << 20;
@@ -99,6 +99,13 @@ mesh::Result<config::SatelliteConfig> parse_text(std::string_view text,
 ///
 ///   for (const mesh::Error& e : validate(cfg)) std::cerr << path << ": " << e.message() << "\n";
 std::vector<mesh::Error> validate(const config::SatelliteConfig& config);
+
+/// The core settings a configuration asks for: identity.satellite as self, the steal
+/// section (steal.tuning as knob overrides) and the workers. The one mapping from a file to
+/// scheduler::make_core_config(), for the agent, validate() and the live launcher.
+///
+///   auto core = scheduler::make_core_config(core_settings(cfg));   // the agent's CoreConfig
+scheduler::CoreSettings core_settings(const config::SatelliteConfig& config);
 
 /// A problem found by comparing several satellites' configurations: which one (index into
 /// the input) and the Error, with a field path of that configuration.

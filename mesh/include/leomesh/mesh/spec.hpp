@@ -46,5 +46,8 @@ Result<std::vector<std::pair<std::string, std::string>>> parse_key_values(
 Result<double> parse_number(std::string_view text, const std::string& parameter);
 /// Parses a whole number, naming `parameter` in the error.
 Result<long long> parse_integer(std::string_view text, const std::string& parameter);
+/// The shortest decimal text that reads back as the same double ("0.5", "2e-05", "inf"), for
+/// error messages that quote a value.
+std::string format_number(double v);
 
 }  // namespace leomesh::mesh

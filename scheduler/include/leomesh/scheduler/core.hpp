@@ -24,28 +24,29 @@ namespace leomesh::scheduler {
 /// One remote round trip costs as much as ~1000 local tasks, so remote steals move batches.
 enum class StealAmount { one, half };
 
-/// Settings of one satellite's core; plain data, applied once.
+/// Settings of one satellite's core; plain data, applied once. These initialisers are the
+/// only defaults: drivers build a CoreConfig with make_core_config() (core_config.hpp), and a
+/// new `double` knob needs one row in its table there.
 struct CoreConfig {
   int self = 0;
   int root = 0;  ///< runs termination detection and receives the final reduction
   VictimPolicy policy;
   StealAmount amount = StealAmount::half;
   std::size_t max_batch = 4096;      ///< most tasks one reply carries
-  double steal_timeout_s = 1.0;      ///< a request unanswered this long has failed
-  double retransmit_s = 1.0;         ///< loot and termination messages resent after this
+  double steal_timeout_s = 0.5;      ///< a request unanswered this long has failed
+  double retransmit_s = 0.5;         ///< loot and termination messages resent after this
   double backoff_min_s = 50e-6;      ///< wait after the first empty reply
   double backoff_max_s = 20e-3;      ///< cap of the exponential back-off
   std::size_t workers = 1;           ///< the local pool's workers (a victim keeps 2 tasks each)
   /// Steal requests a thief keeps in flight at once, to distinct victims (at most its active
-  /// neighbours for one-hop policies). 1 = classic one-at-a-time stealing.
-  std::size_t requests_in_flight = 4;
+  /// neighbours for one-hop policies); a whole number, 1 = classic one-at-a-time stealing.
+  double requests_in_flight = 4;
   /// A victim that cannot serve a request remembers the thief for this long and pushes it
   /// work as soon as it has some to spare (lifelines, matchmaking); 0 = answer and forget.
-  double remember_s = 0.1;
-  /// At the start every satellite counts its ISL neighbours as waiting for work, so work
-  /// injected anywhere is pushed outward one ISL latency per hop (the push wavefront)
+  /// While on, every satellite also counts its ISL neighbours as waiting at the start, so
+  /// work injected anywhere is pushed outward one ISL latency per hop (the push wavefront)
   /// instead of waiting for requests to come in.
-  bool push_at_start = true;
+  double remember_s = 0.1;
   /// Ask for work before running dry: a busy satellite with fewer queued tasks than this
   /// sends its requests already (checked at every event and every low_check_s while busy),
   /// so loot can arrive as the last local task ends; 0 = ask only when idle. A value of
@@ -87,6 +88,7 @@ struct CoreStats {
   std::uint64_t steal_attempts = 0, steal_successes = 0, steal_empty = 0, steal_timeouts = 0;
   std::uint64_t late_loot = 0;           ///< loot that arrived after its request timed out
   std::uint64_t tasks_received = 0, tasks_given = 0;
+  std::uint64_t loot_sent = 0;           ///< loot messages (replies with tasks, pushes), first copies
   std::uint64_t requests_served = 0;     ///< steal requests answered as a victim
   std::uint64_t forwarded = 0;           ///< messages passed on toward another satellite
   std::uint64_t unroutable = 0;          ///< messages dropped: no route at that moment

@@ -1,0 +1,135 @@
+#include "leomesh/scheduler/core_config.hpp"
+
+#include <cmath>
+
+#include "leomesh/mesh/spec.hpp"
+
+namespace leomesh::scheduler {
+
+const std::vector<CoreKnob>& core_knobs() {
+  // One row per numeric knob of CoreConfig, one line each; its default stays CoreConfig's
+  // initialiser.
+  // clang-format off
+  static const std::vector<CoreKnob> knobs = {
+      {"steal_timeout_s", &CoreConfig::steal_timeout_s, "a steal request unanswered this long has failed"},
+      {"retransmit_s", &CoreConfig::retransmit_s, "loot, pushes and termination messages are resent after this"},
+      {"backoff_min_s", &CoreConfig::backoff_min_s, "wait after the first empty reply before asking again"},
+      {"backoff_max_s", &CoreConfig::backoff_max_s, "cap of the exponential back-off between empty replies"},
+      {"requests_in_flight", &CoreConfig::requests_in_flight, "steal requests a thief keeps out at once, to distinct victims", false},
+      {"remember_s", &CoreConfig::remember_s, "a victim that could not serve a thief pushes it work for this long (0: answer and forget)", true, true},
+      {"push_check_s", &CoreConfig::push_check_s, "first wait before a busy victim with thieves waiting looks again for loot to push"},
+      {"ask_below_per_worker", &CoreConfig::ask_below_per_worker, "a busy satellite asks for work once its queue is below this many tasks per worker (0: only when idle)", false, true},
+      {"low_check_s", &CoreConfig::low_check_s, "how often a busy satellite looks at its queue against the low-water mark"},
+  };
+  // clang-format on
+  return knobs;
+}
+
+mesh::Result<const CoreKnob*> find_core_knob(std::string_view name) {
+  std::string known;
+  for (const CoreKnob& k : core_knobs()) {
+    if (name == k.name) return &k;
+    known += (known.empty() ? "" : ", ") + std::string(k.name);
+  }
+  return mesh::fail(std::string(name), "unknown core setting; known: " + known);
+}
+
+std::string knob_flag(std::string_view name) {
+  std::string flag = "--" + std::string(name);
+  for (char& c : flag)
+    if (c == '_') c = '-';
+  if (flag.size() > 4 && flag.compare(flag.size() - 2, 2, "-s") == 0) flag.resize(flag.size() - 2);
+  return flag;
+}
+
+mesh::Result<double> check_core_knob(const CoreKnob& knob, double value) {
+  // Zero is refused unless it switches a mechanism off: a zero back-off or push wait doubles
+  // to zero again and would have the core ask for the same instant forever; a zero timeout
+  // fails every request.
+  const std::string unit = knob.seconds ? " seconds" : "";
+  if (!std::isfinite(value))
+    return mesh::fail(knob.name, "must be a finite number" + (knob.seconds ? std::string(" of seconds") : "") +
+                                     ", got " + mesh::format_number(value));
+  if (value < 0)
+    return mesh::fail(knob.name, "cannot be negative, got " + mesh::format_number(value));
+  if (value == 0 && !knob.zero_is_off) return mesh::fail(knob.name, "must be more than 0" + unit + ", got 0");
+  return value;
+}
+
+namespace {
+
+// Applies every acceptable override to `config` and returns the problems of the others,
+// then of the knobs that do not fit together; the one rule set for apply and check.
+std::vector<mesh::Error> apply(CoreConfig& config, const KnobOverrides& overrides) {
+  std::vector<mesh::Error> problems;
+  for (const auto& [name, value] : overrides) {
+    auto knob = find_core_knob(name);
+    if (!knob) {
+      problems.push_back(knob.error());
+      continue;
+    }
+    auto checked = check_core_knob(**knob, value);
+    if (!checked) {
+      problems.push_back(checked.error());
+      continue;
+    }
+    config.*(*knob)->field = *checked;
+  }
+  if (config.backoff_max_s < config.backoff_min_s) {
+    // Named after the one the user set (the maximum when both or neither were).
+    const bool min_only = overrides.count("backoff_min_s") && !overrides.count("backoff_max_s");
+    const std::string value =
+        mesh::format_number(min_only ? config.backoff_min_s : config.backoff_max_s);
+    problems.push_back(
+        min_only ? mesh::fail("backoff_min_s", "is " + value + ", above backoff_max_s = " +
+                                                   mesh::format_number(config.backoff_max_s))
+                 : mesh::fail("backoff_max_s", "is " + value + ", below backoff_min_s = " +
+                                                   mesh::format_number(config.backoff_min_s)));
+  }
+  return problems;
+}
+
+}  // namespace
+
+mesh::Result<CoreConfig> apply_core_knobs(CoreConfig config, const KnobOverrides& overrides) {
+  std::vector<mesh::Error> problems = apply(config, overrides);
+  if (!problems.empty()) return problems.front();
+  return config;
+}
+
+std::vector<mesh::Error> check_core_knobs(const KnobOverrides& overrides) {
+  CoreConfig config;
+  return apply(config, overrides);
+}
+
+mesh::Result<StealAmount> parse_amount(std::string_view text) {
+  if (text == "half") return StealAmount::half;
+  if (text == "one") return StealAmount::one;
+  return mesh::fail("--amount", "expected half or one, got '" + std::string(text) + "'");
+}
+
+const char* to_string(StealAmount amount) {
+  return amount == StealAmount::one ? "one" : "half";
+}
+
+mesh::Result<CoreConfig> make_core_config(const CoreSettings& s) {
+  CoreConfig c;
+  c.self = s.self;
+  c.root = s.root;
+  auto policy = parse_policy(s.policy);
+  if (!policy) return policy.error();
+  c.policy = *policy;
+  auto amount = parse_amount(s.amount);
+  if (!amount) return amount.error();
+  c.amount = *amount;
+  // A reply limited to no task would never move work: every steal would come back empty.
+  if (s.max_batch < 1) return mesh::fail("max_batch", "must be at least 1 task per reply, got 0");
+  c.max_batch = s.max_batch;
+  c.seed = s.seed;
+  c.workers = s.workers;
+  auto tuned = apply_core_knobs(c, s.knobs);
+  if (!tuned) return mesh::fail(knob_flag(tuned.error().parameter), tuned.error().reason);
+  return tuned;
+}
+
+}  // namespace leomesh::scheduler
