@@ -113,7 +113,7 @@ void SatelliteCore::begin(double now) {
     // Nobody but the injection satellites has work yet: count every neighbour as waiting,
     // so work moves outward by pushes, one ISL latency per hop, from the first moment.
     for (const mesh::Adjacent& a : topo_.adjacency(cfg_.self))
-      if (topo_.state(a.link).active && a.neighbor != cfg_.self) waiting_.emplace_back(a.neighbor, now);
+      if (topo_.state(a.link).active && a.neighbor != cfg_.self) waiting_.push_back(Waiting{a.neighbor, now, 0});
     push_wait_s_ = cfg_.push_check_s;
   }
   if (busy_)
@@ -258,12 +258,17 @@ void SatelliteCore::on_steal_request(double now, const Message& m) {
   reply.dst = m.src;
   reply.id = m.id;
   reply.request_hops = m.hops;
-  const std::size_t want = cfg_.amount == StealAmount::half ? (pool_.approx_size() + 1) / 2 : 1;
-  const bool gave = pool_.approx_size() > cfg_.workers && fill_loot(want, reply);
-  auto it = std::find_if(waiting_.begin(), waiting_.end(), [&](const auto& w) { return w.first == m.src; });
+  // Give only down the gradient: a thief that still has work (it asks before running dry)
+  // gets a share only of what this victim holds beyond it, and nothing when that is less
+  // than a task per worker, so work flows toward idle satellites rather than back and forth.
+  const std::size_t queued = pool_.approx_size();
+  const std::size_t surplus = queued > m.load ? queued - m.load : 0;
+  const std::size_t want = cfg_.amount == StealAmount::half ? (surplus + 1) / 2 : 1;
+  const bool gave = surplus > cfg_.workers && fill_loot(want, reply);
+  auto it = std::find_if(waiting_.begin(), waiting_.end(), [&](const Waiting& w) { return w.thief == m.src; });
   if (it != waiting_.end()) waiting_.erase(it);
   if (!gave && !terminated_ && cfg_.remember_s > 0) {
-    waiting_.emplace_back(m.src, now);
+    waiting_.push_back(Waiting{m.src, now, m.load});
     push_wait_s_ = cfg_.push_check_s;
   }
   if (gave)
@@ -277,18 +282,21 @@ void SatelliteCore::serve_waiting(double now) {
   if (waiting_.empty() || terminated_) return;
   // Forget thieves that stopped asking: they found work elsewhere (or their link went).
   waiting_.erase(std::remove_if(waiting_.begin(), waiting_.end(),
-                                [&](const auto& w) { return w.second + cfg_.remember_s <= now; }),
+                                [&](const Waiting& w) { return w.since + cfg_.remember_s <= now; }),
                  waiting_.end());
+  // Idle thieves first: a satellite that asked before running dry can wait a little.
+  std::stable_sort(waiting_.begin(), waiting_.end(), [](const Waiting& a, const Waiting& b) { return a.load < b.load; });
   // Keep two tasks per local worker: this satellite needs them itself within moments, and
   // when work is that scarce a push across an ISL costs more than it saves. Above that,
   // every waiting thief gets an equal share, this satellite counted as one of them.
   const std::size_t keep = 2 * cfg_.workers;
   const std::size_t share = cfg_.amount == StealAmount::one ? 1 : pool_.approx_size() / (waiting_.size() + 1);
-  while (!waiting_.empty() && busy_ && pool_.approx_size() >= keep && share > 0) {
+  while (!waiting_.empty() && busy_ && pool_.approx_size() >= keep && share > 0 &&
+         2 * waiting_.front().load < pool_.approx_size()) {
     Message m;
     m.kind = MessageKind::loot_push;
     m.src = cfg_.self;
-    m.dst = waiting_.front().first;
+    m.dst = waiting_.front().thief;
     m.id = kPushBit | (push_seq_ + 1);
     if (!fill_loot(share, m)) break;
     ++push_seq_;
@@ -301,7 +309,8 @@ void SatelliteCore::serve_waiting(double now) {
   // workers expand tasks), less often the longer there is nothing, so a satellite busy with
   // one long task does not wake its driver every millisecond.
   if (!waiting_.empty() && busy_) {
-    const double oldest = waiting_.front().second;
+    double oldest = kInf;
+    for (const Waiting& w : waiting_) oldest = std::min(oldest, w.since);
     push_check_at_ = std::min(now + push_wait_s_, oldest + cfg_.remember_s);
     push_wait_s_ = std::min(2 * push_wait_s_, cfg_.backoff_max_s);
   }
@@ -323,7 +332,7 @@ void SatelliteCore::handle_message(double now, Message m) {
   }
   if (m.load >= 2 * cfg_.workers && !waiting_.empty()) {
     // The sender has plenty queued now: it no longer waits for work from us.
-    auto it = std::find_if(waiting_.begin(), waiting_.end(), [&](const auto& w) { return w.first == m.src; });
+    auto it = std::find_if(waiting_.begin(), waiting_.end(), [&](const Waiting& w) { return w.thief == m.src; });
     if (it != waiting_.end()) waiting_.erase(it);
   }
   switch (m.kind) {

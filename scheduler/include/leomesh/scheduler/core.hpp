@@ -236,8 +236,13 @@ class SatelliteCore {
 
   // Victim side.
   std::vector<Task> take_buffer_;
-  // Thieves waiting for work, with when they asked (in order of asking).
-  std::vector<std::pair<int, double>> waiting_;
+  // Thieves waiting for work: who, since when, and their queue when they asked.
+  struct Waiting {
+    int thief;
+    double since;
+    std::uint32_t load;
+  };
+  std::vector<Waiting> waiting_;
   std::uint64_t push_seq_ = 0;
   double push_check_at_ = std::numeric_limits<double>::infinity();
   double push_wait_s_ = 0;  // until the next look; doubles while there is nothing to push
