@@ -24,11 +24,10 @@ namespace leomesh::scheduler {
 /// - ring:K:   an expanding ring search: uniform within 1 + failures / K hops, so a thief
 ///   looks one hop away while work is near and widens its radius by one hop every K empty
 ///   answers in a row; a success brings it back to its neighbours.
-/// - lifeline: asks like neighbor, and a neighbour that had to answer "nothing" remembers
-///   the thief as hungry; when work reaches it, it pushes half of its queue to its hungry
-///   neighbours at once (Saraswat et al.'s lifeline graphs, X10 GLB, with the ISL graph as
-///   lifeline graph). Work then spreads one ISL latency per hop instead of waiting for the
-///   next request (a back-off plus a round trip).
+/// - lifeline: asks like neighbor. Its mechanism (a victim that had to answer "nothing"
+///   remembers the thief and pushes to it once it has work; Saraswat et al.'s lifeline
+///   graphs with the ISL graph as lifeline graph) is now part of every policy (CoreConfig::
+///   remember_s), so it runs exactly as neighbor; the name stays for existing scripts.
 struct VictimPolicy {
   enum class Kind { neighbor, global, khop, escalate, ring, sticky, lifeline };
   Kind kind = Kind::neighbor;
