@@ -209,25 +209,25 @@ void SatelliteCore::on_steal_reply(double now, Message& m) {
   }
 }
 
-bool SatelliteCore::acknowledge(const Message& m) {
+void SatelliteCore::acknowledge(const Message& m) {
   Message ack;
   ack.kind = MessageKind::ack;
   ack.src = cfg_.self;
   ack.dst = m.src;
   ack.id = m.id;
   send(std::move(ack));
-  return seen_.insert(loot_key(m.src, m.id)).second;
 }
 
+bool SatelliteCore::first_copy(const Message& m) { return seen_.insert(loot_key(m.src, m.id)).second; }
+
 void SatelliteCore::accept_loot(const Message& m) {
-  // Tasks first, so the acknowledgement reports the queue they made.
-  const bool first = !seen_.count(loot_key(m.src, m.id));
-  if (first) {
+  if (first_copy(m)) {
     held_.merge(m.weight);
     busy_ = true;
     stats_.tasks_received += m.tasks.size();
     pool_.push(m.tasks.data(), m.tasks.size());
   }
+  // After the tasks, so the acknowledgement reports the queue they made.
   acknowledge(m);
 }
 
@@ -387,7 +387,8 @@ double SatelliteCore::next_deadline() const {
 // --- termination by weight throwing ---
 
 void SatelliteCore::on_weight_return(double now, const Message& m) {
-  if (!acknowledge(m) || terminated_) return;  // a retransmitted copy
+  acknowledge(m);
+  if (!first_copy(m) || terminated_) return;  // a retransmitted copy, or too late to matter
   held_.merge(m.weight);
   absorbed_.merge(m.reduction);
   const auto it = std::find(children_.begin(), children_.end(), m.src);

@@ -48,7 +48,7 @@ mesh::Result<double> check_core_knob(const CoreKnob& knob, double value) {
   // fails every request.
   const std::string unit = knob.seconds ? " seconds" : "";
   if (!std::isfinite(value))
-    return mesh::fail(knob.name, "must be a finite number" + (knob.seconds ? std::string(" of seconds") : "") +
+    return mesh::fail(knob.name, "must be a finite number" + std::string(knob.seconds ? " of" : "") + unit +
                                      ", got " + mesh::format_number(value));
   if (value < 0)
     return mesh::fail(knob.name, "cannot be negative, got " + mesh::format_number(value));

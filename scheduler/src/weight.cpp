@@ -49,7 +49,16 @@ void Weight::trim() {
 }
 
 void Weight::merge(const Weight& other) {
-  for (std::uint32_t e : other.exponents()) add_piece(e);
+  if (words_.size() < other.words_.size()) words_.resize(other.words_.size(), 0);
+  // Word-wise binary addition from the least significant word, carrying toward 2^0.
+  std::uint64_t carry = 0;
+  for (std::size_t j = words_.size(); j-- > 0;) {
+    const std::uint64_t add = j < other.words_.size() ? other.words_[j] : 0;
+    const std::uint64_t sum = words_[j] + add;
+    const std::uint64_t out = sum + carry;
+    carry = (sum < add || out < sum) ? 1 : 0;
+    words_[j] = out;
+  }
   trim();
 }
 

@@ -193,8 +193,8 @@ class SatelliteCore {
   double steal_deadline() const;
   void on_steal_request(double now, const Message& m);
   void on_steal_reply(double now, Message& m);
-  // Acknowledges a reliable message; true the first time (sender, id) arrives.
-  bool acknowledge(const Message& m);
+  void acknowledge(const Message& m);     // tells the sender of a reliable message it arrived
+  bool first_copy(const Message& m);      // true the first time (sender, id) arrives
   void accept_loot(const Message& m);
   // Fills `loot` with an even share of the queue and a weight piece; false if nothing to give.
   bool fill_loot(std::size_t want, Message& loot);
