@@ -10,13 +10,29 @@ SimulatedPool::SimulatedPool(const workloads::Workload& workload, int workers, d
       spawned_(static_cast<std::size_t>(workers)),
       busy_(static_cast<std::size_t>(workers), false) {}
 
+void SimulatedPool::enqueue(const scheduler::Task& t) {
+  const double units = workload_.registry.estimate(t);
+  queue_.push_back(Queued{t, units});
+  queued_units_ += units;
+}
+
+scheduler::Task SimulatedPool::dequeue_newest() {
+  const Queued q = queue_.back();
+  queue_.pop_back();
+  // Reset on empty: a running sum of doubles would otherwise drift from zero.
+  queued_units_ = queue_.empty() ? 0 : queued_units_ - q.units;
+  return q.task;
+}
+
 std::size_t SimulatedPool::take_oldest(std::size_t max, std::vector<scheduler::Task>& out) {
   std::size_t n = 0;
   while (n < max && !queue_.empty()) {
-    out.push_back(queue_.front());
+    out.push_back(queue_.front().task);
+    queued_units_ -= queue_.front().units;
     queue_.pop_front();
     ++n;
   }
+  if (queue_.empty()) queued_units_ = 0;
   return n;
 }
 
@@ -24,14 +40,46 @@ std::size_t SimulatedPool::take_share(std::size_t max, std::vector<scheduler::Ta
   // Every other task from the oldest end; the ones left stay where they were, in order.
   const std::size_t span = std::min(queue_.size(), 2 * max);
   kept_.clear();
-  for (std::size_t i = 0; i < span; ++i) (i % 2 == 0 ? out : kept_).push_back(queue_[i]);
+  for (std::size_t i = 0; i < span; ++i) {
+    if (i % 2 == 0) {
+      out.push_back(queue_[i].task);
+      queued_units_ -= queue_[i].units;
+    } else {
+      kept_.push_back(queue_[i]);
+    }
+  }
   queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(span));
   queue_.insert(queue_.begin(), kept_.begin(), kept_.end());
+  if (queue_.empty()) queued_units_ = 0;
   return (span + 1) / 2;
 }
 
+std::size_t SimulatedPool::take_work(double work_s, std::size_t max, std::vector<scheduler::Task>& out) {
+  // In units: a cost of 0 (work outside virtual time) leaves nothing worth sharing.
+  if (!(task_cost_s_ > 0)) return 0;
+  double left = work_s / task_cost_s_;
+  std::size_t n = 0;
+  kept_.clear();
+  std::size_t i = 0;
+  for (; i < queue_.size() && n < max && left > 0; ++i) {
+    const Queued& q = queue_[i];
+    if (q.units <= 2 * left) {  // at least half of it fits
+      out.push_back(q.task);
+      left -= q.units;
+      queued_units_ -= q.units;
+      ++n;
+    } else {
+      kept_.push_back(q);
+    }
+  }
+  queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(i));
+  queue_.insert(queue_.begin(), kept_.begin(), kept_.end());
+  if (queue_.empty()) queued_units_ = 0;
+  return n;
+}
+
 void SimulatedPool::push(const scheduler::Task* tasks, std::size_t count) {
-  queue_.insert(queue_.end(), tasks, tasks + count);
+  for (std::size_t i = 0; i < count; ++i) enqueue(tasks[i]);
 }
 
 std::optional<SimulatedPool::Started> SimulatedPool::start_next() {
@@ -39,8 +87,7 @@ std::optional<SimulatedPool::Started> SimulatedPool::start_next() {
   for (std::size_t w = 0; w < busy_.size(); ++w) {
     if (busy_[w]) continue;
     // Newest first, as a worker's own deque would give it (depth-first, small footprint).
-    const scheduler::Task task = queue_.back();
-    queue_.pop_back();
+    const scheduler::Task task = dequeue_newest();
     busy_[w] = true;
     ++busy_workers_;
     const std::uint64_t units = run(task, spawned_[w]);
@@ -61,17 +108,16 @@ std::uint64_t SimulatedPool::run(const scheduler::Task& task, std::vector<schedu
 
 void SimulatedPool::run_newest_now() {
   if (queue_.empty()) return;
-  const scheduler::Task task = queue_.back();
-  queue_.pop_back();
+  const scheduler::Task task = dequeue_newest();
   std::vector<scheduler::Task> children;
   run(task, children);
-  queue_.insert(queue_.end(), children.begin(), children.end());
+  push(children.data(), children.size());
   ++executed_;
 }
 
 void SimulatedPool::finish(int w) {
   const auto i = static_cast<std::size_t>(w);
-  queue_.insert(queue_.end(), spawned_[i].begin(), spawned_[i].end());
+  push(spawned_[i].data(), spawned_[i].size());
   spawned_[i].clear();
   busy_[i] = false;
   --busy_workers_;

@@ -86,6 +86,7 @@ struct Agent::Impl : scheduler::PumpHost {
     ThreadPoolOptions po;
     po.workers = static_cast<std::size_t>(cfg.workers());
     po.worker_nice = 5;  // the event loop answers steal requests before workers compute
+    po.unit_cost_s = workload.unit_cost_s;  // what a unit of the workload's estimates costs
     pool = std::make_unique<ThreadPool>(workload.registry, po);
     core = std::make_unique<scheduler::SatelliteCore>(core_config, *pool, topo, routes, tree);
     pump = std::make_unique<scheduler::CorePump>(*core, *this);

@@ -57,6 +57,11 @@ inline void bump(std::atomic<std::uint64_t>& counter) {
   counter.store(counter.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
 }
 
+// The same for a single-writer sum: a load and a store, no read-modify-write on the hot path.
+inline void add(std::atomic<double>& sum, double x) {
+  sum.store(sum.load(std::memory_order_relaxed) + x, std::memory_order_relaxed);
+}
+
 std::uint64_t splitmix64(std::uint64_t x) {
   x += 0x9E3779B97F4A7C15ull;
   x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
@@ -90,10 +95,16 @@ class ThreadPool::WorkerContext final : public scheduler::TaskContext {
   WorkerContext(ThreadPool& pool, WorkStealingDeque& deque) : pool_(pool), deque_(deque) {}
   void spawn(const Task& child) override {
     deque_.push(child);
+    add(added_units, pool_.registry_.estimate(child));
     // Relaxed loads of a line written only when workers park or wake, so it stays shared in
     // every core's cache while everybody is busy.
     pool_.maybe_wake_another();
   }
+
+  // Estimate units this worker put on its deque, and took off any deque (its own pops and
+  // its steals); written only by this worker.
+  std::atomic<double> added_units{0};
+  std::atomic<double> removed_units{0};
 
  private:
   ThreadPool& pool_;
@@ -175,6 +186,7 @@ void ThreadPool::run_worker(Worker& w) {
   for (;;) {
     std::int64_t left = 0;
     if (w.deque.pop(task, &left)) {
+      add(w.ctx.removed_units, registry_.estimate(task));
       // The pop's seq_cst exchange of bottom published what is left; pairing it with this
       // seq_cst load of sleepers_ is what makes a missed wake-up from spawn() impossible
       // (see the top of this file). On x86-64 a seq_cst load is a plain load.
@@ -221,6 +233,7 @@ bool ThreadPool::scan_once(Worker& w, Task& out) {
       const auto r = dq.steal(out);
       if (r == WorkStealingDeque::Steal::kSuccess) {
         bump(w.steals);
+        add(w.ctx.removed_units, registry_.estimate(out));
         // Pass the baton: a victim busy in a long task (after spawning many children) makes
         // no pops, so no pop-time wake-ups; the thief wakes the next sleeper instead.
         if (!dq.approx_empty()) maybe_wake_another();
@@ -246,7 +259,15 @@ bool ThreadPool::take_from_inbox(Worker& w, Task& out) {
     const std::size_t n = workers_.size();
     share = std::max<std::size_t>(1, (avail + n - 1) / n);
     out = inbox_[inbox_head_];
-    for (std::size_t i = 1; i < share; ++i) w.deque.push(inbox_[inbox_head_ + i]);
+    double moved = registry_.estimate(out);
+    for (std::size_t i = 1; i < share; ++i) {
+      const Task& t = inbox_[inbox_head_ + i];
+      w.deque.push(t);
+      const double e = registry_.estimate(t);
+      add(w.ctx.added_units, e);
+      moved += e;
+    }
+    inbox_units_.store(inbox_units_.load(std::memory_order_relaxed) - moved, std::memory_order_relaxed);
     inbox_head_ += share;
     remaining = avail - share;
     if (remaining == 0) {
@@ -348,6 +369,9 @@ void ThreadPool::submit(const Task* tasks, std::size_t count) {
     // these tasks until the worker that empties it is itself counted.
     if (inbox_head_ == inbox_.size()) busy_.fetch_add(1, std::memory_order_acq_rel);
     inbox_.insert(inbox_.end(), tasks, tasks + count);
+    double units = 0;
+    for (std::size_t i = 0; i < count; ++i) units += registry_.estimate(tasks[i]);
+    inbox_units_.store(inbox_units_.load(std::memory_order_relaxed) + units, std::memory_order_relaxed);
     inbox_size_.store(inbox_.size() - inbox_head_, std::memory_order_seq_cst);
   }
   pushed_.fetch_add(count, std::memory_order_relaxed);
@@ -365,6 +389,9 @@ std::size_t ThreadPool::take_oldest(std::size_t max, std::vector<Task>& out) {
       const std::size_t k = std::min(max, inbox_.size() - inbox_head_);
       const auto first = inbox_.begin() + static_cast<std::ptrdiff_t>(inbox_head_);
       out.insert(out.end(), first, first + static_cast<std::ptrdiff_t>(k));
+      double units = 0;
+      for (std::size_t i = 0; i < k; ++i) units += registry_.estimate(first[static_cast<std::ptrdiff_t>(i)]);
+      inbox_units_.store(inbox_units_.load(std::memory_order_relaxed) - units, std::memory_order_relaxed);
       inbox_head_ += k;
       taken += k;
       if (k != 0 && inbox_head_ == inbox_.size()) {
@@ -395,6 +422,11 @@ std::size_t ThreadPool::take_oldest(std::size_t max, std::vector<Task>& out) {
         out.push_back(t);
         ++taken;
         progress = true;
+        // Any thread may take: the one sum written by several is a read-modify-write.
+        double seen = driver_removed_units_.load(std::memory_order_relaxed);
+        const double e = registry_.estimate(t);
+        while (!driver_removed_units_.compare_exchange_weak(seen, seen + e, std::memory_order_relaxed)) {
+        }
       }
     }
   }
@@ -406,6 +438,42 @@ std::size_t ThreadPool::approx_size() const {
   std::size_t n = inbox_size_.load(std::memory_order_relaxed);
   for (const auto& w : workers_) n += w->deque.approx_size();
   return n;
+}
+
+double ThreadPool::queued_work_s() const {
+  if (approx_size() == 0) return 0;  // and no drift of the running sums shows
+  double units = inbox_units_.load(std::memory_order_relaxed) - driver_removed_units_.load(std::memory_order_relaxed);
+  for (const auto& w : workers_)
+    units += w->ctx.added_units.load(std::memory_order_relaxed) - w->ctx.removed_units.load(std::memory_order_relaxed);
+  return std::max(0.0, units) * options_.unit_cost_s;
+}
+
+std::size_t ThreadPool::take_work(double work_s, std::size_t max, std::vector<Task>& out) {
+  double left = work_s / options_.unit_cost_s;
+  std::size_t given = 0;
+  std::vector<Task> larger;
+  Task t;
+  std::vector<Task> one;
+  while (given < max && left > 0 && larger.size() < 2 * max + 16) {
+    one.clear();
+    if (take_oldest(1, one) == 0) break;
+    t = one.front();
+    const double e = registry_.estimate(t);
+    if (e <= 2 * left) {
+      out.push_back(t);
+      left -= e;
+      ++given;
+    } else {
+      larger.push_back(t);
+    }
+  }
+  if (!larger.empty()) {
+    // Back in through the inbox; they never left the pool as far as its counters go.
+    submit(larger.data(), larger.size());
+    taken_.fetch_sub(larger.size(), std::memory_order_relaxed);
+    pushed_.fetch_sub(larger.size(), std::memory_order_relaxed);
+  }
+  return given;
 }
 
 void ThreadPool::wait_idle() {

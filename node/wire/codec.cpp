@@ -1,5 +1,8 @@
 #include "leomesh/node/codec.hpp"
 
+#include <algorithm>
+#include <cmath>
+
 #include "wire/wire.pb.h"
 
 namespace leomesh::node {
@@ -25,7 +28,9 @@ std::string encode(const scheduler::Message& m) {
     e.set_task_count(static_cast<std::uint32_t>(m.tasks.size()));
   }
   if (m.request_hops) e.set_request_hops(m.request_hops);
-  if (m.load) e.set_load(m.load);
+  // Whole microseconds, saturating at about 71 minutes of queued work.
+  if (m.load_s > 0) e.set_load_us(static_cast<std::uint32_t>(std::min(std::round(m.load_s * 1e6), 4294967295.0)));
+  if (m.demand_hops) e.set_demand_hops(m.demand_hops);
   for (std::uint32_t x : m.weight.exponents()) e.add_weight(x);
   if (m.kind == scheduler::MessageKind::weight_return) {
     wire::Reduction* r = e.mutable_reduction();
@@ -48,12 +53,14 @@ mesh::Result<scheduler::Message> decode(std::string_view frame, const DecodeLimi
     return mesh::fail(what, "protocol version " + std::to_string(e.version()) + ", expected " +
                                 std::to_string(kWireVersion));
   if (e.kind() != wire::STEAL_REQUEST && e.kind() != wire::STEAL_REPLY && e.kind() != wire::ACK &&
-      e.kind() != wire::TERMINATE && e.kind() != wire::LOOT_PUSH && e.kind() != wire::WEIGHT_RETURN)
+      e.kind() != wire::TERMINATE && e.kind() != wire::LOOT_PUSH && e.kind() != wire::WEIGHT_RETURN &&
+      e.kind() != wire::DEMAND)
     return mesh::fail(what, "unknown message kind " + std::to_string(e.kind()));
   if (e.src() < 0 || e.src() >= limits.satellites || e.dst() < 0 || e.dst() >= limits.satellites)
     return mesh::fail(what, "end point out of range: " + std::to_string(e.src()) + " -> " +
                                 std::to_string(e.dst()));
-  if (e.hops() > 0xffff || e.request_hops() > 0xffff) return mesh::fail(what, "hop count out of range");
+  if (e.hops() > 0xffff || e.request_hops() > 0xffff || e.demand_hops() > 0xffff)
+    return mesh::fail(what, "hop count out of range");
   scheduler::Message m;
   m.kind = static_cast<scheduler::MessageKind>(e.kind());
   m.src = e.src();
@@ -61,7 +68,8 @@ mesh::Result<scheduler::Message> decode(std::string_view frame, const DecodeLimi
   m.hops = static_cast<std::uint16_t>(e.hops());
   m.id = e.id();
   m.request_hops = static_cast<std::uint16_t>(e.request_hops());
-  m.load = e.load();
+  m.load_s = static_cast<double>(e.load_us()) * 1e-6;
+  m.demand_hops = static_cast<std::uint16_t>(e.demand_hops());
   m.reduction = {e.reduction().sum(), e.reduction().aux(), e.reduction().max()};
   if (e.weight_size() > 4096) return mesh::fail(what, "too many weight pieces: " + std::to_string(e.weight_size()));
   if (!scheduler::Weight::from_exponents({e.weight().begin(), e.weight().end()}, m.weight))

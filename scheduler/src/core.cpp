@@ -14,6 +14,10 @@ constexpr std::uint64_t kPushBit = 1ULL << 39;
 constexpr std::uint64_t kReturnBit = 1ULL << 38;
 constexpr std::uint64_t kTerminateId = 1ULL << 37;
 
+// The smallest round trip the sharing thresholds assume: an answer over ZeroMQ on one host
+// takes 70-300 us, and links of "none" latency must not make every crumb worth sending.
+constexpr double kMinRoundTrip = 100e-6;
+
 std::uint64_t loot_key(int peer, std::uint64_t number) {
   return (static_cast<std::uint64_t>(static_cast<std::uint32_t>(peer)) << 40) | number;
 }
@@ -42,6 +46,8 @@ SpanningTree SpanningTree::build(const mesh::Topology& topo, int root) {
       queue.push_back(a.neighbor);
     }
   }
+  tree.size.assign(n, 1);
+  for (std::size_t i = queue.size(); i-- > 1;) tree.size[static_cast<std::size_t>(tree.parent[static_cast<std::size_t>(queue[i])])] += tree.size[static_cast<std::size_t>(queue[i])];
   // A satellite no candidate link reaches reports to the root directly (full:N has every
   // pair linked, so this happens only for a shell that cannot finish a run anyway).
   for (std::size_t v = 0; v < n; ++v) {
@@ -66,10 +72,20 @@ SatelliteCore::SatelliteCore(const CoreConfig& config, LocalPool& pool, const me
       pool_(pool),
       topo_(topo),
       routes_(routes),
+      tree_(tree),
       parent_(tree.parent[static_cast<std::size_t>(config.self)]),
       children_(tree.children[static_cast<std::size_t>(config.self)]),
       rng_(config.seed * 0x9E3779B97F4A7C15ULL + static_cast<std::uint64_t>(config.self) + 1),
       child_returned_(children_.size(), false) {
+  // Until the first answer is measured, a round trip is taken to be one over the slowest
+  // adjacent link, there and back.
+  double slowest = 0;
+  for (const mesh::Adjacent& a : topo.adjacency(config.self)) {
+    if (a.neighbor == config.self) continue;
+    slowest = std::max(slowest, topo.state(a.link).latency_s);
+    neighbours_.push_back(Neighbour{a.neighbor, a.link, 0, 0});
+  }
+  rtt_s_ = std::max(2 * slowest, kMinRoundTrip);
   const auto self = static_cast<std::size_t>(config.self);
   if (tree.starts_with_share[self]) held_ = Weight::initial_share(config.self == config.root, tree.share_holders);
   // The start-up convergecast waits only for children that hold a share to return.
@@ -89,7 +105,10 @@ void SatelliteCore::send(Message m) {
     ++stats_.unroutable;
     return;
   }
-  if (m.src == cfg_.self) m.load = static_cast<std::uint32_t>(std::min<std::size_t>(pool_.approx_size(), UINT32_MAX));
+  if (m.src == cfg_.self) {
+    m.load_s = pool_.queued_work_s();
+    m.demand_hops = demand_hops_;
+  }
   ++m.hops;
   ++stats_.messages_sent;
   outbound_.push_back(Outbound{next, std::move(m)});
@@ -105,15 +124,20 @@ void SatelliteCore::submit(double now, const Task* tasks, std::size_t count) {
   pool_.push(tasks, count);
   busy_ = true;
   serve_waiting(now);
+  settle(now);
 }
 
 void SatelliteCore::begin(double now) {
   begun_ = true;
   if (cfg_.remember_s > 0) {
-    // Nobody but the injection satellites has work yet: count every neighbour as waiting,
-    // so work moves outward by pushes, one ISL latency per hop, from the first moment.
-    for (const mesh::Adjacent& a : topo_.adjacency(cfg_.self))
-      if (topo_.state(a.link).active && a.neighbor != cfg_.self) waiting_.push_back(Waiting{a.neighbor, now, 0});
+    // Nobody but the injection satellites has work yet: every tree child waits for a start
+    // share in proportion to the satellites of its subtree, so work injected at the root is
+    // pushed outward one ISL latency per hop and arrives spread as the constellation is, in
+    // one pass (an equal share per neighbour left the far side of a large shell idle).
+    for (int c : children_) {
+      const auto ci = static_cast<std::size_t>(c);
+      if (tree_.starts_with_share[ci]) waiting_.push_back(Waiting{c, now, 0, static_cast<double>(tree_.size[ci]), true});
+    }
     push_wait_s_ = cfg_.push_check_s;
   }
   if (busy_)
@@ -128,12 +152,15 @@ void SatelliteCore::handle_local_idle(double now) {
   return_weight(now);
   try_finish(now);
   try_steal(now);
+  update_demand(now);
 }
 
 // --- thief ---
 
+double SatelliteCore::keep_s() const { return static_cast<double>(cfg_.workers) * rtt_s_; }
+
 bool SatelliteCore::running_low() const {
-  return busy_ && static_cast<double>(pool_.approx_size()) < cfg_.ask_below_per_worker * static_cast<double>(cfg_.workers);
+  return busy_ && pool_.queued_work_s() < cfg_.ask_below_per_worker * keep_s();
 }
 
 void SatelliteCore::try_steal(double now) {
@@ -193,6 +220,7 @@ void SatelliteCore::on_steal_reply(double now, Message& m) {
   const double latency = now - it->sent_at;
   requests_.erase(it);
   stats_.attempt_latency_sum_s += latency;
+  rtt_s_ += 0.125 * (latency - rtt_s_);
   stats_.attempt_hops_sum += m.request_hops;
   events_.push_back(StealEvent{now, cfg_.self, m.src, m.request_hops, latency,
                                static_cast<std::uint32_t>(m.tasks.size()), false});
@@ -233,12 +261,15 @@ void SatelliteCore::accept_loot(const Message& m) {
 
 // --- victim ---
 
-bool SatelliteCore::fill_loot(std::size_t want, Message& loot) {
-  if (terminated_ || !busy_ || want == 0) return false;
+bool SatelliteCore::fill_loot(double want_s, Message& loot) {
+  if (terminated_ || !busy_ || !(want_s > 0)) return false;
   Weight piece = held_.split();
   if (piece.empty()) return false;  // no finer piece can be made: keep the work
   take_buffer_.clear();
-  pool_.take_share(std::min(want, cfg_.max_batch), take_buffer_);
+  if (cfg_.amount == StealAmount::one)
+    pool_.take_oldest(1, take_buffer_);
+  else
+    pool_.take_work(want_s, cfg_.max_batch, take_buffer_);
   if (take_buffer_.empty()) {
     held_.merge(piece);
     return false;
@@ -261,14 +292,19 @@ void SatelliteCore::on_steal_request(double now, const Message& m) {
   // Give only down the gradient: a thief that still has work (it asks before running dry)
   // gets a share only of what this victim holds beyond it, and nothing when that is less
   // than a task per worker, so work flows toward idle satellites rather than back and forth.
-  const std::size_t queued = pool_.approx_size();
-  const std::size_t surplus = queued > m.load ? queued - m.load : 0;
-  const std::size_t want = cfg_.amount == StealAmount::half ? (surplus + 1) / 2 : 1;
-  const bool gave = surplus > cfg_.workers && fill_loot(want, reply);
   auto it = std::find_if(waiting_.begin(), waiting_.end(), [&](const Waiting& w) { return w.thief == m.src; });
-  if (it != waiting_.end()) waiting_.erase(it);
+  // A tree child still owed its start share keeps its weight (the satellites it stands
+  // for), but from now on it is a thief like any other: remembered while it keeps asking.
+  Waiting entry{m.src, now, m.load_s, 1.0, false};
+  if (it != waiting_.end()) {
+    entry.weight = it->weight;
+    waiting_.erase(it);
+  }
+  const double queued = pool_.queued_work_s();
+  const double surplus = queued - m.load_s;
+  const bool gave = surplus > keep_s() && fill_loot(surplus * entry.weight / (entry.weight + 1), reply);
   if (!gave && !terminated_ && cfg_.remember_s > 0) {
-    waiting_.push_back(Waiting{m.src, now, m.load});
+    waiting_.push_back(entry);
     push_wait_s_ = cfg_.push_check_s;
   }
   if (gave)
@@ -282,17 +318,20 @@ void SatelliteCore::serve_waiting(double now) {
   if (waiting_.empty() || terminated_) return;
   // Forget thieves that stopped asking: they found work elsewhere (or their link went).
   waiting_.erase(std::remove_if(waiting_.begin(), waiting_.end(),
-                                [&](const Waiting& w) { return w.since + cfg_.remember_s <= now; }),
+                                [&](const Waiting& w) { return !w.start && w.since + cfg_.remember_s <= now; }),
                  waiting_.end());
   // Idle thieves first: a satellite that asked before running dry can wait a little.
-  std::stable_sort(waiting_.begin(), waiting_.end(), [](const Waiting& a, const Waiting& b) { return a.load < b.load; });
+  std::stable_sort(waiting_.begin(), waiting_.end(), [](const Waiting& a, const Waiting& b) { return a.load_s < b.load_s; });
   // Keep two tasks per local worker: this satellite needs them itself within moments, and
   // when work is that scarce a push across an ISL costs more than it saves. Above that,
   // every waiting thief gets an equal share, this satellite counted as one of them.
-  const std::size_t keep = 2 * cfg_.workers;
-  const std::size_t share = cfg_.amount == StealAmount::one ? 1 : pool_.approx_size() / (waiting_.size() + 1);
-  while (!waiting_.empty() && busy_ && pool_.approx_size() >= keep && share > 0 &&
-         2 * waiting_.front().load < pool_.approx_size()) {
+  const double keep = 2 * keep_s();
+  double total = 1;
+  for (const Waiting& w : waiting_) total += w.weight;
+  const double per_weight = pool_.queued_work_s() / total;
+  while (!waiting_.empty() && busy_ && pool_.queued_work_s() >= keep &&
+         2 * waiting_.front().load_s < pool_.queued_work_s()) {
+    const double share = per_weight * waiting_.front().weight;
     Message m;
     m.kind = MessageKind::loot_push;
     m.src = cfg_.self;
@@ -310,7 +349,7 @@ void SatelliteCore::serve_waiting(double now) {
   // one long task does not wake its driver every millisecond.
   if (!waiting_.empty() && busy_) {
     double oldest = kInf;
-    for (const Waiting& w : waiting_) oldest = std::min(oldest, w.since);
+    for (const Waiting& w : waiting_) if (!w.start) oldest = std::min(oldest, w.since);
     push_check_at_ = std::min(now + push_wait_s_, oldest + cfg_.remember_s);
     push_wait_s_ = std::min(2 * push_wait_s_, cfg_.backoff_max_s);
   }
@@ -330,11 +369,13 @@ void SatelliteCore::handle_message(double now, Message m) {
     send(std::move(m));
     return;
   }
-  if (m.load >= 2 * cfg_.workers && !waiting_.empty()) {
+  if (m.load_s >= 2 * keep_s() && !waiting_.empty()) {
     // The sender has plenty queued now: it no longer waits for work from us.
     auto it = std::find_if(waiting_.begin(), waiting_.end(), [&](const Waiting& w) { return w.thief == m.src; });
     if (it != waiting_.end()) waiting_.erase(it);
   }
+  for (Neighbour& n : neighbours_)
+    if (n.id == m.src) n.demand_hops = m.demand_hops;
   switch (m.kind) {
     case MessageKind::steal_request: on_steal_request(now, m); break;
     case MessageKind::steal_reply: on_steal_reply(now, m); break;
@@ -348,9 +389,90 @@ void SatelliteCore::handle_message(double now, Message m) {
       acknowledge(m);
       on_terminate(now);
       break;
+    case MessageKind::demand: break;
   }
   serve_waiting(now);
   if (busy_ && requests_.empty()) try_steal(now);
+  settle(now);
+}
+
+void SatelliteCore::settle(double now) {
+  // Giving loot may have emptied a pool whose workers were all idle (work that had just
+  // arrived went on at once): no worker will report that it ran dry, so say it here.
+  if (busy_ && pool_.idle())
+    handle_local_idle(now);
+  else
+    update_demand(now);
+}
+
+void SatelliteCore::update_demand(double now) {
+  if (cfg_.demand_horizon_hops < 1 || terminated_ || !begun_) {
+    downhill_at_ = kInf;
+    return;
+  }
+  // Hungry below one round trip of work per worker, sated again at twice that: a satellite
+  // working through its last tasks should not flip the field at every task.
+  const double queued = busy_ ? pool_.queued_work_s() : 0;
+  if (hungry_ && queued >= 2 * keep_s())
+    hungry_ = false;
+  else if (!hungry_ && queued < keep_s())
+    hungry_ = true;
+  // Distance vector over the ISLs: 0 when hungry, else one more than the nearest neighbour,
+  // capped at the horizon. The cap bounds how far a stale value can count up when a hungry
+  // region fills (the count-to-infinity of distance-vector routing).
+  const auto horizon = static_cast<std::uint16_t>(cfg_.demand_horizon_hops);
+  std::uint16_t d = 0;
+  if (!hungry_) {
+    d = horizon;
+    for (const Neighbour& n : neighbours_)
+      if (topo_.state(n.link).active) d = std::min<std::uint16_t>(d, static_cast<std::uint16_t>(n.demand_hops + 1));
+  }
+  if (d != demand_hops_) {
+    demand_hops_ = d;
+    for (const Neighbour& n : neighbours_) {
+      if (!topo_.state(n.link).active) continue;
+      Message m;
+      m.kind = MessageKind::demand;
+      m.src = cfg_.self;
+      m.dst = n.id;
+      send(std::move(m));  // carries demand_hops_, like every message
+    }
+  }
+  push_downhill(now);
+}
+
+void SatelliteCore::push_downhill(double now) {
+  downhill_at_ = kInf;
+  if (hungry_ || !busy_ || demand_hops_ >= cfg_.demand_horizon_hops) return;
+  // Work flows toward the nearest hungry satellites even when every satellite in between is
+  // busy and asks for nothing (the gradient model of Lin and Keller, 1987): a satellite with
+  // surplus pushes a share of it to each neighbour that is closer to demand, which passes on
+  // what it cannot use in the same way. Without it, a busy region's rich interior kept its
+  // work while idle satellites two or three hops beyond its thin edge stayed idle.
+  const double keep = keep_s();
+  std::size_t downhill = 0;
+  for (const Neighbour& n : neighbours_) downhill += topo_.state(n.link).active && n.demand_hops < demand_hops_;
+  for (Neighbour& n : neighbours_) {
+    if (!topo_.state(n.link).active || n.demand_hops >= demand_hops_) continue;
+    const double queued = pool_.queued_work_s();
+    if (queued < 2 * keep) break;
+    if (n.next_push > now) {  // at most one push per neighbour and round trip
+      downhill_at_ = std::min(downhill_at_, n.next_push);
+      continue;
+    }
+    Message m;
+    m.kind = MessageKind::loot_push;
+    m.src = cfg_.self;
+    m.dst = n.id;
+    m.id = kPushBit | (push_seq_ + 1);
+    if (!fill_loot((queued - keep) / static_cast<double>(downhill + 1), m)) break;
+    ++push_seq_;
+    ++stats_.loot_pushes;
+    ++stats_.downhill_pushes;
+    n.next_push = now + rtt_s_;
+    downhill_at_ = std::min(downhill_at_, n.next_push);
+    send_reliably(now, std::move(m));
+  }
 }
 
 void SatelliteCore::handle_timeout(double now) {
@@ -376,10 +498,11 @@ void SatelliteCore::handle_timeout(double now) {
     send(std::move(copy));
   }
   if (push_check_at_ <= now) serve_waiting(now);
+  settle(now);  // also pushes downhill when that is due
 }
 
 double SatelliteCore::next_deadline() const {
-  double d = std::min(steal_deadline(), push_check_at_);
+  double d = std::min({steal_deadline(), push_check_at_, downhill_at_});
   for (const auto& kv : unacked_) d = std::min(d, kv.second.resend_at);
   return d;
 }
@@ -469,3 +592,4 @@ std::optional<StealEvent> SatelliteCore::poll_event() {
 }
 
 }  // namespace leomesh::scheduler
+

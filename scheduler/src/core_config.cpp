@@ -18,7 +18,8 @@ const std::vector<CoreKnob>& core_knobs() {
       {"requests_in_flight", &CoreConfig::requests_in_flight, "steal requests a thief keeps out at once, to distinct victims", false},
       {"remember_s", &CoreConfig::remember_s, "a victim that could not serve a thief pushes it work for this long (0: answer and forget)", true, true},
       {"push_check_s", &CoreConfig::push_check_s, "first wait before a busy victim with thieves waiting looks again for loot to push"},
-      {"ask_below_per_worker", &CoreConfig::ask_below_per_worker, "a busy satellite asks for work once its queue is below this many tasks per worker (0: only when idle)", false, true},
+      {"ask_below_per_worker", &CoreConfig::ask_below_per_worker, "a busy satellite asks for work once its queued work is below this many round trips per worker (0: only when idle)", false, true},
+      {"demand_horizon_hops", &CoreConfig::demand_horizon_hops, "a busy satellite pushes surplus toward hungry satellites at most this many ISL hops away (whole number; 0: off)", false, true},
       {"low_check_s", &CoreConfig::low_check_s, "how often a busy satellite looks at its queue against the low-water mark"},
   };
   // clang-format on
@@ -75,6 +76,11 @@ std::vector<mesh::Error> apply(CoreConfig& config, const KnobOverrides& override
     }
     config.*(*knob)->field = *checked;
   }
+  const double horizon = config.demand_horizon_hops;
+  if (std::floor(horizon) != horizon || horizon > kMaxDemandHorizon)
+    problems.push_back(mesh::fail("demand_horizon_hops", "must be a whole number of hops from 0 to " +
+                                                             std::to_string(kMaxDemandHorizon) + ", got " +
+                                                             mesh::format_number(horizon)));
   if (config.backoff_max_s < config.backoff_min_s) {
     // Named after the one the user set (the maximum when both or neither were).
     const bool min_only = overrides.count("backoff_min_s") && !overrides.count("backoff_max_s");

@@ -236,7 +236,9 @@ if not failures:
     check("emulate makespan_over_limit", e["makespan_over_limit"], e["makespan_s"] / e["limit_s"])
     check("emulate efficiency_limit", e["efficiency_limit"], work / (16 * 4 * e["limit_s"]))
     check("emulate limit_push_s <= limit_s", e["limit_push_s"] <= e["limit_s"], True)
-    check("emulate makespan_s >= limit_s", e["makespan_s"] >= e["limit_s"], True)
+    # Only the push figure before termination binds every scheduler (mesh/limit.hpp): a run
+    # that pushes its work out may beat the pull yardstick, never this.
+    check("emulate makespan_s >= push limit without termination", e["makespan_s"] >= finish_time(d, work, 4), True)
 
 print(f"json contract: {len(failures)} failed")
 sys.exit(1 if failures else 0)

@@ -106,7 +106,9 @@ TEST_CASE("a small Walker shell with geometric links: exact", "[live]") {
 
 TEST_CASE("steals between agents cross the emulated link: round trip >= 2 x latency", "[live]") {
   // Two satellites, one 10 ms ISL: every answered steal went there and back.
-  const auto s = live("mesh:1x2", "neighbor", "bag:balanced,tasks=400,cost=20000", "uniform:10ms");
+  // Long enough (about 0.15 s of work) that thieves are answered before the end, now that
+  // the start share reaches satellite 1 by a push.
+  const auto s = live("mesh:1x2", "neighbor", "bag:balanced,tasks=4000,cost=20000", "uniform:10ms");
   std::uint64_t answered = 0;
   double latency = 0;
   for (const auto& sat : s.per_satellite) {

@@ -55,14 +55,16 @@ TEST_CASE("every message kind survives a round trip", "[codec]") {
   res.src = 5;
   res.dst = 0;
   res.id = 42;
-  res.load = 17;
+  res.load_s = 0.0171234;  // travels as whole microseconds
+  res.demand_hops = 7;
   res.reduction = {4130071, 3305118, 10};
   REQUIRE(scheduler::Weight::from_exponents({1, 3, 200}, res.weight));
   auto rb = node::decode(node::encode(res), limits());
   REQUIRE(rb.ok());
   CHECK(rb->reduction == res.reduction);
   CHECK(rb->weight.exponents() == std::vector<std::uint32_t>{1, 3, 200});
-  CHECK(rb->load == 17);
+  CHECK(rb->load_s == Approx(0.017123).margin(1e-12));
+  CHECK(rb->demand_hops == 7);
 
   scheduler::Message ack;
   ack.kind = scheduler::MessageKind::ack;
@@ -73,6 +75,20 @@ TEST_CASE("every message kind survives a round trip", "[codec]") {
   REQUIRE(ab.ok());
   CHECK(ab->kind == scheduler::MessageKind::ack);
   CHECK(ab->weight.empty());
+  CHECK(ab->load_s == 0);
+
+  // The demand gradient's own message: no tasks, no weight, only the sender's distance.
+  scheduler::Message demand;
+  demand.kind = scheduler::MessageKind::demand;
+  demand.src = 3;
+  demand.dst = 4;
+  demand.demand_hops = 12;
+  auto db = node::decode(node::encode(demand), limits());
+  REQUIRE(db.ok());
+  CHECK(db->kind == scheduler::MessageKind::demand);
+  CHECK(db->demand_hops == 12);
+  demand.weight = scheduler::Weight::piece(3);  // weight where none may travel: refused
+  CHECK_FALSE(node::decode(node::encode(demand), limits()).ok());
 
   scheduler::Message push = loot(5);
   push.kind = scheduler::MessageKind::loot_push;

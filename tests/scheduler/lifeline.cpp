@@ -10,8 +10,10 @@
 using namespace leomesh;
 
 namespace {
+// Satellite 0 of two linked without delay: a round trip counts as the core's floor of 100 us,
+// and each task here stands for 100 us of work (one bag task of 100 units at 1 us).
 struct Pair {
-  workloads::Workload w = *workloads::parse_workload("bag:balanced,tasks=64,cost=1");
+  workloads::Workload w = *workloads::parse_workload("bag:balanced,tasks=1,cost=100");
   mesh::Topology topo;
   mesh::RoutingTable routes;
   scheduler::SpanningTree tree;
@@ -27,6 +29,7 @@ struct Pair {
     c.self = 0;
     c.workers = workers;
     c.policy = *scheduler::parse_policy("lifeline");
+    c.demand_horizon_hops = 0;  // only the remembered thieves push here
     return c;
   }
   explicit Pair(std::size_t workers = 1)
@@ -105,23 +108,23 @@ TEST_CASE("lifeline: a neighbour that asked in vain gets half of the work that a
   for (const auto& o : p.drain()) CHECK(o.message.kind != scheduler::MessageKind::loot_push);
 }
 
-TEST_CASE("lifeline: a victim keeps two tasks per worker", "[lifeline]") {
+TEST_CASE("lifeline: a victim keeps two round trips of work per worker", "[lifeline]") {
   Pair p(4);
   p.begin_with_hungry_neighbour(0.0);
   p.submit(0.01, 7);
-  CHECK(p.drain().empty());  // 7 < 2 x 4 workers: nothing to spare
-  p.submit(0.02, 1);
+  CHECK(p.drain().empty());  // 700 us < 2 x 4 workers x 100 us: nothing to spare
+  p.submit(0.02, 3);
   const auto out = p.drain();
   REQUIRE(out.size() == 1);
   CHECK(out[0].message.kind == scheduler::MessageKind::loot_push);
-  CHECK(out[0].message.tasks.size() == 4);  // half of 8
+  CHECK(out[0].message.tasks.size() == 5);  // half of 10
 }
 
 TEST_CASE("lifeline: the last task is never pushed, and a hungry neighbour is forgotten in time", "[lifeline]") {
   Pair p;
   p.begin_with_hungry_neighbour(0.0);
   p.submit(0.01, 1);
-  CHECK(p.drain().empty());  // one task: nothing to spare
+  CHECK(p.drain().empty());  // one task, 100 us: not two round trips, nothing to spare
   // The core looks again while the neighbour is remembered...
   const double again = p.core.next_deadline();
   CHECK(again == Approx(0.011));

@@ -462,6 +462,36 @@ UtsModel::UtsModel(const UtsParams& params) : params_(params) {
       std::min<std::size_t>(std::max<std::size_t>(128, 5 * static_cast<std::size_t>(params.depth_limit) + 1), 1 << 16);
   denominators_.resize(depths);
   for (std::size_t d = 0; d < depths; ++d) denominators_[d] = geometric_denominator(params, static_cast<int>(d));
+  // Expected subtree sizes, from the deepest depth up: S(h) = 1 + E[children at h] S(h+1).
+  // Binomial nodes below the root are alike, so their subtrees all expect 1 / (1 - m q); a
+  // supercritical binomial tree (m q >= 1) has no finite mean and is capped instead.
+  const double mq = params.nonleaf_children * params.nonleaf_probability;
+  const double binomial_subtree = mq < 1 ? std::min(1.0 / (1.0 - mq), 1e12) : 1e12;
+  subtree_.assign(depths + 1, 1.0);
+  for (std::size_t i = depths; i-- > 0;) {
+    const int h = static_cast<int>(i);
+    double mean = 0;
+    switch (params.tree) {
+      case UtsTree::binomial:
+        subtree_[i] = h == 0 ? 1 + std::floor(params.root_branching) * binomial_subtree : binomial_subtree;
+        continue;
+      case UtsTree::hybrid:
+        if (static_cast<double>(h) >= params.shift_fraction * static_cast<double>(params.depth_limit)) {
+          subtree_[i] = binomial_subtree;
+          continue;
+        }
+        mean = geometric_branching(params, h);
+        break;
+      case UtsTree::geometric: mean = geometric_branching(params, h); break;
+      case UtsTree::balanced: mean = h < params.depth_limit ? std::floor(params.root_branching) : 0; break;
+    }
+    subtree_[i] = std::min(1.0 + std::clamp(mean, 0.0, double{uts_max_children}) * subtree_[i + 1], 1e12);
+  }
+}
+
+double UtsModel::expected_subtree(int height) const {
+  if (height < 0) return subtree_.front();
+  return subtree_[std::min(static_cast<std::size_t>(height), subtree_.size() - 1)];
 }
 
 int UtsModel::num_children(const UtsNode& node) const {

@@ -32,6 +32,9 @@ class SimulatedPool final : public scheduler::LocalPool {
   std::size_t take_oldest(std::size_t max, std::vector<scheduler::Task>& out) override;
   std::size_t take_share(std::size_t max, std::vector<scheduler::Task>& out) override;
   std::size_t approx_size() const override { return queue_.size(); }
+  /// The registry's estimates of the queued tasks, at task_cost_s per unit.
+  double queued_work_s() const override { return queued_units_ * task_cost_s_; }
+  std::size_t take_work(double work_s, std::size_t max, std::vector<scheduler::Task>& out) override;
   void push(const scheduler::Task* tasks, std::size_t count) override;
   scheduler::Reduction reduction() const override { return ctx_.reduction_copy(); }
 
@@ -49,8 +52,8 @@ class SimulatedPool final : public scheduler::LocalPool {
   void run_newest_now();
   /// Virtual time workers have spent on tasks (for utilisation).
   double busy_s() const { return busy_s_; }
-  /// No task queued and no worker busy.
-  bool idle() const { return queue_.empty() && busy_workers_ == 0; }
+  // LocalPool: no task queued and no worker busy.
+  bool idle() const override { return queue_.empty() && busy_workers_ == 0; }
   int workers() const { return static_cast<int>(busy_.size()); }
   std::uint64_t tasks_executed() const { return executed_; }
 
@@ -67,8 +70,16 @@ class SimulatedPool final : public scheduler::LocalPool {
 
   const workloads::Workload& workload_;
   double task_cost_s_;
-  std::deque<scheduler::Task> queue_;  // front = oldest
-  std::vector<scheduler::Task> kept_;  // take_share's scratch
+  struct Queued {
+    scheduler::Task task;
+    double units;  // the registry's estimate
+  };
+  void enqueue(const scheduler::Task& t);
+  scheduler::Task dequeue_newest();
+  std::deque<Queued> queue_;  // front = oldest
+  std::vector<Queued> kept_;  // take_share's scratch
+  double queued_units_ = 0;
+
   std::vector<std::vector<scheduler::Task>> spawned_;  // per worker, until it finishes
   std::vector<bool> busy_;
   int busy_workers_ = 0;

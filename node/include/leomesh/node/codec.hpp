@@ -19,7 +19,7 @@
 namespace leomesh::node {
 
 /// The current protocol version carried in every envelope.
-inline constexpr std::uint32_t kWireVersion = 2;
+inline constexpr std::uint32_t kWireVersion = 3;
 
 /// What a receiver accepts. A frame outside these limits is refused whole.
 struct DecodeLimits {

@@ -39,6 +39,9 @@ struct ThreadPoolOptions {
   /// workers a little below its event loop so that a steal request is answered at once even
   /// while every core computes.
   int worker_nice = 0;
+  /// Seconds one unit of the registry's estimates costs here (TaskRegistry::estimate): what
+  /// turns queued tasks into queued_work_s(). An agent sets its workload's measured unit cost.
+  double unit_cost_s = 1e-6;
 };
 
 /// Counters of one worker, read with relaxed loads while the pool runs (so they may lag).
@@ -144,6 +147,13 @@ class ThreadPool final : public scheduler::LocalPool {
   std::size_t take_oldest(std::size_t max, std::vector<Task>& out) override;
   /// LocalPool, any thread. Tasks queued now (inbox + deques); a racy snapshot.
   std::size_t approx_size() const override;
+  /// LocalPool, any thread. The registry's estimates of the queued tasks at unit_cost_s
+  /// per unit; a racy snapshot, kept without locks by counters each written by one thread.
+  double queued_work_s() const override;
+  /// LocalPool, any thread. Takes the oldest tasks (as take_oldest()) and gives those at
+  /// least half of which fits in what is left of `work_s`; the larger ones it looked at go
+  /// back through the inbox. Looks at no more than 2 x max + 16 tasks.
+  std::size_t take_work(double work_s, std::size_t max, std::vector<Task>& out) override;
 
   /// Any thread but a worker. Blocks until the pool is quiescent: no task queued or
   /// running. Returns at once if it already is.
@@ -151,7 +161,7 @@ class ThreadPool final : public scheduler::LocalPool {
   /// Like wait_idle() but gives up after `timeout`; returns whether the pool was idle.
   bool wait_idle_for(std::chrono::nanoseconds timeout);
   /// Any thread. Non-blocking: true when no task is queued or running at this instant.
-  bool idle() const { return busy_.load(std::memory_order_acquire) == 0; }
+  bool idle() const override { return busy_.load(std::memory_order_acquire) == 0; }
 
   /// Any thread. Sets the function called when the pool goes dry (the busy count reaches
   /// zero). It runs on the worker that parks last, outside every pool lock, and may call
@@ -219,6 +229,11 @@ class ThreadPool final : public scheduler::LocalPool {
 
   std::mutex callback_mutex_;
   std::shared_ptr<const std::function<void()>> on_idle_;
+
+  // Queued work in estimate units: the inbox's (changed under inbox_mutex_) and what the
+  // driver took from the deques (take_oldest); each worker keeps its own added and removed.
+  std::atomic<double> inbox_units_{0};
+  std::atomic<double> driver_removed_units_{0};
 
   std::atomic<std::uint64_t> pushed_{0};
   std::atomic<std::uint64_t> taken_{0};

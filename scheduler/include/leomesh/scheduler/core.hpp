@@ -52,6 +52,12 @@ struct CoreConfig {
   /// so loot can arrive as the last local task ends; 0 = ask only when idle. A value of
   /// `workers` means: as soon as the queue can no longer give every worker its next task.
   double ask_below_per_worker = 1.0;
+  /// The demand gradient: every satellite tells its ISL neighbours how many hops away the
+  /// nearest hungry satellite is (hungry: less than a round trip of queued work per worker),
+  /// and one with surplus pushes a share of it to each neighbour that is closer to demand,
+  /// so work crosses a busy region toward idle satellites that no satellite next to them
+  /// could feed. Demand farther than this many hops is not seen; a whole number, 0 = off.
+  double demand_horizon_hops = 16;
   double low_check_s = 2e-3;
   double push_check_s = 1e-3;        ///< first wait before a busy victim with thieves waiting
                                      ///< looks again for loot to push (doubling up to backoff_max_s)
@@ -64,6 +70,7 @@ struct CoreConfig {
 struct SpanningTree {
   std::vector<int> parent;                 ///< -1 at the root
   std::vector<std::vector<int>> children;
+  std::vector<int> size;  ///< satellites in each one's subtree, itself included
   /// Reachable from the root over the links up when the tree was built (the run's start):
   /// these satellites hold a share of the termination weight at the start, so work can be
   /// injected at any of them. The others join when loot first reaches them.
@@ -93,7 +100,8 @@ struct CoreStats {
   std::uint64_t forwarded = 0;           ///< messages passed on toward another satellite
   std::uint64_t unroutable = 0;          ///< messages dropped: no route at that moment
   std::uint64_t loot_retransmits = 0;    ///< reliable messages (loot, returns, terminate) resent
-  std::uint64_t loot_pushes = 0;         ///< loot pushed to satellites that had asked in vain
+  std::uint64_t loot_pushes = 0;         ///< loot pushed unasked (to waiting thieves, tree children, downhill)
+  std::uint64_t downhill_pushes = 0;     ///< of those, pushed toward demand (the gradient)
   std::uint64_t messages_sent = 0;       ///< including forwards
   std::uint64_t weight_returns = 0;      ///< termination weight sent toward the root
   double attempt_latency_sum_s = 0;      ///< over answered attempts
@@ -197,8 +205,12 @@ class SatelliteCore {
   bool first_copy(const Message& m);      // true the first time (sender, id) arrives
   void accept_loot(const Message& m);
   // Fills `loot` with an even share of the queue and a weight piece; false if nothing to give.
-  bool fill_loot(std::size_t want, Message& loot);
+  bool fill_loot(double want_s, Message& loot);
+  double keep_s() const;  // queued work this satellite keeps for itself: one round trip per worker
   void serve_waiting(double now);  // push loot to thieves that asked in vain
+  void settle(double now);         // after an input: tell a dry pool's idleness, update demand
+  void update_demand(double now);  // hunger and distance to demand; tells neighbours on change
+  void push_downhill(double now);  // surplus toward neighbours closer to demand
   void on_weight_return(double now, const Message& m);
   void return_weight(double now);    // passive: hand everything held to the tree parent
   void try_finish(double now);       // root: idle and holding the whole unit
@@ -209,6 +221,7 @@ class SatelliteCore {
   LocalPool& pool_;
   const mesh::Topology& topo_;
   const mesh::RoutingTable& routes_;
+  const SpanningTree& tree_;
   int parent_;
   const std::vector<int>& children_;
   Rng rng_;
@@ -231,21 +244,37 @@ class SatelliteCore {
   double retry_at_ = 0;  // no new request before this (back-off after empty answers)
   double low_check_at_ = std::numeric_limits<double>::infinity();  // busy: look at the queue again
   std::uint32_t failures_ = 0;
+  double rtt_s_ = 0;  // smoothed round trip of answered steal attempts (keep_s())
   int last_victim_ = -1;  // victim of the last successful steal
   std::unordered_set<std::uint64_t> seen_;  // (sender, number) of reliable messages received
 
   // Victim side.
   std::vector<Task> take_buffer_;
-  // Thieves waiting for work: who, since when, and their queue when they asked.
+  // Thieves waiting for work: who, since when, and their queued work when they asked.
   struct Waiting {
     int thief;
     double since;
-    std::uint32_t load;
+    double load_s;
+    double weight;  // satellites it stands for: 1, or a tree child's subtree at the start
+    bool start;     // a tree child waiting for its start share: kept until served
   };
   std::vector<Waiting> waiting_;
   std::uint64_t push_seq_ = 0;
   double push_check_at_ = std::numeric_limits<double>::infinity();
   double push_wait_s_ = 0;  // until the next look; doubles while there is nothing to push
+
+  // The demand gradient: each ISL neighbour's distance to the nearest hungry satellite, as
+  // it last said, and this satellite's own.
+  struct Neighbour {
+    int id;
+    int link;
+    std::uint16_t demand_hops;
+    double next_push;  // no downhill push to it before this
+  };
+  std::vector<Neighbour> neighbours_;
+  bool hungry_ = true;
+  std::uint16_t demand_hops_ = 0;
+  double downhill_at_ = std::numeric_limits<double>::infinity();
 
   // Reliable delivery, keyed by (receiver, number).
   std::unordered_map<std::uint64_t, Unacked> unacked_;

@@ -29,6 +29,9 @@ struct CoreKnob {
   bool zero_is_off = false;   ///< 0 switches the mechanism off (else 0 is refused)
 };
 
+/// The largest demand_horizon_hops (the field travels as 16 bits; no shell is that wide).
+inline constexpr int kMaxDemandHorizon = 1024;
+
 /// Every numeric knob, in CoreConfig's order.
 ///
 /// Adding a knob to CoreConfig (a `double` member with its default) takes one row in the
@@ -56,7 +59,8 @@ mesh::Result<double> check_core_knob(const CoreKnob& knob, double value);
 
 /// Applies `overrides` to `config`. Fails with the first problem (by name order), naming the
 /// knob: an unknown name, a value check_core_knob() refuses, or a pair of knobs that do not
-/// fit together once applied (backoff_max_s below backoff_min_s).
+/// fit together once applied (backoff_max_s below backoff_min_s), or a demand_horizon_hops
+/// that is not a whole number up to kMaxDemandHorizon.
 mesh::Result<CoreConfig> apply_core_knobs(CoreConfig config, const KnobOverrides& overrides);
 
 /// Every problem apply_core_knobs() would find applying `overrides` to the defaults, in name

@@ -21,6 +21,7 @@ enum class MessageKind : std::uint8_t {
                       ///< now; id = the pusher's push number; acked like loot
   weight_return = 9,  ///< child -> tree parent: termination weight and the reduction of the
                       ///< tasks run since the previous return
+  demand = 10,        ///< satellite -> ISL neighbours: its distance to demand changed (no ack)
 };
 
 /// One message. `src` and `dst` are end points (satellite ids); `hops` counts the ISL hops
@@ -33,7 +34,8 @@ struct Message {
   std::uint64_t id = 0;             ///< names the message at its sender (steal, push, return number)
   std::vector<Task> tasks;          ///< steal_reply and loot_push: loot (a reply may carry none)
   std::uint16_t request_hops = 0;   ///< steal_reply: hops the request took
-  std::uint32_t load = 0;           ///< the sender's queued tasks when it sent this (every kind)
+  std::uint16_t demand_hops = 0;    ///< the sender's ISL hops to the nearest hungry satellite (every kind)
+  double load_s = 0;                ///< the sender's queued work (LocalPool::queued_work_s) when it sent this (every kind)
   Weight weight;                    ///< loot and weight_return: termination weight carried
   Reduction reduction;              ///< weight_return: results since the sender's previous return
 };

@@ -35,6 +35,18 @@ class LocalPool {
   }
   /// An estimate of how many tasks could be taken now (for "steal half").
   virtual std::size_t approx_size() const = 0;
+  /// What the queued tasks are worth: the seconds one worker would need to run them and
+  /// everything they will spawn, from the registry's estimates (TaskRegistry::estimate) and
+  /// the pool's cost of a unit of work. The currency of every sharing decision.
+  virtual double queued_work_s() const = 0;
+  /// Removes queued tasks worth about `work_s` (at most `max` of them), from the oldest end,
+  /// and appends them to `out`: a task is given when at least half of it fits in what is still
+  /// to give, so one large old task goes whole to a thief that is owed at least half of it,
+  /// and the smaller ones after it fill up the rest. Returns how many were taken.
+  virtual std::size_t take_work(double work_s, std::size_t max, std::vector<Task>& out) = 0;
+  /// No task queued and none running, at this instant (exact: only the driver's thread adds
+  /// work to an idle pool).
+  virtual bool idle() const = 0;
   /// Makes stolen or injected tasks runnable here.
   virtual void push(const Task* tasks, std::size_t count) = 0;
   /// The merged reduction of every task run here so far. Called once the pool is idle.

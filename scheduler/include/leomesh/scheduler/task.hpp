@@ -99,6 +99,10 @@ class TaskContext {
 
 /// A task function. Must be thread-safe with respect to other tasks.
 using TaskFn = void (*)(const Task& task, TaskContext& ctx);
+/// What a task is expected to cost, itself and every task it will spawn, in the workload's
+/// units of work (> 0). Read with the kind's `env`; cheap and thread-safe: pools call it for
+/// every task they queue.
+using EstimateFn = double (*)(const Task& task, const void* env);
 
 /// Maps kinds to functions. Filled once before any pool starts, then read-only.
 class TaskRegistry {
@@ -106,10 +110,19 @@ class TaskRegistry {
   static constexpr std::size_t kMaxKinds = 64;
   /// Registers `fn` for `kind`; `env` (owned by the caller, outliving every run) is what
   /// the task sees as ctx.env<T>().
-  void set(TaskKind kind, TaskFn fn, const void* env = nullptr) {
+  /// `estimate`, when given, says how much work a task of this kind stands for (see
+  /// EstimateFn); without it every task counts as one unit.
+  void set(TaskKind kind, TaskFn fn, const void* env = nullptr, EstimateFn estimate = nullptr) {
     assert(kind < kMaxKinds);
     fns_[kind] = fn;
     envs_[kind] = env;
+    estimates_[kind] = estimate;
+  }
+  /// The expected work of `task` and its descendants in units (1 when its kind has no
+  /// estimate).
+  double estimate(const Task& task) const {
+    const EstimateFn e = task.kind < kMaxKinds ? estimates_[task.kind] : nullptr;
+    return e ? e(task, envs_[task.kind]) : 1.0;
   }
   TaskFn get(TaskKind kind) const { return kind < kMaxKinds ? fns_[kind] : nullptr; }
   /// Runs `task` with `ctx`; the kind must be registered (checked at the wire boundary).
@@ -121,6 +134,7 @@ class TaskRegistry {
  private:
   std::array<TaskFn, kMaxKinds> fns_{};
   std::array<const void*, kMaxKinds> envs_{};
+  std::array<EstimateFn, kMaxKinds> estimates_{};
 };
 
 }  // namespace leomesh::scheduler

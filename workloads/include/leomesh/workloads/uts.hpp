@@ -128,10 +128,15 @@ class UtsModel {
   explicit UtsModel(const UtsParams& params);
   const UtsParams& params() const { return params_; }
   int num_children(const UtsNode& node) const;
+  /// The expected number of nodes in the subtree of a node at `height` (the node itself
+  /// included), from the mean branching per depth of the tree's shape: what a task standing
+  /// for such a node is worth to a scheduler deciding how to share work.
+  double expected_subtree(int height) const;
 
  private:
   UtsParams params_;
   std::vector<double> denominators_;  // log(1 - p) per depth
+  std::vector<double> subtree_;       // expected_subtree per depth, one past the last = 1
 };
 
 /// The result of traversing a tree or a subtree.
