@@ -275,6 +275,40 @@ TEST_CASE("take_oldest takes the oldest tasks first and approx_size counts them"
   CHECK(pool.take_oldest(5, out) == 0);
 }
 
+TEST_CASE("queued work is the sum of the estimates, and take_work gives by it", "[pool]") {
+  // A value task stands for as many units as its value; a unit costs 1 ms here.
+  TaskRegistry reg = registry();
+  reg.set(kValue, value_task, nullptr, [](const Task& t, const void*) { return static_cast<double>(t.get<std::uint64_t>()); });
+  ThreadPoolOptions o;
+  o.workers = 1;
+  o.unit_cost_s = 1e-3;
+  ThreadPool pool(reg, o);
+  g_release = false;
+  g_blocker_started = false;
+  pool.submit(Task::make(kBlocker, 0));  // holds the only worker: the rest stays queued
+  while (!g_blocker_started) std::this_thread::sleep_for(100us);
+  std::vector<Task> queued;
+  for (std::uint64_t v : {8, 1, 1, 2}) queued.push_back(Task::make(kValue, v));
+  pool.submit(queued.data(), queued.size());
+  CHECK(pool.queued_work_s() == Approx(12e-3));
+  // 3 ms wanted: the 8 is more than twice that and goes back; 1, 1 and 2 each fit at least
+  // half-way and are given (2 ms are left when the 2 comes).
+  std::vector<Task> out;
+  REQUIRE(pool.take_work(3e-3, 10, out) == 3);
+  REQUIRE(out.size() == 3);
+  CHECK(out[0].get<std::uint64_t>() == 1);
+  CHECK(out[1].get<std::uint64_t>() == 1);
+  CHECK(out[2].get<std::uint64_t>() == 2);
+  CHECK(pool.approx_size() == 1);
+  CHECK(pool.queued_work_s() == Approx(8e-3));
+  // The big one is still this pool's: given to nobody, counted once.
+  CHECK(pool.stats().taken == 3);
+  g_release = true;
+  pool.wait_idle();
+  CHECK(pool.reduction().sum == 8);
+  CHECK(pool.queued_work_s() == 0);
+}
+
 TEST_CASE("take_oldest can empty an idle-looking pool and releases wait_idle", "[pool]") {
   ThreadPool pool(registry(), 1);
   g_release = false;

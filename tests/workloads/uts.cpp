@@ -4,9 +4,11 @@
 // The large sample trees (T1L and up) take from seconds to hours sequentially; they are checked
 // by hand with a driver, see workloads/README.md.
 #include <leomesh/workloads/uts.hpp>
+#include <leomesh/workloads/workload.hpp>
 
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <cstdio>
 #include <string>
 #include <type_traits>
@@ -486,4 +488,34 @@ TEST_CASE("uts spec: validate_uts_params checks hand-built params alike", "[uts]
   p.tree = static_cast<UtsTree>(9);
   REQUIRE_FALSE(validate_uts_params(p));
   CHECK(validate_uts_params(p).error().parameter == "uts.t");
+}
+
+TEST_CASE("uts estimate: expected subtree sizes in closed form", "[uts][estimate]") {
+  // Geometric, fixed shape, b = 4, d = 10 (T1): a node at height h < 10 expects 4 children,
+  // so its subtree expects sum_{k=0}^{10-h} 4^k = (4^(11-h) - 1) / 3 nodes; below d, 1.
+  const auto t1 = *uts_sample_tree("T1");
+  const UtsModel m(t1.params);
+  for (int h = 0; h <= 10; ++h) CHECK(m.expected_subtree(h) == (std::pow(4.0, 11 - h) - 1) / 3);
+  CHECK(m.expected_subtree(11) == 1);
+  CHECK(m.expected_subtree(500) == 1);
+  // Linear shape, b = 4, d = 6 (the default tree): b_h = 4 (1 - h/6), the product by hand.
+  const UtsModel lin(UtsParams{});
+  double s = 1;
+  for (int h = 5; h >= 0; --h) s = 1 + 4.0 * (1 - h / 6.0) * s;
+  CHECK(lin.expected_subtree(0) == Approx(s));
+  // Binomial: nodes below the root are alike, each subtree expects 1 / (1 - m q) (T3: m q =
+  // 0.999, so 1,000); the root adds its b children's.
+  UtsParams bin;
+  bin.tree = UtsTree::binomial;
+  bin.root_branching = 10;
+  bin.nonleaf_children = 4;
+  bin.nonleaf_probability = 0.2;
+  const UtsModel b(bin);
+  CHECK(b.expected_subtree(3) == Approx(1 / (1 - 0.8)));
+  CHECK(b.expected_subtree(0) == Approx(1 + 10 * 5.0));
+  // A task stands for its node and its known children's subtrees: the T1 root, with its
+  // child count from the tree itself.
+  const auto w = *parse_workload("uts:T1");
+  const UtsNode root = uts_root(t1.params);
+  CHECK(w.registry.estimate(w.roots.front()) == 1 + m.num_children(root) * m.expected_subtree(1));
 }

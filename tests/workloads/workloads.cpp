@@ -1,6 +1,8 @@
 // Fibonacci, N-Queens and bags: exact answers, task counts, and bad specs.
 #include <catch2/catch.hpp>
 
+#include <cmath>
+
 #include "leomesh/emulator/sim_pool.hpp"
 #include "leomesh/workloads/workload.hpp"
 
@@ -105,4 +107,26 @@ TEST_CASE("bad workload specs name the problem", "[workloads]") {
     REQUIRE_FALSE(w.ok());
     CHECK_FALSE(w.error().message().empty());
   }
+}
+
+TEST_CASE("estimates: fib and balanced bags exactly, irregular bags by the capped Pareto mean", "[workloads]") {
+  // fib(n) stands for the 2 fib(n+1) - 1 calls it makes, whatever the cutoff.
+  const auto f = parse("fib:30,cutoff=20");
+  CHECK(f.registry.estimate(f.roots.front()) == 2.0 * 1346269 - 1);
+  CHECK(f.registry.estimate(f.roots.front()) == static_cast<double>(*f.expected_work_units()));
+  const auto b = parse("bag:balanced,tasks=1000,cost=7");
+  CHECK(b.registry.estimate(b.roots.front()) == 7000);
+  // E[min(X, 1000)] for X ~ Pareto(1.5) from 1: 1 + 2 (1 - 1000^-1/2).
+  const auto irr = parse("bag:irregular,tasks=100,cost=10");
+  CHECK(irr.registry.estimate(irr.roots.front()) == Approx(100 * 10 * (3 - 2 / std::sqrt(1000.0))));
+  // N-Queens: only a ranking, but a shallower placement always stands for more.
+  const auto q = parse("nqueens:8");
+  emulator::SimulatedPool pool(q, 1, 1e-6);
+  pool.push(q.roots.data(), q.roots.size());
+  const double root = pool.queued_work_s();
+  auto s = pool.start_next();
+  REQUIRE(s);
+  pool.finish(s->worker);  // the root's children, one row down, are queued now
+  CHECK(pool.approx_size() == 8);
+  CHECK(pool.queued_work_s() / 8 < root);
 }
