@@ -220,7 +220,10 @@ void SatelliteCore::on_steal_reply(double now, Message& m) {
   const double latency = now - it->sent_at;
   requests_.erase(it);
   stats_.attempt_latency_sum_s += latency;
-  rtt_s_ += 0.125 * (latency - rtt_s_);
+  // Smoothed like TCP's SRTT, but a sample counts for at most twice the estimate: a victim
+  // whose host was busy elsewhere (live agents sharing cores) answers late now and then, and
+  // one such answer must not make this satellite hoard work for a second.
+  rtt_s_ += 0.125 * (std::min(latency, 2 * rtt_s_) - rtt_s_);
   stats_.attempt_hops_sum += m.request_hops;
   events_.push_back(StealEvent{now, cfg_.self, m.src, m.request_hops, latency,
                                static_cast<std::uint32_t>(m.tasks.size()), false});
