@@ -11,7 +11,7 @@ echo "== 1. leomesh model: Starlink shell 1 (1,584 satellites, geometric ISLs) =
 # Debian's interpreter: it is the one that has python3-matplotlib.
 /usr/bin/python3 emulator/plots/model_sweep.py "$out/model_sweep.json" "$out/model_sweep.png"
 echo
-echo "== 2. neighbor vs global (and lifeline): 9 live agents (torus:3x3, 2 ms ISLs), then Starlink shell 1 in ns-3 =="
+echo "== 2. neighbor vs global: 9 live agents (torus:3x3, 2 ms ISLs, UTS T1L), then all of Starlink shell 1 in ns-3 (UTS T1 at 1 ms per node) =="
 # A fresh comparison each time (the experiment would otherwise resume from earlier results).
 rm -f "$out/raw.jsonl"
 "$build/bin/leomesh" experiment demo --out "$out"

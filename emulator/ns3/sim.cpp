@@ -82,6 +82,7 @@ struct World {
   void on_drop(ns3::Ptr<const ns3::Packet>) { ++dropped_packets; }
   bool finished = false;
   double finished_at = 0;
+  double last_task_s = 0;  // when the last task anywhere completed
 
   World(const SimOptions& o, const workloads::Workload& w, mesh::Topology t)
       : opt(o), workload(w), topo(std::move(t)), routes(topo), tree(scheduler::SpanningTree::build(topo, 0)) {}
@@ -164,6 +165,7 @@ void SatelliteApp::StartWorkers() {
 
 void SatelliteApp::OnTaskDone(int worker) {
   pool->finish(worker);
+  world.last_task_s = world.now();
   StartWorkers();
   if (pool->idle()) pump->on_pool_idle(world.now());
   else pump->after_event(world.now());
@@ -356,7 +358,10 @@ mesh::Result<RunSummary> run_sim(const SimOptions& o, const workloads::Workload&
     s.per_satellite.push_back(ss);
   }
   const double wall = std::chrono::duration<double>(wall1 - wall0).count();
+  // How long the root took to learn the end after the last task anywhere (termination).
   s.extra = json{{"task_cost_s", world.task_cost_s},
+                 {"last_task_s", world.last_task_s},
+                 {"termination_s", s.finished ? s.makespan_s - world.last_task_s : 0.0},
                  {"steal_latency_s", distribution(latencies)},
                  {"steal_hops", distribution(hops)},
                  {"ns3", {{"events", events},

@@ -36,24 +36,6 @@ std::size_t SimulatedPool::take_oldest(std::size_t max, std::vector<scheduler::T
   return n;
 }
 
-std::size_t SimulatedPool::take_share(std::size_t max, std::vector<scheduler::Task>& out) {
-  // Every other task from the oldest end; the ones left stay where they were, in order.
-  const std::size_t span = std::min(queue_.size(), 2 * max);
-  kept_.clear();
-  for (std::size_t i = 0; i < span; ++i) {
-    if (i % 2 == 0) {
-      out.push_back(queue_[i].task);
-      queued_units_ -= queue_[i].units;
-    } else {
-      kept_.push_back(queue_[i]);
-    }
-  }
-  queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(span));
-  queue_.insert(queue_.begin(), kept_.begin(), kept_.end());
-  if (queue_.empty()) queued_units_ = 0;
-  return (span + 1) / 2;
-}
-
 std::size_t SimulatedPool::take_work(double work_s, std::size_t max, std::vector<scheduler::Task>& out) {
   // In units: a cost of 0 (work outside virtual time) leaves nothing worth sharing.
   if (!(task_cost_s_ > 0)) return 0;

@@ -30,7 +30,6 @@ class SimulatedPool final : public scheduler::LocalPool {
 
   // LocalPool
   std::size_t take_oldest(std::size_t max, std::vector<scheduler::Task>& out) override;
-  std::size_t take_share(std::size_t max, std::vector<scheduler::Task>& out) override;
   std::size_t approx_size() const override { return queue_.size(); }
   /// The registry's estimates of the queued tasks, at task_cost_s per unit.
   double queued_work_s() const override { return queued_units_ * task_cost_s_; }
@@ -77,7 +76,7 @@ class SimulatedPool final : public scheduler::LocalPool {
   void enqueue(const scheduler::Task& t);
   scheduler::Task dequeue_newest();
   std::deque<Queued> queue_;  // front = oldest
-  std::vector<Queued> kept_;  // take_share's scratch
+  std::vector<Queued> kept_;  // take_work's scratch
   double queued_units_ = 0;
 
   std::vector<std::vector<scheduler::Task>> spawned_;  // per worker, until it finishes

@@ -124,21 +124,28 @@ struct Outbound {
 /// poll_outbound() and poll_event() and arms a timer for next_deadline() (CorePump does all
 /// of that). The same inputs always give the same outputs.
 ///
-/// Protocol, in short:
-/// - Local work first: a satellite asks for remote work when its pool is idle
-///   (handle_local_idle), with at most one request outstanding, a timeout, and exponential
-///   back-off after empty replies. A victim answers at once: loot or nothing.
-/// - A victim gives an even share of its work (LocalPool::take_share), and with it a piece of
-///   its termination weight.
+/// Protocol, in short (scheduler/README.md says why each part is there and what it bought):
+/// - Work is counted in seconds: LocalPool::queued_work_s(), from the workload's estimate of
+///   each queued task (TaskRegistry::estimate). A satellite keeps one round trip of work per
+///   worker for itself (keep: workers x the smoothed round trip of its steal attempts).
+/// - A satellite asks for remote work when its pool is idle, or already when its queued work
+///   falls below ask_below_per_worker x keep; up to requests_in_flight requests to distinct
+///   victims, each with a timeout, and exponential back-off after empty replies. A victim
+///   answers at once: half of what it holds beyond the thief's queued work (every message
+///   carries its sender's), if that is more than its keep; else nothing.
 /// - Loot is never lost silently: the victim keeps a copy until the thief acknowledges it
 ///   and resends it every retransmit_s; the thief drops duplicates by (sender, number). Loot
-///   that arrives after its request timed out is still accepted.
-/// - A thief keeps up to requests_in_flight requests out, to distinct victims.
-/// - A victim that answered "nothing" remembers the thief (for remember_s); while it has at
-///   least two queued tasks per worker it pushes each waiting thief an equal share (itself
-///   counted), as loot_push messages that are kept, resent and acknowledged like loot. At the
-///   start, every ISL neighbour counts as waiting (push_at_start). Every message carries its
-///   sender's queue length; a waiting thief that reports a full queue is forgotten.
+///   that arrives after its request timed out is still accepted. Loot carries a piece of the
+///   giver's termination weight.
+/// - A victim that answered "nothing" remembers the thief (for remember_s); while it holds
+///   twice its keep it pushes each waiting thief an equal share (itself counted), as
+///   loot_push messages that are kept, resent and acknowledged like loot. At the start every
+///   tree child waits for a share in proportion to the satellites of its subtree, so work
+///   injected at the root spreads as the constellation is, one ISL latency per hop.
+/// - The demand gradient: every satellite tells its ISL neighbours its hop distance to the
+///   nearest hungry one (less than its keep queued), on every message and by a `demand`
+///   message when it changes; a satellite with surplus pushes a share of it to each neighbour
+///   that is closer to demand, at most once per neighbour and round trip.
 /// - Messages not addressed to this satellite go to the next hop of mesh/ routing, so in a
 ///   mesh topology a satellite only ever talks to its ISL neighbours.
 /// - Termination by weight throwing (see weight.hpp): every satellite starts with a share of

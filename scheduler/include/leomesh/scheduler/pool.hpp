@@ -18,22 +18,7 @@ class LocalPool {
   /// the oldest tasks are the largest in divide-and-conquer workloads) and appends them to
   /// `out`. Returns how many were taken; 0 when the pool has nothing to give.
   virtual std::size_t take_oldest(std::size_t max, std::vector<Task>& out) = 0;
-  /// Removes up to `max` tasks to give to another satellite, as an even share of the work:
-  /// of the oldest 2 x max tasks it takes every other one, from the oldest on, and leaves
-  /// the rest. In a divide-and-conquer queue neighbouring tasks are siblings of about the
-  /// same size while age grows size geometrically, so "the oldest half" would hand a thief
-  /// nearly all of the work and leave the victim to run dry at once; alternating splits each
-  /// generation of siblings in two. The default puts the tasks it keeps back with push();
-  /// a pool that can return them to the oldest end should.
-  virtual std::size_t take_share(std::size_t max, std::vector<Task>& out) {
-    std::vector<Task> taken;
-    take_oldest(2 * max, taken);
-    std::vector<Task> kept;
-    for (std::size_t i = 0; i < taken.size(); ++i) (i % 2 == 0 ? out : kept).push_back(taken[i]);
-    if (!kept.empty()) push(kept.data(), kept.size());
-    return (taken.size() + 1) / 2;
-  }
-  /// An estimate of how many tasks could be taken now (for "steal half").
+  /// How many tasks are queued now (a snapshot; telemetry and tests).
   virtual std::size_t approx_size() const = 0;
   /// What the queued tasks are worth: the seconds one worker would need to run them and
   /// everything they will spawn, from the registry's estimates (TaskRegistry::estimate) and
@@ -42,7 +27,10 @@ class LocalPool {
   /// Removes queued tasks worth about `work_s` (at most `max` of them), from the oldest end,
   /// and appends them to `out`: a task is given when at least half of it fits in what is still
   /// to give, so one large old task goes whole to a thief that is owed at least half of it,
-  /// and the smaller ones after it fill up the rest. Returns how many were taken.
+  /// and the smaller ones after it fill up the rest; the ones passed over stay. Counting work
+  /// rather than tasks is the point: in a divide-and-conquer queue the oldest task can be
+  /// worth more than all the others together, and "half of the tasks" either starved the
+  /// thief or the victim. Returns how many were taken.
   virtual std::size_t take_work(double work_s, std::size_t max, std::vector<Task>& out) = 0;
   /// No task queued and none running, at this instant (exact: only the driver's thread adds
   /// work to an idle pool).
