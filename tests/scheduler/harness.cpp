@@ -212,3 +212,44 @@ TEST_CASE("a single satellite finishes alone, a moving Walker shell stays exact"
   const auto moving = run(walker, workload("nqueens:10"));
   CHECK(moving.result.sum == 724);
 }
+
+TEST_CASE("demand gradient and start shares, on and off: exact under reordering, loss and a moving shell", "[harness]") {
+  const auto w = workload("uts:T1");
+  const auto q = workload("nqueens:10");
+  for (double horizon : {0.0, 2.0, 16.0}) {
+    for (double remember : {0.0, 0.1}) {
+      emulator::HarnessConfig cfg;
+      cfg.topology = "torus:8x8";
+      cfg.links = "uniform:2ms";
+      cfg.workers = 4;
+      cfg.task_cost_s = 2e-6;
+      cfg.jitter_s = 3e-3;  // more than a link's latency: messages overtake each other
+      cfg.loss = 0.05;
+      cfg.core.steal_timeout_s = 30e-3;
+      cfg.core.retransmit_s = 30e-3;
+      cfg.core.policy = *scheduler::parse_policy("neighbor");
+      cfg.core.demand_horizon_hops = horizon;
+      cfg.core.remember_s = remember;
+      const auto r = run(cfg, w);
+      INFO("horizon " << horizon << ", remember " << remember);
+      CHECK(r.messages_dropped > 0);
+      CHECK(w.verify(r.result));
+      CHECK(r.makespan_s >= r.last_task_s);  // the root learns the end after the last task, never before
+      std::uint64_t downhill = 0;
+      for (const auto& s : r.per_satellite) downhill += s.downhill_pushes;
+      if (horizon == 0)
+        CHECK(downhill == 0);
+      else
+        CHECK(downhill > 0);
+      // A polar shell whose cut-off switches links as it moves, with the same settings.
+      emulator::HarnessConfig walker = cfg;
+      walker.topology = "walker-star:6x6,alt=1000,inc=87";
+      walker.links = "";
+      walker.update_interval_s = 0.05;
+      walker.task_cost_s = 20e-6;
+      walker.loss = 0.02;
+      const auto moving = run(walker, q);
+      CHECK(q.verify(moving.result));
+    }
+  }
+}
