@@ -113,6 +113,10 @@ expect_bad emulate --mode sim --topology torus:4x4 --workload fib:10 --remember 
 expect_bad emulate --mode sim --topology torus:4x4 --workload fib:10 --backoff-max 1us
 expect_bad emulate --mode live --topology torus:3x3 --workload fib:10 --backoff-min -5ms
 expect_bad emulate --mode sim --topology torus:4x4 --workload fib:10 --steal-patience 1
+expect_bad emulate --mode sim --topology torus:4x4 --workload fib:10 --demand-horizon-hops 2.5
+expect_bad emulate --mode sim --topology torus:4x4 --workload fib:10 --demand-horizon-hops 5000
+expect_bad emulate --mode sim --topology torus:4x4 --workload fib:10 --requests-in-flight 2ms
+expect_bad config generate --topology torus:3x3 --out /tmp/leomesh-bad-input-cfg --demand-horizon-hops -1
 expect_bad config generate --topology torus:3x3 --out /nonexistent-dir/cfg --steal-timeout 0
 expect_bad experiment
 expect_bad experiment nonsense
