@@ -316,6 +316,19 @@ void SatelliteCore::on_steal_request(double now, const Message& m) {
     send(std::move(reply));
 }
 
+bool SatelliteCore::push_loot(double now, int to, double want_s) {
+  Message m;
+  m.kind = MessageKind::loot_push;
+  m.src = cfg_.self;
+  m.dst = to;
+  m.id = kPushBit | (push_seq_ + 1);
+  if (!fill_loot(want_s, m)) return false;
+  ++push_seq_;
+  ++stats_.loot_pushes;
+  send_reliably(now, std::move(m));
+  return true;
+}
+
 void SatelliteCore::serve_waiting(double now) {
   push_check_at_ = kInf;
   if (waiting_.empty() || terminated_) return;
@@ -334,17 +347,8 @@ void SatelliteCore::serve_waiting(double now) {
   const double per_weight = pool_.queued_work_s() / total;
   while (!waiting_.empty() && busy_ && pool_.queued_work_s() >= keep &&
          2 * waiting_.front().load_s < pool_.queued_work_s()) {
-    const double share = per_weight * waiting_.front().weight;
-    Message m;
-    m.kind = MessageKind::loot_push;
-    m.src = cfg_.self;
-    m.dst = waiting_.front().thief;
-    m.id = kPushBit | (push_seq_ + 1);
-    if (!fill_loot(share, m)) break;
-    ++push_seq_;
+    if (!push_loot(now, waiting_.front().thief, per_weight * waiting_.front().weight)) break;
     waiting_.erase(waiting_.begin());
-    ++stats_.loot_pushes;
-    send_reliably(now, std::move(m));
     push_wait_s_ = cfg_.push_check_s;
   }
   // Thieves still waiting and nothing to spare yet: look again soon (the queue grows as the
@@ -463,18 +467,10 @@ void SatelliteCore::push_downhill(double now) {
       downhill_at_ = std::min(downhill_at_, n.next_push);
       continue;
     }
-    Message m;
-    m.kind = MessageKind::loot_push;
-    m.src = cfg_.self;
-    m.dst = n.id;
-    m.id = kPushBit | (push_seq_ + 1);
-    if (!fill_loot((queued - keep) / static_cast<double>(downhill + 1), m)) break;
-    ++push_seq_;
-    ++stats_.loot_pushes;
+    if (!push_loot(now, n.id, (queued - keep) / static_cast<double>(downhill + 1))) break;
     ++stats_.downhill_pushes;
     n.next_push = now + rtt_s_;
     downhill_at_ = std::min(downhill_at_, n.next_push);
-    send_reliably(now, std::move(m));
   }
 }
 

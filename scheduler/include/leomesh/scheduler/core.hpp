@@ -217,6 +217,7 @@ class SatelliteCore {
   // Fills `loot` with an even share of the queue and a weight piece; false if nothing to give.
   bool fill_loot(double want_s, Message& loot);
   double keep_s() const;  // queued work this satellite keeps for itself: one round trip per worker
+  bool push_loot(double now, int to, double want_s);  // unasked loot worth about want_s; false if none
   void serve_waiting(double now);  // push loot to thieves that asked in vain
   void settle(double now);         // after an input: tell a dry pool's idleness, update demand
   void update_demand(double now);  // hunger and distance to demand; tells neighbours on change
