@@ -1,7 +1,9 @@
 #include "leomesh/emulator/summary.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <ostream>
+#include <thread>
 
 #include "leomesh/mesh/spec.hpp"
 
@@ -61,6 +63,16 @@ void add_wavefront_limit(RunSummary& summary, const RunOptions& run, const workl
   if (!units || !topo) return;
   auto lim = mesh::wavefront_limit(*topo, run.inject_at, static_cast<double>(*units) * task_cost_s, run.workers);
   if (lim) summary.limit = *lim;  // no work (a cost of 0) has no limit worth the name
+  summary.host_limit_s.reset();
+  summary.host_cores = 0;
+  if (lim && summary.mode == "live") {
+    // Live agents share this host's cores: with fewer cores than workers in all, the work
+    // cannot finish before the cores have done it, however it is spread.
+    const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    const int workers = lim->reachable * run.workers;
+    summary.host_cores = cores;
+    summary.host_limit_s = std::max(lim->pull_with_termination_s, lim->total_work_s / std::min(cores, workers));
+  }
 }
 
 json RunSummary::to_json() const {
@@ -88,6 +100,11 @@ json RunSummary::to_json() const {
   j["limit_push_s"] = limit ? json(limit->push_with_termination_s) : json(nullptr);
   j["makespan_over_limit"] = limit && finished ? json(makespan_s / limit->pull_with_termination_s) : json(nullptr);
   j["efficiency_limit"] = limit ? json(limit->efficiency) : json(nullptr);
+  // Live runs only: the limit of this host's cores (the wavefront limit assumes each
+  // satellite's workers have cores of their own).
+  j["host_cores"] = host_limit_s ? json(host_cores) : json(nullptr);
+  j["limit_host_s"] = host_limit_s ? json(*host_limit_s) : json(nullptr);
+  j["makespan_over_host_limit"] = host_limit_s && finished ? json(makespan_s / *host_limit_s) : json(nullptr);
   j["core"] = core ? core_json(*core) : json(nullptr);
   if (!failure.empty()) j["failure"] = failure;
   if (workload && finished) {
@@ -140,6 +157,11 @@ void RunSummary::print(std::ostream& out) const {
                   limit->pull_with_termination_s, limit->push_with_termination_s,
                   makespan_s / limit->pull_with_termination_s);
     row("limit", line);
+  }
+  if (host_limit_s) {
+    std::snprintf(line, sizeof line, "%.3f s (the work on this host's %d cores); makespan / host limit %.2f",
+                  *host_limit_s, host_cores, makespan_s / *host_limit_s);
+    row("host limit", line);
   }
   std::snprintf(line, sizeof line, "%llu attempts, %llu successful (%.1f%%), %llu timed out",
                 static_cast<unsigned long long>(t.attempts), static_cast<unsigned long long>(t.successes),

@@ -95,6 +95,9 @@ mesh::Result<scheduler::Message> decode(std::string_view frame, const DecodeLimi
     std::copy(packed.begin() + static_cast<std::ptrdiff_t>(at),
               packed.begin() + static_cast<std::ptrdiff_t>(at + t.size), t.payload.begin());
     at += t.size;
+    if (limits.registry && !limits.registry->valid(t))
+      return mesh::fail(what, "task " + std::to_string(i) + " of kind " + std::to_string(t.kind) +
+                                  " is not one this workload can produce");
     m.tasks.push_back(t);
   }
   if (at != packed.size()) return mesh::fail(what, "trailing bytes after the tasks");

@@ -14,6 +14,11 @@ constexpr std::uint64_t kPushBit = 1ULL << 39;
 constexpr std::uint64_t kReturnBit = 1ULL << 38;
 constexpr std::uint64_t kTerminateId = 1ULL << 37;
 
+// Timed-out requests remembered so that their loot is still accepted when it comes: a victim
+// resends loot until it is acknowledged, so forgetting one would strand its weight. Timeouts
+// are rare (a victim answers at once); beyond this many, the oldest are forgotten.
+constexpr std::size_t kTimedOutKept = 4096;
+
 // The smallest round trip the sharing thresholds assume: an answer over ZeroMQ on one host
 // takes 70-300 us, and links of "none" latency must not make every crumb worth sending.
 constexpr double kMinRoundTrip = 100e-6;
@@ -210,10 +215,23 @@ double SatelliteCore::backoff(std::uint32_t failures) const {
 }
 
 void SatelliteCore::on_steal_reply(double now, Message& m) {
-  const auto it = std::find_if(requests_.begin(), requests_.end(), [&](const Request& r) { return r.id == m.id; });
+  const auto it = std::find_if(requests_.begin(), requests_.end(),
+                               [&](const Request& r) { return r.id == m.id && r.victim == m.src; });
   const bool current = it != requests_.end();
   if (!m.tasks.empty()) {
-    if (!current && !seen_.count(loot_key(m.src, m.id))) ++stats_.late_loot;
+    // Loot only for a steal this satellite sent to this victim: still open, timed out (its
+    // loot may come late), or already taken (a resent copy, acknowledged again). Anything
+    // else would add work and weight nobody gave, and the run could never balance.
+    const std::uint64_t key = loot_key(m.src, m.id);
+    const auto late = std::find(timed_out_.begin(), timed_out_.end(), key);
+    if (!current && late == timed_out_.end() && !seen_.count(key)) {
+      ++stats_.rejected.unasked_loot;
+      return;
+    }
+    if (late != timed_out_.end()) {
+      ++stats_.late_loot;
+      timed_out_.erase(late);
+    }
     accept_loot(m);
   }
   if (!current) return;
@@ -376,6 +394,7 @@ void SatelliteCore::handle_message(double now, Message m) {
     send(std::move(m));
     return;
   }
+  if (!plausible(m)) return;  // before it changes anything
   if (m.load_s >= 2 * keep_s() && !waiting_.empty()) {
     // The sender has plenty queued now: it no longer waits for work from us.
     auto it = std::find_if(waiting_.begin(), waiting_.end(), [&](const Waiting& w) { return w.thief == m.src; });
@@ -414,7 +433,7 @@ void SatelliteCore::settle(double now) {
 
 void SatelliteCore::update_demand(double now) {
   if (cfg_.demand_horizon_hops < 1 || terminated_ || !begun_) {
-    downhill_at_ = kInf;
+    downhill_at_ = demand_at_ = kInf;
     return;
   }
   // Hungry below one round trip of work per worker, sated again at twice that: a satellite
@@ -434,15 +453,26 @@ void SatelliteCore::update_demand(double now) {
     for (const Neighbour& n : neighbours_)
       if (topo_.state(n.link).active) d = std::min<std::uint16_t>(d, static_cast<std::uint16_t>(n.demand_hops + 1));
   }
-  if (d != demand_hops_) {
-    demand_hops_ = d;
-    for (const Neighbour& n : neighbours_) {
-      if (!topo_.state(n.link).active) continue;
-      Message m;
-      m.kind = MessageKind::demand;
-      m.src = cfg_.self;
-      m.dst = n.id;
-      send(std::move(m));  // carries demand_hops_, like every message
+  // Every message carries the value of the moment; a demand message of its own goes out at
+  // most every demand_interval_s, with the latest value. A satellite whose hunger flips at
+  // every loot (zero-latency links, where a round trip of work is a fraction of a
+  // millisecond) would otherwise set off a storm of updates across the mesh.
+  demand_hops_ = d;
+  demand_at_ = kInf;
+  if (d != told_hops_) {
+    if (now >= told_at_ + cfg_.demand_interval_s) {
+      told_hops_ = d;
+      told_at_ = now;
+      for (const Neighbour& n : neighbours_) {
+        if (!topo_.state(n.link).active) continue;
+        Message m;
+        m.kind = MessageKind::demand;
+        m.src = cfg_.self;
+        m.dst = n.id;
+        send(std::move(m));  // carries demand_hops_, like every message
+      }
+    } else {
+      demand_at_ = told_at_ + cfg_.demand_interval_s;
     }
   }
   push_downhill(now);
@@ -469,8 +499,29 @@ void SatelliteCore::push_downhill(double now) {
     }
     if (!push_loot(now, n.id, (queued - keep) / static_cast<double>(downhill + 1))) break;
     ++stats_.downhill_pushes;
-    n.next_push = now + rtt_s_;
+    n.next_push = now + std::max(rtt_s_, cfg_.demand_interval_s);
     downhill_at_ = std::min(downhill_at_, n.next_push);
+  }
+}
+
+bool SatelliteCore::plausible(const Message& m) {
+  switch (m.kind) {
+    case MessageKind::steal_request:
+      // A satellite never asks itself: loot "for itself" would go round the network forever.
+      if (m.src != cfg_.self) return true;
+      ++stats_.rejected.own_request;
+      return false;
+    case MessageKind::terminate:
+      // Only the root declares the end, and the news comes down the tree.
+      if (cfg_.self != cfg_.root && m.src == parent_) return true;
+      ++stats_.rejected.terminate;
+      return false;
+    case MessageKind::weight_return:
+      // Weight and results go up the tree, from a child to its parent.
+      if (std::find(children_.begin(), children_.end(), m.src) != children_.end()) return true;
+      ++stats_.rejected.stray_return;
+      return false;
+    default: return true;
   }
 }
 
@@ -482,6 +533,8 @@ void SatelliteCore::handle_timeout(double now) {
         continue;
       }
       ++stats_.steal_timeouts;
+      timed_out_.push_back(loot_key(it->victim, it->id));
+      if (timed_out_.size() > kTimedOutKept) timed_out_.pop_front();
       events_.push_back(StealEvent{now, cfg_.self, it->victim, 0, now - it->sent_at, 0, true});
       ++failures_;
       it = requests_.erase(it);
@@ -501,7 +554,7 @@ void SatelliteCore::handle_timeout(double now) {
 }
 
 double SatelliteCore::next_deadline() const {
-  double d = std::min({steal_deadline(), push_check_at_, downhill_at_});
+  double d = std::min({steal_deadline(), push_check_at_, downhill_at_, demand_at_});
   for (const auto& kv : unacked_) d = std::min(d, kv.second.resend_at);
   return d;
 }

@@ -20,6 +20,7 @@ const std::vector<CoreKnob>& core_knobs() {
       {"push_check_s", &CoreConfig::push_check_s, "first wait before a busy victim with thieves waiting looks again for loot to push"},
       {"ask_below_per_worker", &CoreConfig::ask_below_per_worker, "a busy satellite asks for work once its queued work is below this many round trips per worker (0: only when idle)", false, true},
       {"demand_horizon_hops", &CoreConfig::demand_horizon_hops, "a busy satellite pushes surplus toward hungry satellites at most this many ISL hops away (whole number; 0: off)", false, true},
+      {"demand_interval_s", &CoreConfig::demand_interval_s, "a changed distance to demand is sent at most this often, and downhill pushes to one neighbour go at most this often"},
       {"low_check_s", &CoreConfig::low_check_s, "how often a busy satellite looks at its queue against the low-water mark"},
   };
   // clang-format on

@@ -6,6 +6,7 @@ of BACKGROUND.md with plain Python, the wavefront limit by bisection instead of 
 closed form, then compared with what the CLI prints."""
 import heapq
 import json
+import os
 import math
 import subprocess
 import sys
@@ -222,6 +223,17 @@ for spec, answer in (("fib:25", 75025), ("nqueens:9", 352), ("uts:default", 1732
             if field not in r:
                 failures.append(f"run JSON lacks {field}")
 
+# --- emulate live: nine agents share this host's cores, and the JSON says what that allows ---
+lv = leomesh("emulate", "--mode", "live", "--topology", "torus:3x3", "--links", "uniform:1ms", "--policy", "neighbor",
+             "--workload", "fib:30,cutoff=15", "--workers", "1", "--json", "-")
+check("emulate live verified", lv["verified"], True)
+cores = os.cpu_count() or 1
+if cores < 9:
+    check("emulate live host_cores", lv["host_cores"], cores)
+    # fib(30) makes 2 fib(31) - 1 calls at the workload's measured 0.39 ns each.
+    check("emulate live limit_host_s", lv["limit_host_s"], max(lv["limit_s"], (2 * 1346269 - 1) * 0.39e-9 / cores))
+    check("emulate live makespan_over_host_limit", lv["makespan_over_host_limit"], lv["makespan_s"] / lv["limit_host_s"])
+
 # --- emulate: the limit of every run, consistent with its makespan ---
 e = leomesh("emulate", "--mode", "sim", "--topology", "torus:4x4", "--links", "uniform:5ms", "--policy", "neighbor",
             "--workload", "uts:T1", "--workers", "4", "--task-cost", "10us", "--json", "-")
@@ -236,6 +248,7 @@ if not failures:
     check("emulate makespan_over_limit", e["makespan_over_limit"], e["makespan_s"] / e["limit_s"])
     check("emulate efficiency_limit", e["efficiency_limit"], work / (16 * 4 * e["limit_s"]))
     check("emulate limit_push_s <= limit_s", e["limit_push_s"] <= e["limit_s"], True)
+    check("emulate sim has no host limit", e["limit_host_s"] is None, True)
     # Only the push figure before termination binds every scheduler (mesh/limit.hpp): a run
     # that pushes its work out may beat the pull yardstick, never this.
     check("emulate makespan_s >= push limit without termination", e["makespan_s"] >= finish_time(d, work, 4), True)

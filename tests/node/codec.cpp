@@ -1,8 +1,11 @@
 // The wire codec: every message survives a round trip; no frame can crash the decoder.
 #include <catch2/catch.hpp>
 
+#include <cstring>
+
 #include "leomesh/node/codec.hpp"
 #include "leomesh/scheduler/rng.hpp"
+#include "leomesh/workloads/workload.hpp"
 #include "wire/wire.pb.h"
 
 using namespace leomesh;
@@ -171,4 +174,46 @@ TEST_CASE("random and mutated bytes never crash the decoder", "[codec]") {
     (void)node::decode(noise, limits());
   }
   CHECK(accepted < 20000);
+}
+
+TEST_CASE("codec: tasks a workload cannot produce are refused at the wire", "[codec][hardening]") {
+  // What decode checks against the receiver's registry: each kind's payload, by its workload.
+  auto refused = [](const workloads::Workload& w, const scheduler::Task& t) {
+    scheduler::Message m;
+    m.kind = scheduler::MessageKind::loot_push;
+    m.src = 1;
+    m.dst = 0;
+    m.id = 1;
+    m.tasks = {t};
+    m.weight = scheduler::Weight::piece(3);
+    node::DecodeLimits l;
+    l.satellites = 4;
+    l.registry = &w.registry;
+    return !node::decode(node::encode(m), l).ok();
+  };
+  // UTS: the root as it is passes; the same node claiming 2^31 - 1 children does not.
+  const auto uts = *workloads::parse_workload("uts:T1L");
+  CHECK_FALSE(refused(uts, uts.roots.front()));
+  scheduler::Task forged = uts.roots.front();
+  const std::int32_t many = 0x7fffffff;
+  std::memcpy(forged.payload.data() + forged.size - sizeof many, &many, sizeof many);
+  CHECK(refused(uts, forged));
+  // fib: no call larger than the workload's root.
+  const auto fib = *workloads::parse_workload("fib:30");
+  CHECK_FALSE(refused(fib, fib.roots.front()));
+  CHECK(refused(fib, scheduler::Task::make(workloads::kFib, std::uint32_t{92})));
+  // Bags: ranges inside the bag only.
+  const auto bag = *workloads::parse_workload("bag:balanced,tasks=100,cost=5");
+  struct Range {
+    std::uint64_t lo, hi;
+  };
+  CHECK_FALSE(refused(bag, scheduler::Task::make(workloads::kBagRange, Range{10, 20})));
+  CHECK(refused(bag, scheduler::Task::make(workloads::kBagRange, Range{10, 1000000})));
+  CHECK(refused(bag, scheduler::Task::make(workloads::kBagRange, Range{20, 20})));
+  // N-Queens: the workload's board size and cutoff, one queen per row placed.
+  const auto q = *workloads::parse_workload("nqueens:10");
+  CHECK_FALSE(refused(q, q.roots.front()));
+  scheduler::Task bigger = q.roots.front();
+  bigger.payload[12] = 20;  // Board::n
+  CHECK(refused(q, bigger));
 }

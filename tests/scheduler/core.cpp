@@ -328,3 +328,113 @@ TEST_CASE("core: a satellite that runs dry returns its weight and results to its
   CHECK(ret->message.weight == expected);
   CHECK(c.core.stats().weight_returns == 1);
 }
+
+TEST_CASE("core: messages an honest run cannot send are refused, counted, and change nothing", "[core][hardening]") {
+  // Satellite 4: tree parent 1, no children, one worker; idle at the start, so its requests
+  // go to 1, 3, 5 and 7.
+  Centre c(0);
+  REQUIRE(c.tree.parent[4] == 1);
+  c.core.begin(0.0);
+  const auto asked = c.drain();
+  const scheduler::Message* to_3 = Centre::find(asked, MessageKind::steal_request, 3);
+  REQUIRE(to_3 != nullptr);
+  const std::uint64_t id_3 = to_3->id;
+
+  // A request that claims to come from this satellite itself: no answer.
+  c.core.handle_message(0.001, c.from(4, MessageKind::steal_request, 77));
+  CHECK(c.drain().empty());
+  CHECK(c.core.stats().rejected.own_request == 1);
+
+  // Loot for a steal never sent to its sender (the request to 3 was numbered id_3, not 999;
+  // 999 went to nobody): refused, not acknowledged, nothing queued.
+  scheduler::Message forged = c.from(3, MessageKind::steal_reply, 999);
+  forged.tasks.assign(1000, c.w.roots.front());
+  forged.weight = scheduler::Weight::piece(4);
+  c.core.handle_message(0.002, forged);
+  CHECK(c.drain().empty());
+  CHECK(c.pool.approx_size() == 0);
+  CHECK(c.core.stats().rejected.unasked_loot == 1);
+  // The right number from the wrong victim is refused too.
+  forged = c.from(5, MessageKind::steal_reply, id_3);
+  forged.tasks.assign(3, c.w.roots.front());
+  forged.weight = scheduler::Weight::piece(4);
+  c.core.handle_message(0.002, forged);
+  CHECK(c.pool.approx_size() == 0);
+  CHECK(c.core.stats().rejected.unasked_loot == 2);
+
+  // Weight and results from a satellite that is not a tree child: refused.
+  scheduler::Message ret = c.from(5, MessageKind::weight_return, (1ULL << 38) | 1);
+  ret.weight = scheduler::Weight::piece(3);
+  ret.reduction = {1000, 0, 0};
+  c.core.handle_message(0.003, ret);
+  CHECK(c.core.stats().rejected.stray_return == 1);
+  CHECK(Centre::count(c.drain(), MessageKind::ack, 5) == 0);
+
+  // The end, from a satellite that is not the tree parent: refused; from the parent: taken.
+  c.core.handle_message(0.004, c.from(3, MessageKind::terminate, 1ULL << 37));
+  CHECK_FALSE(c.core.finished());
+  CHECK(c.core.stats().rejected.terminate == 1);
+  c.core.handle_message(0.005, c.from(1, MessageKind::terminate, 1ULL << 37));
+  CHECK(c.core.finished());
+
+  // Only the root declares the end: it never accepts one.
+  Centre root(0, 0);
+  root.core.begin(0.0);
+  root.drain();
+  root.core.handle_message(0.001, root.from(1, MessageKind::terminate, 1ULL << 37));
+  CHECK_FALSE(root.core.finished());
+  CHECK(root.core.stats().rejected.terminate == 1);
+}
+
+TEST_CASE("core: loot for a request that timed out is still taken, and counted late", "[core][hardening]") {
+  Centre c(0);
+  c.core.begin(0.0);
+  const auto asked = c.drain();
+  const scheduler::Message* to_5 = Centre::find(asked, MessageKind::steal_request, 5);
+  REQUIRE(to_5 != nullptr);
+  const std::uint64_t id = to_5->id;
+  c.core.handle_timeout(1.0);  // past every request's timeout
+  CHECK(c.core.stats().steal_timeouts == 4);
+  c.drain();
+  scheduler::Message loot = c.from(5, MessageKind::steal_reply, id);
+  loot.tasks.assign(2, c.w.roots.front());
+  loot.weight = scheduler::Weight::piece(4);
+  c.core.handle_message(1.1, loot);
+  CHECK(c.pool.approx_size() == 2);
+  CHECK(c.core.stats().late_loot == 1);
+  CHECK(c.core.stats().rejected.unasked_loot == 0);
+  const auto out = c.drain();
+  CHECK(Centre::count(out, MessageKind::ack, 5) == 1);
+  // A resent copy (the acknowledgement was lost) is acknowledged again, not taken twice.
+  c.core.handle_message(1.2, loot);
+  CHECK(c.pool.approx_size() == 2);
+  CHECK(Centre::count(c.drain(), MessageKind::ack, 5) == 1);
+}
+
+TEST_CASE("core: a changed distance to demand is told at most every demand_interval_s, the latest value", "[core]") {
+  Centre c(0, 4, 16);
+  c.core.begin(0.0);
+  c.drain();
+  scheduler::Message m = c.from(1, MessageKind::demand, 0);  // 1 is hungry: distance 1 from here once sated
+  c.core.handle_message(0.001, m);
+  for (int n : {3, 5, 7}) {
+    m = c.from(n, MessageKind::demand, 0);
+    m.demand_hops = 3;
+    c.core.handle_message(0.001, m);
+  }
+  c.core.handle_message(0.002, c.loot(7, 10, 1, 3));  // sated: distance 1, told at once
+  CHECK(Centre::targets(c.drain(), MessageKind::demand) == std::vector<int>{1, 3, 5, 7});
+  // 1 is sated too and farther from demand now: the distance here becomes 4 (via 3, 5 or
+  // 7), but the last message went out only 0.5 ms ago: nothing yet ...
+  m = c.from(1, MessageKind::demand, 0);
+  m.demand_hops = 5;
+  c.core.handle_message(0.0025, m);
+  CHECK(Centre::targets(c.drain(), MessageKind::demand).empty());
+  // ... until demand_interval_s after it, when the latest value goes out.
+  const double due = 0.002 + scheduler::CoreConfig{}.demand_interval_s;
+  CHECK(c.core.next_deadline() <= due);
+  c.core.handle_timeout(due);
+  const auto out = c.drain();
+  REQUIRE(Centre::find(out, MessageKind::demand, 5) != nullptr);
+  CHECK(Centre::find(out, MessageKind::demand, 5)->demand_hops == 4);
+}

@@ -12,6 +12,7 @@ struct BagEnv {
   bool irregular;
   std::uint64_t cost;  // work units of a balanced task; the scale of irregular ones
   std::uint64_t seed;
+  std::uint64_t tasks;  // the bag's size: every range lies within [0, tasks)
 };
 
 struct Range {
@@ -64,6 +65,12 @@ double bag_estimate(const scheduler::Task& t, const void* env) {
   return static_cast<double>(r.hi - r.lo) * static_cast<double>(bag.cost) * factor;
 }
 
+bool bag_validate(const scheduler::Task& t, const void* env) {
+  if (t.size != sizeof(Range)) return false;
+  const Range r = t.get<Range>();
+  return r.lo < r.hi && r.hi <= static_cast<const BagEnv*>(env)->tasks;
+}
+
 }  // namespace
 
 namespace detail {
@@ -89,7 +96,7 @@ mesh::Result<Workload> make_bag(std::string_view body) {
   if (cost < 1 || cost > 1'000'000'000) return mesh::fail("--workload", "bag needs cost=C work units with 1 <= C <= 1e9");
   if (seed < 0) return mesh::fail("--workload", "bag seed must be >= 0");
   auto env = std::make_shared<BagEnv>(BagEnv{shape == "irregular", static_cast<std::uint64_t>(cost),
-                                             static_cast<std::uint64_t>(seed)});
+                                             static_cast<std::uint64_t>(seed), static_cast<std::uint64_t>(tasks)});
   Workload w;
   w.name = "bag:" + std::string(shape) + ",tasks=" + std::to_string(tasks) + ",cost=" + std::to_string(cost) +
            (env->irregular ? ",seed=" + std::to_string(seed) : "");
@@ -102,7 +109,7 @@ mesh::Result<Workload> make_bag(std::string_view body) {
   w.aux_name = "work units";
   w.unit = "work units";
   w.unit_cost_s = 1.9e-9;  // measured: bag:balanced,tasks=10000,cost=100000 on one worker
-  w.registry.set(kBagRange, bag_task, env.get(), bag_estimate);
+  w.registry.set(kBagRange, bag_task, env.get(), bag_estimate, bag_validate);
   w.env = env;
   return w;
 }

@@ -15,6 +15,7 @@ constexpr double kFibCallCost = 0.39e-9;
 
 struct FibEnv {
   std::uint32_t cutoff;
+  std::uint32_t n;  // the root's: no call of this workload is larger
 };
 
 // Deliberately the exponential recursion: a leaf's cost is real CPU work proportional to
@@ -41,6 +42,10 @@ double fib_estimate(const scheduler::Task& t, const void* /*env*/) {
   return 2.0 * static_cast<double>(fibonacci(t.get<FibArgs>().n + 1)) - 1.0;
 }
 
+bool fib_validate(const scheduler::Task& t, const void* env) {
+  return t.size == sizeof(FibArgs) && t.get<FibArgs>().n <= static_cast<const FibEnv*>(env)->n;
+}
+
 }  // namespace
 
 std::uint64_t fibonacci(unsigned n) {
@@ -61,7 +66,7 @@ mesh::Result<Workload> make_fib(std::string_view body) {
   if (!parsed) return parsed.error();
   const long long n = parsed->n;
   const long long cutoff = parsed->cutoff;
-  auto env = std::make_shared<FibEnv>(FibEnv{static_cast<std::uint32_t>(cutoff)});
+  auto env = std::make_shared<FibEnv>(FibEnv{static_cast<std::uint32_t>(cutoff), static_cast<std::uint32_t>(n)});
   Workload w;
   w.name = "fib:" + std::to_string(n) + ",cutoff=" + std::to_string(cutoff);
   w.roots = {scheduler::Task::make(kFib, FibArgs{static_cast<std::uint32_t>(n)})};
@@ -73,7 +78,7 @@ mesh::Result<Workload> make_fib(std::string_view body) {
   w.aux_name = "calls";
   w.unit = "calls";
   w.unit_cost_s = kFibCallCost;
-  w.registry.set(kFib, fib_task, env.get(), fib_estimate);
+  w.registry.set(kFib, fib_task, env.get(), fib_estimate, fib_validate);
   w.env = env;
   return w;
 }

@@ -59,6 +59,21 @@ double nqueens_estimate(const scheduler::Task& t, const void* /*env*/) {
   return 1.0 + free * std::pow(2.5, b.n - b.row - 1);
 }
 
+struct NQueensEnv {
+  std::uint8_t n, cutoff;
+};
+
+// The board of this workload: its size and cutoff, a row within it, attacks within the board,
+// one queen per row placed so far (the column mask has as many bits as rows filled).
+bool nqueens_validate(const scheduler::Task& t, const void* env) {
+  if (t.size != sizeof(Board)) return false;
+  const Board b = t.get<Board>();
+  const auto& e = *static_cast<const NQueensEnv*>(env);
+  const std::uint32_t all = (1u << e.n) - 1;
+  return b.n == e.n && b.cutoff == e.cutoff && b.row <= b.n && (b.cols & ~all) == 0 && (b.diag_left & ~all) == 0 &&
+         (b.diag_right & ~all) == 0 && __builtin_popcount(b.cols) == b.row;
+}
+
 // OEIS A000170, n = 1..27.
 constexpr std::uint64_t kKnown[] = {1ULL, 0ULL, 0ULL, 2ULL, 10ULL, 4ULL, 40ULL, 92ULL, 352ULL,
                                     724ULL, 2680ULL, 14200ULL, 73712ULL, 365596ULL, 2279184ULL,
@@ -96,7 +111,9 @@ mesh::Result<Workload> make_nqueens(std::string_view body) {
   w.aux_name = "nodes";  // the search's size: exact, but with no published reference
   w.unit = "nodes";
   w.unit_cost_s = 6.8e-9;  // measured: nqueens:14 on one worker
-  w.registry.set(kNQueens, nqueens_task, nullptr, nqueens_estimate);
+  auto env = std::make_shared<NQueensEnv>(NQueensEnv{static_cast<std::uint8_t>(n), static_cast<std::uint8_t>(cutoff)});
+  w.registry.set(kNQueens, nqueens_task, env.get(), nqueens_estimate, nqueens_validate);
+  w.env = env;
   return w;
 }
 

@@ -50,6 +50,15 @@ double uts_estimate(const scheduler::Task& t, const void* env) {
   return 1.0 + args.children * model.expected_subtree(args.node.height + 1);
 }
 
+// A node's child count is a function of its state alone: recompute it. That refuses a forged
+// count (say 2^31 - 1 children: unbounded work) whatever the state claims to be.
+bool uts_validate(const scheduler::Task& t, const void* env) {
+  if (t.size != sizeof(UtsTaskArgs)) return false;
+  const UtsTaskArgs args = t.get<UtsTaskArgs>();
+  const auto& model = *static_cast<const UtsModel*>(env);
+  return args.node.height >= 0 && args.children == model.num_children(args.node);
+}
+
 }  // namespace
 
 namespace detail {
@@ -73,7 +82,7 @@ mesh::Result<Workload> make_uts(std::string_view body) {
   w.unit = "nodes";
   w.units_in_sum = true;
   w.unit_cost_s = 88e-9;  // measured: uts:T1 on one worker, 11.3 M nodes/s (one SHA-1 each)
-  w.registry.set(kUts, uts_task, env.get(), uts_estimate);
+  w.registry.set(kUts, uts_task, env.get(), uts_estimate, uts_validate);
   w.env = env;
   return w;
 }

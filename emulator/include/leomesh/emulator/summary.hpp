@@ -67,13 +67,18 @@ struct RunSummary {
   /// How fast any scheduler could have been (mesh/limit.hpp); set by add_wavefront_limit(),
   /// empty when the amount of work is not known.
   std::optional<mesh::WavefrontLimit> limit;
+  /// Live runs: max(limit, T1 / this host's cores) when the satellites' workers outnumber
+  /// the cores they share (the wavefront limit assumes cores of their own); else empty.
+  std::optional<double> host_limit_s;
+  int host_cores = 0;
 
   bool verified() const { return finished && workload && workload->verify(result); }
   /// The JSON of ARCHITECTURE.md: workload, result, expected, verified, mode, policy,
   /// topology, satellites, workers_per_satellite, makespan_s, steals{...}, per_satellite[...];
   /// core{policy, amount, max_batch, seed, root, and every knob of scheduler::core_knobs()};
   /// and the limit: limit_s (pull, with termination), limit_push_s (push, with termination),
-  /// makespan_over_limit (null unless finished), efficiency_limit; null without a limit.
+  /// makespan_over_limit (null unless finished), efficiency_limit; null without a limit;
+  /// live runs also host_cores, limit_host_s and makespan_over_host_limit (else null).
   nlohmann::json to_json() const;
   /// A human-readable summary table.
   void print(std::ostream& out) const;
@@ -83,7 +88,8 @@ struct RunSummary {
 /// work, injected at `run.inject_at`, on `run`'s topology and links at time 0 with
 /// `run.workers` per satellite. The work is the workload's known amount, else what the
 /// finished run did; with neither (or no work at all) the limit stays empty.
-/// The one place every mode's run gets its limit; call it after the run.
+/// A live run (summary.mode "live") also gets its host limit (host_limit_s). The one place
+/// every mode's run gets its limit; call it after the run.
 void add_wavefront_limit(RunSummary& summary, const RunOptions& run, const workloads::Workload& workload,
                          double task_cost_s);
 

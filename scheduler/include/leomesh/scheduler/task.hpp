@@ -103,6 +103,11 @@ using TaskFn = void (*)(const Task& task, TaskContext& ctx);
 /// units of work (> 0). Read with the kind's `env`; cheap and thread-safe: pools call it for
 /// every task they queue.
 using EstimateFn = double (*)(const Task& task, const void* env);
+/// Whether `task` is one this kind's workload can produce (its payload size and values), read
+/// with the kind's `env`. Tasks from another satellite are checked with it before they enter
+/// a pool: a forged one (a UTS node with a child count its hash does not give, a fib call
+/// larger than the workload's) is refused at the wire.
+using ValidateFn = bool (*)(const Task& task, const void* env);
 
 /// Maps kinds to functions. Filled once before any pool starts, then read-only.
 class TaskRegistry {
@@ -111,12 +116,22 @@ class TaskRegistry {
   /// Registers `fn` for `kind`; `env` (owned by the caller, outliving every run) is what
   /// the task sees as ctx.env<T>().
   /// `estimate`, when given, says how much work a task of this kind stands for (see
-  /// EstimateFn); without it every task counts as one unit.
-  void set(TaskKind kind, TaskFn fn, const void* env = nullptr, EstimateFn estimate = nullptr) {
+  /// EstimateFn); without it every task counts as one unit. `validate`, when given, says
+  /// which payloads can occur (see ValidateFn); without it any payload of a registered kind
+  /// is accepted.
+  void set(TaskKind kind, TaskFn fn, const void* env = nullptr, EstimateFn estimate = nullptr,
+           ValidateFn validate = nullptr) {
     assert(kind < kMaxKinds);
     fns_[kind] = fn;
     envs_[kind] = env;
     estimates_[kind] = estimate;
+    validators_[kind] = validate;
+  }
+  /// The kind is registered and, where it has a ValidateFn, the payload is one it can produce.
+  bool valid(const Task& task) const {
+    if (!get(task.kind) || task.size > Task::kPayloadBytes) return false;
+    const ValidateFn v = validators_[task.kind];
+    return !v || v(task, envs_[task.kind]);
   }
   /// The expected work of `task` and its descendants in units (1 when its kind has no
   /// estimate).
@@ -135,6 +150,7 @@ class TaskRegistry {
   std::array<TaskFn, kMaxKinds> fns_{};
   std::array<const void*, kMaxKinds> envs_{};
   std::array<EstimateFn, kMaxKinds> estimates_{};
+  std::array<ValidateFn, kMaxKinds> validators_{};
 };
 
 }  // namespace leomesh::scheduler
