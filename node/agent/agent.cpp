@@ -258,6 +258,13 @@ struct Agent::Impl : scheduler::PumpHost {
                 {"unroutable", s.unroutable},
                 {"loot_retransmits", s.loot_retransmits},
                 {"loot_pushes", s.loot_pushes},
+                {"downhill_pushes", s.downhill_pushes},
+                // Messages refused because an honest run cannot send them, by reason.
+                {"rejected",
+                 {{"own_request", s.rejected.own_request},
+                  {"terminate", s.rejected.terminate},
+                  {"unasked_loot", s.rejected.unasked_loot},
+                  {"stray_return", s.rejected.stray_return}}},
                 {"messages_sent", s.messages_sent},
                 {"frames_sent", ts.frames_sent},
                 {"frames_received", ts.frames_received},
