@@ -436,12 +436,15 @@ void SatelliteCore::update_demand(double now) {
     downhill_at_ = demand_at_ = kInf;
     return;
   }
-  // Hungry below one round trip of work per worker, sated again at twice that: a satellite
-  // working through its last tasks should not flip the field at every task.
+  // Hungry when idle, sated again at two round trips of work per worker. A satellite that is
+  // merely running low asks its neighbours itself (ask before running dry); counting it as
+  // demand too made live agents on zero-latency links, whose queues dip below a round trip
+  // at every other task, push the same work round the mesh (1.8-7.5 M tasks given in a run
+  // of 20 M, 30% slower).
   const double queued = busy_ ? pool_.queued_work_s() : 0;
   if (hungry_ && queued >= 2 * keep_s())
     hungry_ = false;
-  else if (!hungry_ && queued < keep_s())
+  else if (!hungry_ && !busy_)
     hungry_ = true;
   // Distance vector over the ISLs: 0 when hungry, else one more than the nearest neighbour,
   // capped at the horizon. The cap bounds how far a stale value can count up when a hungry

@@ -53,7 +53,7 @@ struct CoreConfig {
   /// `workers` means: as soon as the queue can no longer give every worker its next task.
   double ask_below_per_worker = 1.0;
   /// The demand gradient: every satellite tells its ISL neighbours how many hops away the
-  /// nearest hungry satellite is (hungry: less than a round trip of queued work per worker),
+  /// nearest hungry satellite is (hungry: idle, until it holds two round trips of work per worker),
   /// and one with surplus pushes a share of it to each neighbour that is closer to demand,
   /// so work crosses a busy region toward idle satellites that no satellite next to them
   /// could feed. Demand farther than this many hops is not seen; a whole number, 0 = off.
@@ -157,7 +157,7 @@ struct Outbound {
 ///   tree child waits for a share in proportion to the satellites of its subtree, so work
 ///   injected at the root spreads as the constellation is, one ISL latency per hop.
 /// - The demand gradient: every satellite tells its ISL neighbours its hop distance to the
-///   nearest hungry one (less than its keep queued), on every message and by a `demand`
+///   nearest hungry one (idle, until it holds twice its keep), on every message and by a `demand`
 ///   message when it changes (at most every demand_interval_s); a satellite with surplus
 ///   pushes a share of it to each neighbour that is closer to demand, at most once per
 ///   neighbour and round trip (or demand_interval_s, if longer).
