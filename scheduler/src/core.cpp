@@ -9,15 +9,16 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 
 // A reliable message is named by (sender, number) at both ends. Loot in a reply takes the
 // thief's steal number; pushes, weight returns and terminate set a bit of their own above
-// it. Each count stays far below 2^37 in any run.
+// it. Each count stays far below 2^37 in any run. Pushes and returns are numbered per
+// receiver (returns have only one, the tree parent), so that each receiver sees 1, 2, 3, ...
+// from each sender and can tell a copy from a new message by a window (admit()).
 constexpr std::uint64_t kPushBit = 1ULL << 39;
 constexpr std::uint64_t kReturnBit = 1ULL << 38;
 constexpr std::uint64_t kTerminateId = 1ULL << 37;
+constexpr std::uint64_t kNumberMask = kTerminateId - 1;
 
-// Timed-out requests remembered so that their loot is still accepted when it comes: a victim
-// resends loot until it is acknowledged, so forgetting one would strand its weight. Timeouts
-// are rare (a victim answers at once); beyond this many, the oldest are forgotten.
-constexpr std::size_t kTimedOutKept = 4096;
+// The receive window is one 64-bit word.
+static_assert(CoreBounds::window <= 64);
 
 // The smallest round trip the sharing thresholds assume: an answer over ZeroMQ on one host
 // takes 70-300 us, and links of "none" latency must not make every crumb worth sending.
@@ -110,6 +111,12 @@ void SatelliteCore::send(Message m) {
     ++stats_.unroutable;
     return;
   }
+  if (outbound_.size() >= CoreBounds::outbound) {
+    // The driver has not drained for a long while: the newest go, as from a full link queue,
+    // and are recovered from in the same way.
+    ++stats_.capped.outbound_full;
+    return;
+  }
   if (m.src == cfg_.self) {
     m.load_s = pool_.queued_work_s();
     m.demand_hops = demand_hops_;
@@ -120,8 +127,45 @@ void SatelliteCore::send(Message m) {
 }
 
 void SatelliteCore::send_reliably(double now, Message m) {
-  unacked_[loot_key(m.dst, m.id)] = Unacked{m, now + cfg_.retransmit_s};
+  if (unacked_.insert_or_assign(loot_key(m.dst, m.id), Unacked{m, now + cfg_.retransmit_s}).second)
+    ++peers_[m.dst].unacked;
   send(std::move(m));
+}
+
+bool SatelliteCore::has_room(int peer) const {
+  const auto it = peers_.find(peer);
+  return it == peers_.end() || it->second.unacked < CoreBounds::window;
+}
+
+SatelliteCore::Arrival SatelliteCore::admit(Window& w, std::uint64_t number) {
+  // Why a window and not the set of numbers seen: a set grows with every message for the
+  // agent's whole life, and one that forgets its oldest entries would take a copy older than
+  // it remembers for a new message: its tasks would run twice, its weight would count twice,
+  // and the root could hold the whole unit while work still runs. Each sender numbers its
+  // messages to this satellite 1, 2, 3, ..., so every number up to `base` is known to have
+  // arrived, however long ago. A sender keeps at most CoreBounds::window unacknowledged, so
+  // an honest one runs farther ahead than `above` reaches only while an early message is lost
+  // again and again; such a message is dropped unacknowledged and resent, and by then the
+  // window has moved.
+  if (number <= w.base) return Arrival::duplicate;
+  const std::uint64_t offset = number - w.base - 1;
+  if (offset >= CoreBounds::window) return Arrival::beyond;
+  const std::uint64_t bit = 1ULL << offset;
+  if ((w.above & bit) != 0) return Arrival::duplicate;
+  w.above |= bit;
+  while ((w.above & 1) != 0) {
+    ++w.base;
+    w.above >>= 1;
+  }
+  return Arrival::fresh;
+}
+
+void SatelliteCore::record(const StealEvent& e) {
+  if (events_.size() >= CoreBounds::events) {
+    ++stats_.capped.events_full;
+    return;
+  }
+  events_.push_back(e);
 }
 
 void SatelliteCore::submit(double now, const Task* tasks, std::size_t count) {
@@ -224,15 +268,40 @@ void SatelliteCore::on_steal_reply(double now, Message& m) {
     // else would add work and weight nobody gave, and the run could never balance.
     const std::uint64_t key = loot_key(m.src, m.id);
     const auto late = std::find(timed_out_.begin(), timed_out_.end(), key);
-    if (!current && late == timed_out_.end() && !seen_.count(key)) {
-      ++stats_.rejected.unasked_loot;
+    const bool recent = m.id + CoreBounds::steals_kept > steal_seq_;
+    std::uint64_t* slot = taken_.empty() ? nullptr : &taken_[m.id % CoreBounds::steals_kept];
+    if (current || late != timed_out_.end()) {
+      if (late != timed_out_.end()) {
+        ++stats_.late_loot;
+        timed_out_.erase(late);
+      }
+      take_loot(m);
+      if (recent) {
+        if (slot == nullptr) {
+          taken_.assign(CoreBounds::steals_kept, 0);
+          slot = &taken_[m.id % CoreBounds::steals_kept];
+        }
+        taken_count_ += *slot == 0;
+        *slot = key;
+      }
+    } else if (m.id == 0 || m.id > steal_seq_) {
+      ++stats_.rejected.unasked_loot;  // a number this satellite has not used
       return;
+    } else if (recent) {
+      // Within the record, which says exactly whether this victim's loot for it was taken.
+      if (slot == nullptr || *slot != key) {
+        ++stats_.rejected.unasked_loot;
+        return;
+      }
+      ++stats_.duplicates;
+    } else {
+      // Older than the record, and neither open nor timed out: a copy of loot taken long ago
+      // (its acknowledgements lost again and again), or a forgery. Never taken; acknowledged,
+      // so that a victim stops resending it.
+      ++stats_.capped.old_loot;
     }
-    if (late != timed_out_.end()) {
-      ++stats_.late_loot;
-      timed_out_.erase(late);
-    }
-    accept_loot(m);
+    // After the tasks, so the acknowledgement reports the queue they made.
+    acknowledge(m);
   }
   if (!current) return;
   const double latency = now - it->sent_at;
@@ -243,8 +312,7 @@ void SatelliteCore::on_steal_reply(double now, Message& m) {
   // one such answer must not make this satellite hoard work for a second.
   rtt_s_ += 0.125 * (std::min(latency, 2 * rtt_s_) - rtt_s_);
   stats_.attempt_hops_sum += m.request_hops;
-  events_.push_back(StealEvent{now, cfg_.self, m.src, m.request_hops, latency,
-                               static_cast<std::uint32_t>(m.tasks.size()), false});
+  record(StealEvent{now, cfg_.self, m.src, m.request_hops, latency, static_cast<std::uint32_t>(m.tasks.size()), false});
   if (!m.tasks.empty()) {
     ++stats_.steal_successes;
     failures_ = 0;
@@ -267,14 +335,28 @@ void SatelliteCore::acknowledge(const Message& m) {
   send(std::move(ack));
 }
 
-bool SatelliteCore::first_copy(const Message& m) { return seen_.insert(loot_key(m.src, m.id)).second; }
+void SatelliteCore::on_ack(double now, const Message& m) {
+  if (unacked_.erase(loot_key(m.src, m.id)) == 0) {
+    ++stats_.unmatched_acks;
+    return;
+  }
+  --peers_[m.src].unacked;
+  // A weight return held back while the window toward the parent was full can go now.
+  if (!busy_) return_weight(now);
+}
 
-void SatelliteCore::accept_loot(const Message& m) {
-  if (first_copy(m)) {
-    held_.merge(m.weight);
-    busy_ = true;
-    stats_.tasks_received += m.tasks.size();
-    pool_.push(m.tasks.data(), m.tasks.size());
+void SatelliteCore::take_loot(const Message& m) {
+  held_.merge(m.weight);
+  busy_ = true;
+  stats_.tasks_received += m.tasks.size();
+  pool_.push(m.tasks.data(), m.tasks.size());
+}
+
+void SatelliteCore::on_loot_push(const Message& m) {
+  switch (admit(peers_[m.src].pushes_in, m.id & kNumberMask)) {
+    case Arrival::fresh: take_loot(m); break;
+    case Arrival::duplicate: ++stats_.duplicates; break;
+    case Arrival::beyond: ++stats_.capped.beyond_window; return;
   }
   // After the tasks, so the acknowledgement reports the queue they made.
   acknowledge(m);
@@ -310,6 +392,17 @@ void SatelliteCore::on_steal_request(double now, const Message& m) {
   reply.dst = m.src;
   reply.id = m.id;
   reply.request_hops = m.hops;
+  Peer& thief = peers_[m.src];
+  if (m.id <= thief.last_request) {
+    // A thief numbers its requests in increasing order, so this one was overtaken by a later
+    // one already answered, or is a replay. Loot for it would be kept under the key of loot
+    // given for that number before (replacing that copy), and the thief would take it for a
+    // copy of loot it has: it gets nothing, and is not remembered for it.
+    ++stats_.stale_requests;
+    send(std::move(reply));
+    return;
+  }
+  thief.last_request = m.id;
   // Give only down the gradient: a thief that still has work (it asks before running dry)
   // gets a share only of what this victim holds beyond it, and nothing when that is less
   // than a task per worker, so work flows toward idle satellites rather than back and forth.
@@ -323,7 +416,15 @@ void SatelliteCore::on_steal_request(double now, const Message& m) {
   }
   const double queued = pool_.queued_work_s();
   const double surplus = queued - m.load_s;
-  const bool gave = surplus > keep_s() && fill_loot(surplus * entry.weight / (entry.weight + 1), reply);
+  bool gave = false;
+  if (surplus > keep_s()) {
+    // A thief that leaves a window of loot unacknowledged gets no more until it acknowledges:
+    // else one that never does would hold this satellite's copies of all its work.
+    if (has_room(m.src))
+      gave = fill_loot(surplus * entry.weight / (entry.weight + 1), reply);
+    else
+      ++stats_.capped.unacked_full;
+  }
   if (!gave && !terminated_ && cfg_.remember_s > 0) {
     waiting_.push_back(entry);
     push_wait_s_ = cfg_.push_check_s;
@@ -335,13 +436,18 @@ void SatelliteCore::on_steal_request(double now, const Message& m) {
 }
 
 bool SatelliteCore::push_loot(double now, int to, double want_s) {
+  if (!has_room(to)) {
+    ++stats_.capped.unacked_full;
+    return false;
+  }
+  Peer& peer = peers_[to];
   Message m;
   m.kind = MessageKind::loot_push;
   m.src = cfg_.self;
   m.dst = to;
-  m.id = kPushBit | (push_seq_ + 1);
+  m.id = kPushBit | (peer.pushes_sent + 1);
   if (!fill_loot(want_s, m)) return false;
-  ++push_seq_;
+  ++peer.pushes_sent;
   ++stats_.loot_pushes;
   send_reliably(now, std::move(m));
   return true;
@@ -363,10 +469,14 @@ void SatelliteCore::serve_waiting(double now) {
   double total = 1;
   for (const Waiting& w : waiting_) total += w.weight;
   const double per_weight = pool_.queued_work_s() / total;
-  while (!waiting_.empty() && busy_ && pool_.queued_work_s() >= keep &&
-         2 * waiting_.front().load_s < pool_.queued_work_s()) {
-    if (!push_loot(now, waiting_.front().thief, per_weight * waiting_.front().weight)) break;
-    waiting_.erase(waiting_.begin());
+  for (std::size_t i = 0; i < waiting_.size() && busy_ && pool_.queued_work_s() >= keep &&
+                          2 * waiting_[i].load_s < pool_.queued_work_s();) {
+    if (!push_loot(now, waiting_[i].thief, per_weight * waiting_[i].weight)) {
+      if (has_room(waiting_[i].thief)) break;  // nothing to give
+      ++i;                                      // its window is full: it waits, the next may not
+      continue;
+    }
+    waiting_.erase(waiting_.begin() + static_cast<std::ptrdiff_t>(i));
     push_wait_s_ = cfg_.push_check_s;
   }
   // Thieves still waiting and nothing to spare yet: look again soon (the queue grows as the
@@ -388,6 +498,7 @@ void SatelliteCore::handle_message(double now, Message m) {
     // slightly different moments) could bounce a message; a hop limit ends any such loop.
     if (m.hops >= 2 * topo_.satellites() + 16) {
       ++stats_.unroutable;
+      ++stats_.hop_limit;
       return;
     }
     ++stats_.forwarded;
@@ -406,10 +517,10 @@ void SatelliteCore::handle_message(double now, Message m) {
     case MessageKind::steal_request: on_steal_request(now, m); break;
     case MessageKind::steal_reply: on_steal_reply(now, m); break;
     case MessageKind::loot_push:
-      accept_loot(m);
+      on_loot_push(m);
       failures_ = 0;  // work came by itself: the next search starts afresh
       break;
-    case MessageKind::ack: unacked_.erase(loot_key(m.src, m.id)); break;
+    case MessageKind::ack: on_ack(now, m); break;
     case MessageKind::weight_return: on_weight_return(now, m); break;
     case MessageKind::terminate:
       acknowledge(m);
@@ -500,7 +611,10 @@ void SatelliteCore::push_downhill(double now) {
       downhill_at_ = std::min(downhill_at_, n.next_push);
       continue;
     }
-    if (!push_loot(now, n.id, (queued - keep) / static_cast<double>(downhill + 1))) break;
+    if (!push_loot(now, n.id, (queued - keep) / static_cast<double>(downhill + 1))) {
+      if (has_room(n.id)) break;  // nothing to give
+      continue;                   // its window is full: the next neighbour may still get some
+    }
     ++stats_.downhill_pushes;
     n.next_push = now + std::max(rtt_s_, cfg_.demand_interval_s);
     downhill_at_ = std::min(downhill_at_, n.next_push);
@@ -536,9 +650,15 @@ void SatelliteCore::handle_timeout(double now) {
         continue;
       }
       ++stats_.steal_timeouts;
+      // Remembered so that its loot is still taken when it comes: a victim resends loot until
+      // it is acknowledged, so forgetting one strands its weight. Timeouts are rare (a victim
+      // answers at once), so the oldest are forgotten only after many.
       timed_out_.push_back(loot_key(it->victim, it->id));
-      if (timed_out_.size() > kTimedOutKept) timed_out_.pop_front();
-      events_.push_back(StealEvent{now, cfg_.self, it->victim, 0, now - it->sent_at, 0, true});
+      if (timed_out_.size() > CoreBounds::timed_out_kept) {
+        timed_out_.pop_front();
+        ++stats_.capped.timed_out_forgotten;
+      }
+      record(StealEvent{now, cfg_.self, it->victim, 0, now - it->sent_at, 0, true});
       ++failures_;
       it = requests_.erase(it);
     }
@@ -565,8 +685,17 @@ double SatelliteCore::next_deadline() const {
 // --- termination by weight throwing ---
 
 void SatelliteCore::on_weight_return(double now, const Message& m) {
+  const Arrival arrival = admit(peers_[m.src].returns_in, m.id & kNumberMask);
+  if (arrival == Arrival::beyond) {
+    ++stats_.capped.beyond_window;
+    return;
+  }
   acknowledge(m);
-  if (!first_copy(m) || terminated_) return;  // a retransmitted copy, or too late to matter
+  if (arrival == Arrival::duplicate) {
+    ++stats_.duplicates;  // a retransmitted copy
+    return;
+  }
+  if (terminated_) return;  // too late to matter
   held_.merge(m.weight);
   absorbed_.merge(m.reduction);
   const auto it = std::find(children_.begin(), children_.end(), m.src);
@@ -585,6 +714,12 @@ void SatelliteCore::on_weight_return(double now, const Message& m) {
 
 void SatelliteCore::return_weight(double now) {
   if (cfg_.self == cfg_.root || busy_ || !begun_ || terminated_ || held_.empty() || first_returns_missing_ > 0) return;
+  if (!has_room(parent_)) {
+    // A window of returns is still unacknowledged: the weight stays here, nothing is lost, and
+    // it all goes up in one return once the parent acknowledges one (on_ack()).
+    ++stats_.capped.unacked_full;
+    return;
+  }
   // Results of the tasks run here since the last return (sum and aux only grow; max is a
   // maximum), merged with what the children passed up.
   const Reduction total = pool_.reduction();
@@ -620,6 +755,7 @@ void SatelliteCore::on_terminate(double now) {
   // Every weight-carrying message has arrived (the unit is whole), so nothing kept for
   // resending is still needed but the news itself.
   unacked_.clear();
+  for (auto& entry : peers_) entry.second.unacked = 0;
   waiting_.clear();
   push_check_at_ = kInf;
   for (int c : children_) {
@@ -637,6 +773,19 @@ std::optional<Outbound> SatelliteCore::poll_outbound() {
   Outbound o = std::move(outbound_.front());
   outbound_.pop_front();
   return o;
+}
+
+CoreStateSize SatelliteCore::state_size() const {
+  CoreStateSize s;
+  s.requests = requests_.size();
+  s.timed_out = timed_out_.size();
+  s.taken = taken_count_;
+  s.waiting = waiting_.size();
+  s.unacked = unacked_.size();
+  s.peers = peers_.size();
+  s.outbound = outbound_.size();
+  s.events = events_.size();
+  return s;
 }
 
 std::optional<StealEvent> SatelliteCore::poll_event() {

@@ -7,7 +7,6 @@
 #include <limits>
 #include <optional>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "leomesh/mesh/routing.hpp"
@@ -99,6 +98,43 @@ struct StealEvent {
   bool timed_out = false;
 };
 
+/// The bounds of a core's state. Every structure that could grow with the messages a core is
+/// sent stops at one of these, at the number of satellites, or at a setting of CoreConfig; what
+/// would exceed a bound is dropped and counted (CoreStats::capped), never stored. Each drop is
+/// one the protocol already survives: it looks to the protocol like a message lost on a link.
+struct CoreBounds {
+  /// Reliable messages (loot, pushes, weight returns) kept unacknowledged toward one satellite,
+  /// and how far past the last number received in order a sender's next one may be (the
+  /// receive window): a victim with this many loot messages unacknowledged by a thief gives
+  /// it nothing more until some are acknowledged.
+  static constexpr std::size_t window = 64;
+  /// This satellite's latest steal numbers whose loot it recognises as already taken (a
+  /// resent copy is acknowledged again); loot for an older number is acknowledged, never taken.
+  static constexpr std::size_t steals_kept = 1024;
+  /// Timed-out requests whose loot is still taken when it comes late; the oldest are forgotten.
+  static constexpr std::size_t timed_out_kept = 4096;
+  /// Messages waiting for poll_outbound(): a driver that drains after every input (CorePump)
+  /// stays far below; one that does not loses the newest, as a full link queue would.
+  static constexpr std::size_t outbound = 1 << 14;
+  /// Steal events waiting for poll_event(); the newest are dropped beyond it.
+  static constexpr std::size_t events = 4096;
+};
+
+/// How many entries the core's bounded structures hold now (SatelliteCore::state_size()),
+/// each with its bound. Fixed-size members (the ISL neighbours, the tree children) are not
+/// counted.
+struct CoreStateSize {
+  std::size_t requests = 0;   ///< steal requests in flight: at most requests_in_flight
+  std::size_t timed_out = 0;  ///< timed-out requests whose loot may come: CoreBounds::timed_out_kept
+  std::size_t taken = 0;      ///< steal numbers whose loot was taken: CoreBounds::steals_kept
+  std::size_t waiting = 0;    ///< remembered thieves: one per other satellite
+  std::size_t unacked = 0;    ///< kept for resending: CoreBounds::window per other satellite
+  std::size_t peers = 0;      ///< per-satellite records (numbering, receive windows): one per other satellite
+  std::size_t outbound = 0;   ///< not yet polled: CoreBounds::outbound
+  std::size_t events = 0;     ///< not yet polled: CoreBounds::events
+  std::size_t total() const { return requests + timed_out + taken + waiting + unacked + peers + outbound + events; }
+};
+
 /// Counters of one satellite's core.
 struct CoreStats {
   std::uint64_t steal_attempts = 0, steal_successes = 0, steal_empty = 0, steal_timeouts = 0;
@@ -107,7 +143,8 @@ struct CoreStats {
   std::uint64_t loot_sent = 0;           ///< loot messages (replies with tasks, pushes), first copies
   std::uint64_t requests_served = 0;     ///< steal requests answered as a victim
   std::uint64_t forwarded = 0;           ///< messages passed on toward another satellite
-  std::uint64_t unroutable = 0;          ///< messages dropped: no route at that moment
+  std::uint64_t unroutable = 0;          ///< messages dropped: no route at that moment, or past the hop limit
+  std::uint64_t hop_limit = 0;           ///< of those, dropped after 2 x satellites + 16 hops (a routing loop)
   std::uint64_t loot_retransmits = 0;    ///< reliable messages (loot, returns, terminate) resent
   std::uint64_t loot_pushes = 0;         ///< loot pushed unasked (to waiting thieves, tree children, downhill)
   std::uint64_t downhill_pushes = 0;     ///< of those, pushed toward demand (the gradient)
@@ -121,6 +158,18 @@ struct CoreStats {
     std::uint64_t unasked_loot = 0;    ///< a reply with loot for a steal this satellite never sent to its sender
     std::uint64_t stray_return = 0;    ///< a weight return from a satellite that is not a tree child
   } rejected;
+  std::uint64_t duplicates = 0;          ///< reliable messages that arrived again: acknowledged again, not taken
+  std::uint64_t unmatched_acks = 0;      ///< acknowledgements of nothing kept (a second ack of a resent copy, or forged)
+  std::uint64_t stale_requests = 0;      ///< steal requests numbered no higher than one this thief sent before (overtaken, or replayed): answered with nothing
+  /// Inputs dropped at a bound of CoreBounds, by bound: each would otherwise have grown the state.
+  struct Capped {
+    std::uint64_t beyond_window = 0;   ///< a reliable message numbered past its sender's receive window: not acknowledged, so resent later
+    std::uint64_t old_loot = 0;        ///< loot for a steal number older than steals_kept: acknowledged as a repeat, not taken
+    std::uint64_t unacked_full = 0;    ///< loot not given, or weight held back, while a window of unacknowledged messages to that satellite was full
+    std::uint64_t timed_out_forgotten = 0;  ///< timed-out requests forgotten beyond timed_out_kept (their loot would now be refused)
+    std::uint64_t outbound_full = 0;   ///< messages dropped: the driver left CoreBounds::outbound unpolled
+    std::uint64_t events_full = 0;     ///< steal events dropped: the driver left CoreBounds::events unpolled
+  } capped;
   double attempt_latency_sum_s = 0;      ///< over answered attempts
   std::uint64_t attempt_hops_sum = 0;    ///< over answered attempts, one way
 };
@@ -151,6 +200,10 @@ struct Outbound {
 ///   and resends it every retransmit_s; the thief drops duplicates by (sender, number). Loot
 ///   that arrives after its request timed out is still accepted. Loot carries a piece of the
 ///   giver's termination weight.
+/// - State is bounded (CoreBounds, state_size()): at most CoreBounds::window reliable
+///   messages unacknowledged toward one satellite, and per sender a receive window (the
+///   number up to which everything arrived, and which of the next `window` did), so a copy
+///   however old is still known as one. What would exceed a bound is dropped and counted.
 /// - A victim that answered "nothing" remembers the thief (for remember_s); while it holds
 ///   twice its keep it pushes each waiting thief an equal share (itself counted), as
 ///   loot_push messages that are kept, resent and acknowledged like loot. At the start every
@@ -211,12 +264,33 @@ class SatelliteCore {
   bool passive() const { return !busy_; }
   const CoreStats& stats() const { return stats_; }
   int self() const { return cfg_.self; }
+  /// The entries held now by each of the structures that grow with messages; each stays
+  /// within its bound (CoreBounds) whatever the core is sent.
+  CoreStateSize state_size() const;
+  /// state_size().total().
+  std::size_t state_entries() const { return state_size().total(); }
 
  private:
   // A message kept until its receiver acknowledges it, and resent meanwhile.
   struct Unacked {
     Message message;
     double resend_at;
+  };
+  // Which numbers of one sender's stream have arrived: every number up to `base`, and
+  // base + 1 + i for each bit i of `above`.
+  struct Window {
+    std::uint64_t base = 0;
+    std::uint64_t above = 0;
+  };
+  enum class Arrival { fresh, duplicate, beyond };
+  static Arrival admit(Window& window, std::uint64_t number);
+  // What this satellite keeps about another one it exchanges reliable messages with.
+  struct Peer {
+    std::uint64_t pushes_sent = 0;  // pushes numbered to it so far (numbered per receiver)
+    std::uint64_t last_request = 0; // the highest steal number of its requests answered here
+    std::size_t unacked = 0;        // its entries in unacked_: at most CoreBounds::window
+    Window pushes_in;               // its pushes that arrived here
+    Window returns_in;              // its weight returns that arrived here (tree children only)
   };
 
   void send(Message m);
@@ -228,8 +302,11 @@ class SatelliteCore {
   void on_steal_reply(double now, Message& m);
   bool plausible(const Message& m);       // false (and counted) for what an honest run cannot send
   void acknowledge(const Message& m);     // tells the sender of a reliable message it arrived
-  bool first_copy(const Message& m);      // true the first time (sender, id) arrives
-  void accept_loot(const Message& m);
+  void on_ack(double now, const Message& m);
+  void take_loot(const Message& m);       // its tasks and weight are this satellite's now
+  void on_loot_push(const Message& m);
+  bool has_room(int peer) const;          // fewer than CoreBounds::window unacknowledged toward it
+  void record(const StealEvent& e);
   // Fills `loot` with an even share of the queue and a weight piece; false if nothing to give.
   bool fill_loot(double want_s, Message& loot);
   double keep_s() const;  // queued work this satellite keeps for itself: one round trip per worker
@@ -268,19 +345,23 @@ class SatelliteCore {
   };
   std::vector<Request> requests_;
   // Requests that timed out, whose loot may still come (a victim resends until acknowledged):
-  // (victim, number) keys, oldest first, at most kTimedOutKept.
+  // (victim, number) keys, oldest first, at most CoreBounds::timed_out_kept.
   std::deque<std::uint64_t> timed_out_;
+  // (victim, number) keys of the loot taken for the latest CoreBounds::steals_kept steal
+  // numbers, at number % steals_kept (0: none); allocated at the first loot.
+  std::vector<std::uint64_t> taken_;
+  std::size_t taken_count_ = 0;
   std::uint64_t steal_seq_ = 0;
   double retry_at_ = 0;  // no new request before this (back-off after empty answers)
   double low_check_at_ = std::numeric_limits<double>::infinity();  // busy: look at the queue again
   std::uint32_t failures_ = 0;
   double rtt_s_ = 0;  // smoothed round trip of answered steal attempts (keep_s())
   int last_victim_ = -1;  // victim of the last successful steal
-  std::unordered_set<std::uint64_t> seen_;  // (sender, number) of reliable messages received
 
   // Victim side.
   std::vector<Task> take_buffer_;
-  // Thieves waiting for work: who, since when, and their queued work when they asked.
+  // Thieves waiting for work: who, since when, and their queued work when they asked; at most
+  // one entry per thief (a new request replaces its entry), so at most one per satellite.
   struct Waiting {
     int thief;
     double since;
@@ -289,7 +370,6 @@ class SatelliteCore {
     bool start;     // a tree child waiting for its start share: kept until served
   };
   std::vector<Waiting> waiting_;
-  std::uint64_t push_seq_ = 0;
   double push_check_at_ = std::numeric_limits<double>::infinity();
   double push_wait_s_ = 0;  // until the next look; doubles while there is nothing to push
 
@@ -309,8 +389,12 @@ class SatelliteCore {
   double demand_at_ = std::numeric_limits<double>::infinity();  // a changed value is due out
   double downhill_at_ = std::numeric_limits<double>::infinity();
 
-  // Reliable delivery, keyed by (receiver, number).
+  // Reliable delivery, keyed by (receiver, number): at most CoreBounds::window per receiver.
   std::unordered_map<std::uint64_t, Unacked> unacked_;
+  // One entry per satellite this one has sent reliable messages to or received them from
+  // (src and dst are satellites of the topology: the wire checks them), so at most one per
+  // other satellite.
+  std::unordered_map<int, Peer> peers_;
 
   // Termination weight. Every satellite holds weight while it may still run tasks; returns
   // flow up the spanning tree. Until all children have made their first return, a satellite
