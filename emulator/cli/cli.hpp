@@ -35,20 +35,41 @@ void write_json(const nlohmann::json& j, const std::string& path);
 /// Fails with a UsageError now, before any work, if `path` (a file, not "-") cannot be written.
 void check_writable(const std::string& path);
 
-/// Accepts a finite number >= 0, with a short message otherwise.
-inline CLI::Validator non_negative() {
+/// Accepts a finite number within [lo, hi] (NaN, infinities and 1e300 are typing errors);
+/// the message names the range.
+inline CLI::Validator number_in(double lo, double hi, const std::string& unit = "") {
   return CLI::Validator(
-      [](std::string& text) -> std::string {
-        try {
-          std::size_t used = 0;
-          const double v = std::stod(text, &used);
-          if (used == text.size() && v >= 0 && v < 1e300) return {};
-        } catch (const std::exception&) {
-        }
-        return "must be a number >= 0, got '" + text + "'";
+      [lo, hi, unit](std::string& text) -> std::string {
+        auto v = mesh::parse_number(text, "");
+        if (v && *v >= lo && *v <= hi) return {};
+        return "must be a number from " + mesh::format_number(lo) + " to " + mesh::format_number(hi) + unit +
+               ", got '" + text + "'";
       },
-      "NUMBER>=0");
+      "NUMBER");
 }
+
+/// Accepts a whole number within [lo, hi] (a negative seed is refused, not wrapped around).
+inline CLI::Validator whole_in(long long lo, long long hi) {
+  return CLI::Validator(
+      [lo, hi](std::string& text) -> std::string {
+        auto v = mesh::parse_integer(text, "");
+        if (v && *v >= lo && *v <= hi) return {};
+        return "must be a whole number from " + std::to_string(lo) + " to " + std::to_string(hi) + ", got '" +
+               text + "'";
+      },
+      "INTEGER");
+}
+
+/// The largest seed a flag takes: seeds travel as unsigned 64-bit numbers, and 2^63 - 1 keeps
+/// the text unambiguous for every parser on the way.
+inline constexpr long long kMaxSeed = 9223372036854775807LL;
+
+/// The longest span of simulated or wall time a flag takes (about 11.6 days): far beyond any
+/// run, yet small enough that ns-3's time arithmetic and timers cannot overflow.
+inline constexpr double kMaxRunSeconds = 1e6;
+
+/// The largest virtual time one unit of work may cost (`--task-cost`).
+inline constexpr double kMaxTaskCostSeconds = 10;
 
 /// Seconds as a flag takes them: plain seconds ("2e-6") or a duration with its unit ("10us").
 inline mesh::Result<double> parse_seconds(const std::string& text, const std::string& flag) {
@@ -59,9 +80,10 @@ inline mesh::Result<double> parse_seconds(const std::string& text, const std::st
 /// The virtual time of one unit of work, as `--task-cost` takes it (parse_seconds());
 /// never negative.
 inline double parse_task_cost(const std::string& text) {
-  if (text.rfind('-', 0) == 0) throw UsageError("--task-cost: cannot be negative, got '" + text + "'");
   const double cost = need(parse_seconds(text, "--task-cost"));
-  if (cost < 0) throw UsageError("--task-cost: cannot be negative, got '" + text + "'");
+  if (!(cost >= 0 && cost <= kMaxTaskCostSeconds))
+    throw UsageError("--task-cost: must be from 0 to " + mesh::format_number(kMaxTaskCostSeconds) +
+                     " seconds per unit of work, got '" + text + "'");
   return cost;
 }
 

@@ -30,9 +30,12 @@ int run_generate(GenerateArgs a) {
   const bool default_ipc_dir = o.endpoint_kind == "ipc" && o.ipc_dir.empty();
   if (default_ipc_dir) o.ipc_dir = (fs::absolute(a.out, ec) / "ipc").lexically_normal().string();
   if (ec) throw UsageError("--out: " + a.out + ": " + ec.message());
+  // The ground's key pair certifies every satellite's signing key: drawn here so that its
+  // secret can go to keys/ground.key, never into a satellite's file.
+  if (o.curve && o.sign) o.ground = need(fc::generate_signing_key_pair());
   const std::vector<config::SatelliteConfig> configs = need(fc::generate(o));
 
-  auto written = fc::write_all(configs, a.out);
+  auto written = fc::write_all(configs, a.out, o.ground ? &*o.ground : nullptr);
   if (!written) throw UsageError("--out: " + written.error().message());
   // libzmq does not create the directory of an ipc endpoint; making it here spares every
   // agent the race of creating it at start-up.
@@ -46,7 +49,7 @@ int run_generate(GenerateArgs a) {
   std::printf("wrote %zu configurations for %s to %s/sat-{0..%zu}.conf (%s peers, %s, %s)\n",
               *written, first.network().topology().c_str(), a.out.c_str(), configs.size() - 1,
               first.network().cluster() ? "all-to-all" : "ISL-neighbour", where.c_str(),
-              o.curve ? "CurveZMQ keys in keys/" : "CURVE OFF");
+              o.curve ? "CurveZMQ and signing keys in keys/" : "CURVE OFF");
   return 0;
 }
 
@@ -114,10 +117,11 @@ void add_config_command(CLI::App& app, Action& action) {
                   "Host of tcp endpoints (default 127.0.0.1); h0,h1,... puts satellite i on host i mod k");
   gen->add_option("--base-port", o.tcp_base_port, "tcp port of satellite 0; satellite i uses +i")
       ->check(CLI::Range(1, 65535));
-  gen->add_option("--seed", o.seed, "Victim choice seed (default 1)");
+  gen->add_option("--seed", o.seed, "Victim choice seed (default 1)")->check(whole_in(0, kMaxSeed));
   gen->add_option("--time-scale", o.time_scale, "Emulated seconds per wall second (default 1)")
-      ->check(non_negative());
-  gen->add_option("--epoch", o.epoch_unix_s, "Unix time of the constellation epoch (default 0)");
+      ->check(number_in(1e-3, 1e6));
+  gen->add_option("--epoch", o.epoch_unix_s, "Unix time of the constellation epoch (default 0)")
+      ->check(number_in(0, 1e11, " seconds"));
   gen->add_flag("--cluster", o.cluster, "Peer with every satellite, not only ISL neighbours");
   gen->add_flag("--no-curve", g->no_curve, "Disable CurveZMQ (debugging only: links in clear)");
   add_core_knob_options(*gen, o.core_knobs);

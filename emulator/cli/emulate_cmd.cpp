@@ -16,6 +16,7 @@ struct EmulateArgs {
   std::string json_path;
   std::string task_cost;               // sim: parsed into request.sim.task_cost_s
   std::vector<std::string> fail_links;  // sim: parsed into request.sim.failures
+  std::vector<std::string> misplaced;   // flags given that the chosen mode does not use
 };
 
 // "A-B@FROM[-UNTIL]": the ISL between satellites A and B is down from FROM to UNTIL seconds.
@@ -33,24 +34,30 @@ emulator::LinkFailure parse_failure(const std::string& text) {
   f.from_s = need(mesh::parse_number(times.substr(0, until), what));
   if (until != std::string::npos) f.until_s = need(mesh::parse_number(times.substr(until + 1), what));
   if (f.from_s < 0 || f.until_s <= f.from_s) throw UsageError(what + ": times must satisfy 0 <= FROM < UNTIL in '" + text + "'");
+  if (f.from_s > kMaxRunSeconds || (until != std::string::npos && f.until_s > kMaxRunSeconds))
+    throw UsageError(what + ": times must be at most " + mesh::format_number(kMaxRunSeconds) + " seconds in '" + text +
+                     "'");
   return f;
 }
 
 int run_emulate(const EmulateArgs& a) {
   EmulationRequest r = a.request;
-  // Validate everything before starting anything.
+  // Validate everything before starting anything (and before creating the --json file).
+  if (!a.misplaced.empty())
+    throw UsageError(a.misplaced.front() + ": applies to --mode " + (r.mode == "live" ? "sim" : "live") +
+                     " only, not " + r.mode);
   const workloads::Workload w = need(workloads::parse_workload(r.workload));
   const mesh::Topology topo = need(mesh::build_topology(r.run.topology, r.run.links));
   const mesh::TopologySpec& spec = topo.spec();
   need(scheduler::make_core_config(emulator::core_settings(r.run)));
   if (r.run.inject_at < 0 || r.run.inject_at >= spec.satellites())
     throw UsageError("--inject-at: no satellite " + std::to_string(r.run.inject_at) + " in " + spec.name);
-  check_writable(a.json_path);
   if (!a.task_cost.empty()) r.sim.task_cost_s = parse_task_cost(a.task_cost);
   for (const auto& f : a.fail_links) r.sim.failures.push_back(parse_failure(f));
   if (r.mode == "live" && spec.satellites() > 256)
     throw UsageError("--topology: live mode runs one process per satellite; " + std::to_string(spec.satellites()) +
                      " is more than this machine should start (256); use --mode sim");
+  check_writable(a.json_path);
   const emulator::RunSummary s = emulate(r, w);
   if (!a.json_path.empty()) write_json(s.to_json(), a.json_path);
   if (a.json_path != "-") {
@@ -84,32 +91,41 @@ void add_emulate_command(CLI::App& app, Action& action) {
   cmd->add_option("--workload", a->request.workload, "Workload (see `leomesh run --help`)")->required();
   cmd->add_option("--workers", a->request.run.workers, "Worker threads per satellite")->check(CLI::Range(1, 256));
   cmd->add_option("--links", a->request.run.links, "Link model (see `leomesh model --help`)");
-  cmd->add_option("--seed", a->request.run.seed, "Seed of victim choice");
+  cmd->add_option("--seed", a->request.run.seed, "Seed of victim choice")->check(whole_in(0, kMaxSeed));
   cmd->add_option("--json", a->json_path, "Write the result as JSON to FILE, or - for stdout");
   cmd->add_option("--amount", a->request.run.amount, "What a victim gives: half | one")->check(CLI::IsMember({"half", "one"}));
   cmd->add_option("--inject-at", a->request.run.inject_at, "Satellite that receives the workload (a ground contact)");
   cmd->add_option("--timeout", a->request.live.timeout_s, "live: give up (and clean up) after this many wall seconds")
-      ->check(CLI::PositiveNumber);
+      ->check(number_in(1e-3, kMaxRunSeconds, " seconds"));
   cmd->add_option("--endpoints", a->request.live.endpoints, "live: ipc (socket files) or tcp (loopback ports)")
       ->check(CLI::IsMember({"ipc", "tcp"}));
   cmd->add_option("--base-port", a->request.live.tcp_base_port, "live, tcp: port of satellite 0; satellite i uses base + i")
       ->check(CLI::Range(1024, 65000));
   cmd->add_option("--time-scale", a->request.live.time_scale, "live: emulated seconds per wall second (orbits move faster)")
-      ->check(CLI::PositiveNumber);
+      ->check(number_in(1e-3, 1e6));
   cmd->add_option("--task-cost", a->task_cost,
                   "sim: virtual time per unit of work (UTS node, fib call, ...), e.g. 1ms or 2e-6; "
                   "default: the workload's measured real cost");
   cmd->add_option("--update-interval", a->request.sim.update_interval_s, "sim: seconds between constellation updates")
-      ->check(CLI::PositiveNumber);
+      ->check(number_in(1e-3, 86400, " seconds"));
   cmd->add_option("--max-sim-time", a->request.sim.max_sim_s, "sim: give up after this many simulated seconds")
-      ->check(CLI::PositiveNumber);
+      ->check(number_in(1e-6, kMaxRunSeconds, " seconds"));
   cmd->add_option("--spread", a->request.sim.spread_hops,
                   "sim: split the work on the ground over every satellite within K hops of --inject-at "
                   "(default 0: all of it at one satellite, a single ground contact)")
       ->check(CLI::Range(0, 10000));
   cmd->add_option("--fail-link", a->fail_links, "sim: A-B@FROM[-UNTIL] takes the ISL A-B down (repeatable)");
   add_core_knob_options(*cmd, a->request.run.core);
-  cmd->callback([a, &action] { action = [a] { return run_emulate(*a); }; });
+  // Each mode's own flags, by the prefix of their help; one given to the other mode is an
+  // error rather than silently ignored.
+  cmd->callback([a, cmd, &action] {
+    a->misplaced.clear();
+    const std::string other = a->request.mode == "live" ? "sim:" : "live";
+    for (const CLI::Option* o : cmd->get_options())
+      if (o->count() > 0 && o->get_name() != "--mode" && o->get_description().rfind(other, 0) == 0)
+        a->misplaced.push_back(o->get_name());
+    action = [a] { return run_emulate(*a); };
+  });
 }
 
 }  // namespace leomesh::cli

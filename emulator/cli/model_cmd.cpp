@@ -243,15 +243,16 @@ void add_model_commands(CLI::App& app, Action& action) {
   model->add_flag("--json", margs->json, "Print JSON instead of a table");
   model->add_flag("--sweep", margs->sweep,
                   "Model a family: square tori 4x4..72x72 (uniform:5ms unless --links) and every preset");
-  model->add_option("--time", margs->options.time_s, "First sample time (s)")->check(non_negative());
+  model->add_option("--time", margs->options.time_s, "First sample time (s)")->check(number_in(0, 1e9, " seconds"));
   model->add_option("--window", margs->options.window_s,
                     "Averaging window for moving constellations (s; default one orbital period)")
-      ->check(non_negative());
+      ->check(number_in(0, 1e9, " seconds"));
   model->add_option("--samples", margs->options.samples, "Sample times in the window")
       ->check(CLI::Range(1, 10000));
   model->add_option("--khop", margs->options.khop, "K of the khop:K policy")->check(CLI::Range(1, 10000));
   model->add_option("--frame-bytes", margs->options.frame_bytes,
-                    "Steal request / reply size; adds serialisation per hop");
+                    "Steal request / reply size; adds serialisation per hop")
+      ->check(whole_in(0, 64 << 20));
   CLI::Option* limit =
       model->add_flag("--limit", margs->limit,
                       "Instead: the wavefront limit, how fast any scheduler could finish --workload injected at "
@@ -271,7 +272,7 @@ void add_model_commands(CLI::App& app, Action& action) {
   CLI::App* topology = app.add_subcommand("topology", "The ISL graph at a time: links and lengths");
   topology->add_option("--topology", targs->topology, "Topology (see `leomesh model --help`)")->required();
   topology->add_option("--links", targs->links, "Link model (see `leomesh model --help`)");
-  topology->add_option("--time", targs->time_s, "Seconds after epoch")->check(non_negative());
+  topology->add_option("--time", targs->time_s, "Seconds after epoch")->check(number_in(0, 1e9, " seconds"));
   topology->add_flag("--json", targs->json, "Print JSON instead of a summary");
   topology->callback([targs, &action] { action = [targs] { return run_topology(*targs); }; });
 }

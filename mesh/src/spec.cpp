@@ -93,9 +93,12 @@ Result<TopologySpec> parse_walker(WalkerKind kind, std::string_view body, std::s
   const auto comma = body.find(',');
   auto dims = parse_dims(body.substr(0, comma), what);
   if (!dims) return dims.error();
+  if (dims->first > kMaxSatellites || dims->second > kMaxSatellites)
+    return fail(what, "too large to hold: " + std::string(body.substr(0, comma)) + " is more than the limit of " +
+                          std::to_string(kMaxSatellites) + " satellites");
   WalkerParams p = preset_params(kind, 0, 0, 0, 0, 0);
-  p.planes = static_cast<int>(std::min<long long>(dims->first, kMaxSatellites + 1));
-  p.per_plane = static_cast<int>(std::min<long long>(dims->second, kMaxSatellites + 1));
+  p.planes = static_cast<int>(dims->first);
+  p.per_plane = static_cast<int>(dims->second);
   bool have_alt = false, have_inc = false;
   if (comma != std::string_view::npos) {
     auto kv = parse_key_values(body.substr(comma + 1), what);
@@ -117,7 +120,10 @@ Result<TopologySpec> parse_walker(WalkerKind kind, std::string_view body, std::s
       have_inc |= key == "inc";
     }
     if (phase != std::floor(phase)) return fail("phase", "must be a whole number, got " + fmt(phase));
-    p.phasing = static_cast<int>(std::clamp(phase, -1.0, 1e6));
+    if (phase < 0 || phase >= p.planes)
+      return fail("phase", "Walker F must be within 0.." + std::to_string(p.planes - 1) + ", got " +
+                              format_number(phase));
+    p.phasing = static_cast<int>(phase);
   }
   if (!have_alt) return fail("altitude", "missing: add alt=<km> to " + name);
   if (!have_inc) return fail("inclination", "missing: add inc=<deg> to " + name);
@@ -153,6 +159,11 @@ Result<double> parse_number(std::string_view text, const std::string& parameter)
 
 std::string format_number(double v) {
   char buf[40];
+  // Whole numbers as people write them ("3600", not "3.6e+03"), up to where doubles stay exact.
+  if (std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 1e15) {
+    std::snprintf(buf, sizeof buf, "%.0f", v);
+    return buf;
+  }
   for (int precision = 1; precision <= 17; ++precision) {
     std::snprintf(buf, sizeof buf, "%.*g", precision, v);
     if (std::strtod(buf, nullptr) == v) break;
@@ -290,9 +301,11 @@ Result<TopologySpec> parse_topology(std::string_view text) {
     if (body.empty()) return fail(what, kind + " needs its size, e.g. " + kind + ":4x4");
     auto dims = parse_dims(body, what);
     if (!dims) return dims.error();
-    const long long n = dims->first * dims->second;
-    auto size = checked_size(dims->first > kMaxSatellites || dims->second > kMaxSatellites
-                                 ? kMaxSatellites + 1LL : n, what, kMaxSatellites);
+    // Either side alone beyond the limit: the product could overflow, so say it in words.
+    if (dims->first > kMaxSatellites || dims->second > kMaxSatellites)
+      return fail(what, "too large to hold: " + body + " is more than the limit of " +
+                            std::to_string(kMaxSatellites) + " satellites");
+    auto size = checked_size(dims->first * dims->second, what, kMaxSatellites);
     if (!size) return size.error();
     TopologySpec spec;
     spec.kind = kind == "mesh" ? TopologySpec::Kind::mesh : TopologySpec::Kind::torus;

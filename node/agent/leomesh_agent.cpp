@@ -1,10 +1,12 @@
 // leomesh-agent: runs one satellite's agent from its configuration file.
 #include <CLI/CLI.hpp>
+#include <cmath>
 #include <cstdlib>
 #include <iostream>
 
 #include "leomesh/firmware_config/config.hpp"
 #include "leomesh/node/agent.hpp"
+#include "leomesh/node/transport.hpp"
 
 namespace {
 
@@ -32,7 +34,15 @@ int main(int argc, char** argv) {
   app.add_flag("--exit-when-done", exit_when_done,
                "Exit by itself once the run is over (batch jobs), after --linger seconds");
   app.add_option("--linger", linger_s, "Seconds to keep forwarding after the run is over")
-      ->check(CLI::Range(0.0, 3600.0));
+      ->check(CLI::Validator(
+          [](std::string& text) -> std::string {
+            // CLI::Range lets NaN through (every comparison with it is false).
+            char* end = nullptr;
+            const double v = std::strtod(text.c_str(), &end);
+            if (!text.empty() && *end == '\0' && std::isfinite(v) && v >= 0 && v <= 3600) return {};
+            return "must be a number of seconds from 0 to 3600, got '" + text + "'";
+          },
+          "SECONDS"));
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -64,6 +74,9 @@ int main(int argc, char** argv) {
   }
   try {
     return (*agent)->run();
+  } catch (const leomesh::node::BindError& e) {
+    std::cerr << "leomesh-agent: " << config_path << ": endpoint " << e.what() << "\n";
+    return 2;
   } catch (const std::exception& e) {
     // e.g. an endpoint that cannot be bound (in use, no permission).
     std::cerr << "leomesh-agent: " << config_path << ": " << e.what() << "\n";

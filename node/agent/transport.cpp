@@ -1,6 +1,12 @@
 #include "leomesh/node/transport.hpp"
 
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <algorithm>
 #include <stdexcept>
@@ -19,6 +25,32 @@ std::unique_ptr<asio::posix::stream_descriptor> watch(asio::io_context& io, zmq:
   // The descriptor is ZeroMQ's; Asio gets its own duplicate so each can close what it owns.
   const int fd = s.get(zmq::sockopt::fd);
   return std::make_unique<asio::posix::stream_descriptor>(io, ::dup(fd));
+}
+
+// The path of an "ipc://" endpoint, or "" for any other transport.
+std::string ipc_path(const std::string& endpoint) {
+  return endpoint.rfind("ipc://", 0) == 0 ? endpoint.substr(6) : std::string();
+}
+
+// ZeroMQ unlinks whatever is at an ipc path before it binds there, so binding alone would
+// silently steal a running agent's socket or delete a file that was never a socket. Only a
+// stale socket (nobody accepts on it) may be replaced.
+void check_ipc_path_free(const std::string& path) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) return;  // nothing there
+  if (!S_ISSOCK(st.st_mode))
+    throw BindError("ipc://" + path + ": an existing file that is not a socket; it is left alone");
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) throw BindError(std::string("socket: ") + std::strerror(errno));
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
+  const int rc = ::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr);
+  const int err = errno;
+  ::close(fd);
+  if (rc == 0) throw BindError("ipc://" + path + ": in use by a running agent (one agent per satellite)");
+  if (err != ECONNREFUSED)
+    throw BindError("ipc://" + path + ": cannot tell whether it is in use: " + std::strerror(err));
 }
 
 }  // namespace
@@ -51,8 +83,28 @@ void ZmqTransport::start() {
     router_.set(zmq::sockopt::curve_secretkey, opt_.secret_key);
     router_.set(zmq::sockopt::zap_domain, "leomesh");
   }
-  router_.bind(opt_.bind_endpoint);
+  const std::string path = ipc_path(opt_.bind_endpoint);
+  if (!path.empty()) check_ipc_path_free(path);
+  try {
+    router_.bind(opt_.bind_endpoint);
+  } catch (const zmq::error_t& e) {
+    throw BindError(opt_.bind_endpoint + ": " + e.what());
+  }
+  if (!path.empty()) {
+    // Remembered to remove exactly this socket on close, not one a successor bound later.
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0) bound_socket_ = {path, st.st_ino};
+  }
   router_fd_ = watch(io_, router_);
+  // Connections ZeroMQ drops on its own (an oversized frame, a protocol error, a missed
+  // heartbeat, a peer gone) are counted: the application never sees those frames.
+  zmq_socket_monitor(router_.handle(), "inproc://leomesh.router-monitor", ZMQ_EVENT_DISCONNECTED);
+  monitor_ = zmq::socket_t(ctx_, zmq::socket_type::pair);
+  monitor_.set(zmq::sockopt::linger, 0);
+  monitor_.connect("inproc://leomesh.router-monitor");
+  monitor_fd_ = watch(io_, monitor_);
+  arm_monitor();
+  asio::post(io_, [this] { drain_monitor(); });  // ZMQ_FD is edge-triggered, as for the ROUTER
   for (const PeerEndpoint& p : opt_.peers) {
     zmq::socket_t d(ctx_, zmq::socket_type::dealer);
     d.set(zmq::sockopt::linger, 0);
@@ -150,15 +202,47 @@ void ZmqTransport::drain_zap() {
   }
 }
 
+void ZmqTransport::arm_monitor() {
+  if (closed_) return;
+  monitor_fd_->async_wait(asio::posix::stream_descriptor::wait_read, [this](const asio::error_code& ec) {
+    if (ec || closed_) return;
+    drain_monitor();
+    arm_monitor();
+  });
+}
+
+void ZmqTransport::drain_monitor() {
+  // Each event is two frames: 2 bytes event, 4 bytes value; then the endpoint.
+  while (monitor_.get(zmq::sockopt::events) & ZMQ_POLLIN) {
+    zmq::message_t event, endpoint;
+    if (!monitor_.recv(event, zmq::recv_flags::dontwait)) return;
+    if (event.more()) (void)monitor_.recv(endpoint, zmq::recv_flags::dontwait);
+    std::uint16_t id = 0;
+    if (event.size() >= 2) std::memcpy(&id, event.data(), 2);
+    if (id == ZMQ_EVENT_DISCONNECTED) ++stats_.connections_dropped;
+  }
+}
+
 void ZmqTransport::close() {
   if (closed_) return;
   closed_ = true;
   if (router_fd_) router_fd_->close();
   if (zap_fd_) zap_fd_->close();
+  if (monitor_fd_) monitor_fd_->close();
   dealers_.clear();
-  if (router_) router_.close();
+  if (router_) {
+    zmq_socket_monitor(router_.handle(), nullptr, 0);
+    router_.close();
+  }
+  if (monitor_) monitor_.close();
   if (zap_) zap_.close();
   ctx_.shutdown();
+  ctx_.close();  // waits for ZeroMQ's threads, which close the listening socket
+  // ZeroMQ leaves the socket file of an ipc endpoint behind: remove it if it is still ours.
+  struct stat st {};
+  if (!bound_socket_.first.empty() && ::lstat(bound_socket_.first.c_str(), &st) == 0 && S_ISSOCK(st.st_mode) &&
+      st.st_ino == bound_socket_.second)
+    ::unlink(bound_socket_.first.c_str());
 }
 
 }  // namespace leomesh::node

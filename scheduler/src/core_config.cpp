@@ -15,11 +15,11 @@ const std::vector<CoreKnob>& core_knobs() {
       {"retransmit_s", &CoreConfig::retransmit_s, "loot, pushes and termination messages are resent after this"},
       {"backoff_min_s", &CoreConfig::backoff_min_s, "wait after the first empty reply before asking again"},
       {"backoff_max_s", &CoreConfig::backoff_max_s, "cap of the exponential back-off between empty replies"},
-      {"requests_in_flight", &CoreConfig::requests_in_flight, "steal requests a thief keeps out at once, to distinct victims", false},
+      {"requests_in_flight", &CoreConfig::requests_in_flight, "steal requests a thief keeps out at once, to distinct victims", false, false, 1, 64},
       {"remember_s", &CoreConfig::remember_s, "a victim that could not serve a thief pushes it work for this long (0: answer and forget)", true, true},
       {"push_check_s", &CoreConfig::push_check_s, "first wait before a busy victim with thieves waiting looks again for loot to push"},
-      {"ask_below_per_worker", &CoreConfig::ask_below_per_worker, "a busy satellite asks for work once its queued work is below this many round trips per worker (0: only when idle)", false, true},
-      {"demand_horizon_hops", &CoreConfig::demand_horizon_hops, "a busy satellite pushes surplus toward hungry satellites at most this many ISL hops away (whole number; 0: off)", false, true},
+      {"ask_below_per_worker", &CoreConfig::ask_below_per_worker, "a busy satellite asks for work once its queued work is below this many round trips per worker (0: only when idle)", false, true, 1e-3, 1000},
+      {"demand_horizon_hops", &CoreConfig::demand_horizon_hops, "a busy satellite pushes surplus toward hungry satellites at most this many ISL hops away (whole number; 0: off)", false, true, 1, kMaxDemandHorizon},
       {"demand_interval_s", &CoreConfig::demand_interval_s, "a changed distance to demand is sent at most this often, and downhill pushes to one neighbour go at most this often"},
       {"low_check_s", &CoreConfig::low_check_s, "how often a busy satellite looks at its queue against the low-water mark"},
   };
@@ -55,6 +55,12 @@ mesh::Result<double> check_core_knob(const CoreKnob& knob, double value) {
   if (value < 0)
     return mesh::fail(knob.name, "cannot be negative, got " + mesh::format_number(value));
   if (value == 0 && !knob.zero_is_off) return mesh::fail(knob.name, "must be more than 0" + unit + ", got 0");
+  // Bounded above and below as well: a retransmit every 1e-300 s or a timeout of 1e300 s is
+  // a typing error, never a setting, and would stall the core or the clock arithmetic.
+  if (value != 0 && (value < knob.min || value > knob.max))
+    return mesh::fail(knob.name, "must be " + std::string(knob.zero_is_off ? "0 (off) or " : "") + "from " +
+                                     mesh::format_number(knob.min) + " to " + mesh::format_number(knob.max) + unit +
+                                     ", got " + mesh::format_number(value));
   return value;
 }
 

@@ -97,7 +97,55 @@ expect_bad config validate "$cfgdir/garbage.conf"
 expect_bad config validate "$cfgdir/knob-name.conf"
 expect_bad config validate "$cfgdir/knob-value.conf"
 expect_bad config validate "$cfgdir"
+# Numbers out of range in a file (issue 11, finding 8): a report every nanosecond, a
+# retransmission every 1e-300 s; an endpoint naming a regular file (finding 6).
+sed 's/report_interval_s: .*/report_interval_s: 1e-09/' "$cfgdir/sat-4.conf" >"$cfgdir/report.conf"
+grep -q 'report_interval_s: 1e-09' "$cfgdir/report.conf" ||
+  printf 'telemetry {\n  report_interval_s: 1e-09\n}\n' >>"$cfgdir/report.conf"
+sed '/key: "retransmit_s"/{n;s/value: .*/value: 1e-300/}' "$cfgdir/sat-4.conf" >"$cfgdir/retransmit.conf"
+touch "$cfgdir/precious"
+sed "s|^endpoint: .*|endpoint: \"ipc://$cfgdir/precious\"|" "$cfgdir/sat-4.conf" >"$cfgdir/file-endpoint.conf"
+expect_bad config validate "$cfgdir/report.conf"
+expect_bad config validate "$cfgdir/retransmit.conf"
+expect_bad config validate "$cfgdir/file-endpoint.conf"
+[ -f "$cfgdir/precious" ] || { echo "FAIL: validation removed a regular file"; failures=$((failures + 1)); }
 rm -rf "$cfgdir"
+# Numbers (finding 8): each finite and within its documented range.
+sim="emulate --mode sim --topology torus:2x2 --workload fib:10"
+expect_bad $sim --task-cost 1e300
+expect_bad $sim --task-cost 1e6s
+expect_bad $sim --fail-link 0-1@1e298
+expect_bad $sim --max-sim-time 1e300
+expect_bad $sim --max-sim-time nan
+expect_bad $sim --update-interval inf
+expect_bad $sim --seed -1
+expect_bad emulate --mode live --topology torus:2x2 --workload fib:10 --timeout nan
+expect_bad emulate --mode live --topology torus:2x2 --workload fib:10 --time-scale 0
+expect_bad model --topology torus:100000x100000
+expect_bad model --topology walker-delta:10x10,alt=550,inc=53,phase=99999999999
+expect_bad model --topology walker-delta:100000x100000,alt=550,inc=53
+expect_bad config generate --topology torus:3x3 --out /nonexistent-dir/cfg --seed -1
+# A flag of the other mode is an error, not ignored.
+expect_bad emulate --mode live --topology torus:2x2 --workload fib:10 --task-cost 1ms
+expect_bad emulate --mode live --topology torus:2x2 --workload fib:10 --fail-link 0-1@1
+expect_bad $sim --timeout 5
+expect_bad $sim --endpoints tcp
+# No output file before the inputs are valid.
+jsondir=$(mktemp -d)
+expect_bad $sim --json "$jsondir/out.json" --task-cost -1
+expect_bad $sim --json "$jsondir/out.json" --fail-link 0-1@x
+[ -e "$jsondir/out.json" ] && { echo "FAIL: a refused run left $jsondir/out.json"; failures=$((failures + 1)); }
+rm -rf "$jsondir"
+# A long $TMPDIR is named as such, not as a flag that was not given.
+longtmp=$(mktemp -d)/$(printf 'd%.0s' $(seq 1 90))
+mkdir -p "$longtmp"
+out=$(TMPDIR="$longtmp" "$leomesh" emulate --mode live --topology torus:2x2 --workload fib:10 2>&1)
+case "$out" in
+  *TMPDIR*) echo "ok:   long TMPDIR -> $out"; passes=$((passes + 1)) ;;
+  *) echo "FAIL: long TMPDIR -> $out"; failures=$((failures + 1)) ;;
+esac
+[ -z "$(ls -A "$longtmp")" ] || { echo "FAIL: long TMPDIR run left files"; failures=$((failures + 1)); }
+rm -rf "$(dirname "$longtmp")"
 expect_bad emulate --mode sim --topology torus:4x4 --workload fib:10 --policy random
 expect_bad emulate --mode warp --topology torus:4x4 --workload fib:10
 expect_bad emulate --topology torus:4x4 --workload fib:10

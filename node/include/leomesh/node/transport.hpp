@@ -6,6 +6,9 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <stdexcept>
+#include <sys/types.h>
+#include <utility>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -39,6 +42,15 @@ struct TransportStats {
   std::uint64_t bytes_sent = 0, bytes_received = 0;
   std::uint64_t send_failures = 0;  ///< peer queue full (high-water mark): frame dropped
   std::uint64_t auth_failures = 0;  ///< connections the ZAP handler refused
+  /// Incoming connections ZeroMQ closed: a frame above max_message_bytes, a protocol error,
+  /// a missed heartbeat, or a peer that went away.
+  std::uint64_t connections_dropped = 0;
+};
+
+/// The listening endpoint cannot be taken: in use by a running agent, an existing file that
+/// is not a socket, or a tcp port already bound. Bad configuration, not a crash.
+struct BindError : std::runtime_error {
+  using std::runtime_error::runtime_error;
 };
 
 /// Frames in and out over ZeroMQ, with CurveZMQ and a ZAP handler, on an Asio io_context.
@@ -67,12 +79,15 @@ class ZmqTransport {
   ZmqTransport(const ZmqTransport&) = delete;
   ZmqTransport& operator=(const ZmqTransport&) = delete;
 
-  /// Binds, connects to every peer and starts receiving. Throws zmq::error_t on a bad endpoint.
+  /// Binds, connects to every peer and starts receiving. Throws BindError if the endpoint is
+  /// taken (an ipc path is replaced only if it is a stale socket nobody accepts on; a regular
+  /// file there is never removed), zmq::error_t on other ZeroMQ failures.
   void start();
   /// Queues `frame` to `peer` without blocking. False if `peer` is not a peer of this agent or
   /// its queue is full.
   bool send(int peer, std::string_view frame);
-  /// Stops receiving and closes every socket (linger 0: unsent frames are dropped).
+  /// Stops receiving and closes every socket (linger 0: unsent frames are dropped), and
+  /// removes the ipc socket file it bound, if it is still that one.
   void close();
 
   const TransportStats& stats() const { return stats_; }
@@ -82,6 +97,8 @@ class ZmqTransport {
   void drain_router();
   void arm_zap();
   void drain_zap();
+  void arm_monitor();
+  void drain_monitor();
 
   asio::io_context& io_;
   TransportOptions opt_;
@@ -89,8 +106,10 @@ class ZmqTransport {
   zmq::context_t ctx_;
   zmq::socket_t router_;
   zmq::socket_t zap_;
+  zmq::socket_t monitor_;  // the ROUTER's dropped connections
   std::unordered_map<int, zmq::socket_t> dealers_;
-  std::unique_ptr<asio::posix::stream_descriptor> router_fd_, zap_fd_;
+  std::unique_ptr<asio::posix::stream_descriptor> router_fd_, zap_fd_, monitor_fd_;
+  std::pair<std::string, ino_t> bound_socket_;  // ipc path and inode this transport bound
   std::vector<std::string> admitted_binary_;  // 32-byte keys
   TransportStats stats_;
   bool closed_ = false;

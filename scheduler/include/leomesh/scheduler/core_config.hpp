@@ -27,6 +27,8 @@ struct CoreKnob {
   const char* help;           ///< one line for --help
   bool seconds = true;        ///< a duration (else a plain number)
   bool zero_is_off = false;   ///< 0 switches the mechanism off (else 0 is refused)
+  double min = 1e-6;          ///< smallest value other than an allowed 0
+  double max = 3600;          ///< largest value
 };
 
 /// The largest demand_horizon_hops (the field travels as 16 bits; no shell is that wide).
