@@ -120,6 +120,58 @@ struct World {
     routes.recompute(topo);
     apply_links();
   }
+
+  // Called once the last link that never comes back has gone down. `cut_for_good` are those
+  // links; every other candidate link is up now or will be again. If termination weight sits
+  // in a part of the constellation the root can no longer reach, or is owed to it, the root
+  // can never hold the whole unit again: the run stops now rather than at max_sim_s.
+  void check_stranded(const std::vector<bool>& cut_for_good) {
+    const int n = topo.satellites();
+    std::vector<int> part(static_cast<std::size_t>(n), -1);
+    std::vector<std::vector<int>> adjacent(static_cast<std::size_t>(n));
+    for (std::size_t i = 0; i < topo.links().size(); ++i) {
+      if (cut_for_good[i]) continue;
+      const mesh::Link& l = topo.links()[i];
+      adjacent[static_cast<std::size_t>(l.a)].push_back(l.b);
+      adjacent[static_cast<std::size_t>(l.b)].push_back(l.a);
+    }
+    for (int start = 0, parts = 0; start < n; ++start) {
+      if (part[static_cast<std::size_t>(start)] >= 0) continue;
+      std::vector<int> stack{start};
+      part[static_cast<std::size_t>(start)] = parts;
+      while (!stack.empty()) {
+        const int v = stack.back();
+        stack.pop_back();
+        for (int w : adjacent[static_cast<std::size_t>(v)])
+          if (part[static_cast<std::size_t>(w)] < 0) {
+            part[static_cast<std::size_t>(w)] = parts;
+            stack.push_back(w);
+          }
+      }
+      ++parts;
+    }
+    const int home = part[static_cast<std::size_t>(core_template.root)];
+    std::vector<int> stuck, owed;
+    for (int v = 0; v < n; ++v) {
+      const scheduler::SatelliteCore& c = *apps[static_cast<std::size_t>(v)]->core;
+      owed.clear();
+      c.weight_in_flight_to(owed);
+      const bool away = part[static_cast<std::size_t>(v)] != home;
+      bool strands = away && (c.holds_weight() || !owed.empty());
+      for (int d : owed) strands = strands || part[static_cast<std::size_t>(d)] != part[static_cast<std::size_t>(v)];
+      if (strands) stuck.push_back(v);
+    }
+    if (stuck.empty()) return;
+    std::string who;
+    for (std::size_t i = 0; i < stuck.size() && i < 8; ++i) who += (i ? ", " : "") + std::to_string(stuck[i]);
+    if (stuck.size() > 8) who += " and " + std::to_string(stuck.size() - 8) + " more";
+    stranded = "work stranded at t = " + mesh::format_number(now()) + " s: satellite" +
+               (stuck.size() > 1 ? "s " + who + " hold" : " " + who + " holds") +
+               " termination weight that can no longer reach satellite " +
+               std::to_string(core_template.root) + " (every path cut by --fail-link with no end)";
+    ns3::Simulator::Stop();
+  }
+  std::string stranded;  // why the run stopped early, if it did
 };
 
 SatelliteApp::SatelliteApp(World& w, int i) : world(w), id(i) {
@@ -305,11 +357,20 @@ mesh::Result<RunSummary> run_sim(const SimOptions& o, const workloads::Workload&
     world.apps[static_cast<std::size_t>(s)]->SetStartTime(ns3::Seconds(0));
   }
   if (world.topo.moves()) ns3::Simulator::Schedule(ns3::Seconds(o.update_interval_s), &World::move, &world);
+  std::vector<bool> cut_for_good(world.topo.links().size(), false);
+  double last_cut_s = -1;
   for (const LinkFailure& f : o.failures) {
     const int link = *world.topo.link_between(f.a, f.b);
     ns3::Simulator::Schedule(ns3::Seconds(f.from_s), &World::set_forced, &world, link, true);
-    if (f.until_s < 1e299) ns3::Simulator::Schedule(ns3::Seconds(f.until_s), &World::set_forced, &world, link, false);
+    if (f.until_s < 1e299) {
+      ns3::Simulator::Schedule(ns3::Seconds(f.until_s), &World::set_forced, &world, link, false);
+    } else {
+      cut_for_good[static_cast<std::size_t>(link)] = true;
+      last_cut_s = std::max(last_cut_s, f.from_s);
+    }
   }
+  // Scheduled after the failures, so at the same instant it runs once they have.
+  if (last_cut_s >= 0) ns3::Simulator::Schedule(ns3::Seconds(last_cut_s), &World::check_stranded, &world, cut_for_good);
   const auto setup_done = std::chrono::steady_clock::now();
   ns3::Simulator::Stop(ns3::Seconds(o.max_sim_s));
   ns3::Simulator::Run();
@@ -327,7 +388,9 @@ mesh::Result<RunSummary> run_sim(const SimOptions& o, const workloads::Workload&
   s.workers_per_satellite = o.workers;
   s.workload = &workload;
   s.finished = world.finished;
-  if (!s.finished) s.failure = "not finished after " + std::to_string(o.max_sim_s) + " simulated seconds";
+  if (!s.finished)
+    s.failure = !world.stranded.empty() ? world.stranded
+                                        : "not finished after " + mesh::format_number(o.max_sim_s) + " simulated seconds";
   s.result = world.apps[0]->core->result();
   s.makespan_s = world.finished_at;
   std::vector<double> latencies, hops;

@@ -126,6 +126,11 @@ void SatelliteCore::send(Message m) {
   outbound_.push_back(Outbound{next, std::move(m)});
 }
 
+void SatelliteCore::weight_in_flight_to(std::vector<int>& destinations) const {
+  for (const auto& [key, u] : unacked_)
+    if (!u.message.weight.empty()) destinations.push_back(u.message.dst);
+}
+
 void SatelliteCore::send_reliably(double now, Message m) {
   if (unacked_.insert_or_assign(loot_key(m.dst, m.id), Unacked{m, now + cfg_.retransmit_s}).second)
     ++peers_[m.dst].unacked;

@@ -182,3 +182,24 @@ TEST_CASE("work spread over a region on the ground: still exact, and it starts e
   // needs to reach the region's edge.
   CHECK(spread.summary.makespan_s < one.summary.makespan_s + 2 * 5e-3);
 }
+
+TEST_CASE("a satellite cut off for good stops the run at once, with the reason", "[sim][hardening]") {
+  // Issue 11, finding 9: satellite 5 of torus:3x3 loses all four ISLs at 50 ms for good while
+  // it holds work; the root can never get its weight back. Before, the run went on (tasks at
+  // satellite 5, resends everywhere) until max_sim_s; now it stops when the last link goes.
+  emulator::SimOptions o = options("torus:3x3", "neighbor", "uniform:1ms", 1e-5);
+  for (int peer : {2, 3, 4, 8}) o.failures.push_back({5, peer, 0.05});
+  auto w = *workloads::parse_workload("uts:T1");
+  const auto s = emulator::run_sim(o, w);
+  REQUIRE(s.ok());
+  CHECK_FALSE(s->finished);
+  INFO(s->failure);
+  CHECK(s->failure.find("work stranded at t = 0.05 s: satellite 5 holds") != std::string::npos);
+  CHECK(s->extra["ns3"]["simulated_s"].get<double>() == Approx(0.05));
+
+  // The same cut, but healed later: no verdict at the cut, and the run finishes exactly.
+  emulator::SimOptions healed = o;
+  for (auto& f : healed.failures) f.until_s = 0.5;
+  const Run r = sim(healed, "uts:T1");
+  CHECK(r.summary.result.sum == 4130071);
+}

@@ -262,6 +262,12 @@ class SatelliteCore {
   /// The constellation's merged reduction; valid at the root once finished().
   const Reduction& result() const { return result_; }
   bool passive() const { return !busy_; }
+  /// Where this satellite's share of the termination weight is: whether it holds some itself
+  /// (with work, or results not yet returned), and the destinations of the unacknowledged
+  /// messages that carry some. The root finishes only once all of it is back, so a driver
+  /// that knows a part of the constellation is cut off for good can tell the run is stranded.
+  bool holds_weight() const { return !held_.empty(); }
+  void weight_in_flight_to(std::vector<int>& destinations) const;
   const CoreStats& stats() const { return stats_; }
   int self() const { return cfg_.self; }
   /// The entries held now by each of the structures that grow with messages; each stays
