@@ -2,7 +2,7 @@
 BUILD ?= build
 JOBS  ?= $(shell nproc)
 
-.PHONY: all deps build demo test bench tsan clean
+.PHONY: all deps build demo test bench tsan asan fuzz clean
 
 all: build
 
@@ -29,6 +29,28 @@ tsan: deps
 	cmake --preset tsan
 	cmake --build --preset tsan -j $(JOBS)
 	ctest --preset tsan
+
+# The whole suite under AddressSanitizer and UndefinedBehaviorSanitizer (build-asan).
+asan: deps
+	cmake --preset asan
+	cmake --build --preset asan -j $(JOBS)
+	ctest --preset asan -j $(JOBS)
+
+# libFuzzer with ASan and UBSan (clang-14, build-fuzz): each target for FUZZ_SECONDS, one
+# after the other. New inputs go to build-fuzz/corpus/<target>, crashes to
+# build-fuzz/artifacts/; fuzz/corpus/<target> is read as the seed corpus.
+FUZZ_SECONDS ?= 600
+FUZZ_TARGETS ?= wire config core
+fuzz: deps
+	cmake --preset fuzz
+	cmake --build --preset fuzz -j $(JOBS)
+	@mkdir -p build-fuzz/artifacts
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p build-fuzz/corpus/$$t; \
+	  echo "== fuzz_$$t for $(FUZZ_SECONDS) s"; \
+	  build-fuzz/bin/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    -artifact_prefix=build-fuzz/artifacts/$$t- build-fuzz/corpus/$$t fuzz/corpus/$$t || exit 1; \
+	done
 
 clean:
 	rm -rf $(BUILD)

@@ -17,6 +17,7 @@ packages=(
   nlohmann-json3-dev                  # JSON reports
   libtbb-dev                          # benchmark baseline only
   python3 python3-matplotlib          # plots
+  clang-14 libfuzzer-14-dev libclang-rt-14-dev  # make fuzz: libFuzzer, ASan and UBSan runtimes
 )
 
 missing=()
