@@ -8,6 +8,7 @@ packages=(
   libeigen3-dev                       # mesh/: geometry
   libprotobuf-dev protobuf-compiler   # wire codec, firmware config
   libzmq3-dev cppzmq-dev              # agent transport
+  libsodium-dev                       # origin signatures (Ed25519)
   libasio-dev                         # agent event loop (standalone Asio)
   libns3-dev ns3                      # packet-level emulator; the CMake config needs both
   libgsl-dev libsqlite3-dev libxml2-dev  # link-time needs of Debian's ns-3

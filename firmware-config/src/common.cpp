@@ -97,11 +97,13 @@ mesh::Error reword(const mesh::Error& e, const std::string& path) {
   return mesh::fail(path, e.message());
 }
 
-std::optional<std::string> key_problem(std::string_view key) {
-  if (key.empty()) return "missing; expected a 40-character Z85 CurveZMQ key";
-  if (key.size() != 40)
-    return "must be 40 characters of Z85 (a 32-byte CurveZMQ key), got " +
-           std::to_string(key.size());
+std::optional<std::string> key_problem(std::string_view key, std::size_t bytes,
+                                       std::string_view what) {
+  const std::string chars = std::to_string(bytes / 4 * 5);
+  if (key.empty()) return "missing; expected a " + chars + "-character Z85 " + std::string(what);
+  if (key.size() != bytes / 4 * 5)
+    return "must be " + chars + " characters of Z85 (a " + std::to_string(bytes) + "-byte " +
+           std::string(what) + "), got " + std::to_string(key.size());
   std::uint64_t group = 0;
   for (std::size_t i = 0; i < key.size(); ++i) {
     const auto digit = kZ85Alphabet.find(key[i]);
@@ -118,6 +120,24 @@ std::optional<std::string> key_problem(std::string_view key) {
     }
   }
   return std::nullopt;
+}
+
+std::string z85_encode(std::string_view bytes) {
+  std::string text(bytes.size() / 4 * 5 + 1, '\0');
+  zmq_z85_encode(text.data(), reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size());
+  text.pop_back();
+  return text;
+}
+
+std::optional<std::string> z85_decode(std::string_view text) {
+  // key_problem() first: libzmq's decoder wraps digit groups above 32 bits silently.
+  if (text.empty() || text.size() % 5 != 0 || key_problem(text, text.size() / 5 * 4, ""))
+    return std::nullopt;
+  std::string bytes(text.size() / 5 * 4, '\0');
+  const std::string terminated(text);
+  if (!zmq_z85_decode(reinterpret_cast<std::uint8_t*>(bytes.data()), terminated.c_str()))
+    return std::nullopt;
+  return bytes;
 }
 
 }  // namespace detail

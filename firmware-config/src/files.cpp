@@ -92,8 +92,8 @@ long conf_file_id(const std::string& name) {
 std::string to_text(const config::SatelliteConfig& c) {
   std::string head = "# leomesh.config.SatelliteConfig: satellite " +
                      std::to_string(c.identity().satellite()) + " of " + c.network().topology();
-  if (!c.security().secret_key().empty())
-    head += "; holds its CurveZMQ secret key, keep it private";
+  if (!c.security().secret_key().empty() || !c.security().signing_seed().empty())
+    head += "; holds its secret keys, keep it private";
   std::string body;
   google::protobuf::TextFormat::Printer printer;
   printer.PrintToString(c, &body);
@@ -152,11 +152,11 @@ mesh::Result<config::SatelliteConfig> load(const std::string& path) {
 }
 
 mesh::Result<std::size_t> write_all(const std::vector<config::SatelliteConfig>& configs,
-                                    const std::string& out_dir) {
+                                    const std::string& out_dir, const SigningKeyPair* ground) {
   if (out_dir.empty()) return mesh::fail("", "no output directory given");
   const fs::path dir(out_dir);
   std::set<long> ids;
-  bool any_keys = false;
+  bool any_keys = ground != nullptr;
   for (const config::SatelliteConfig& c : configs) {
     const int id = c.identity().satellite();
     if (id < 0 || !ids.insert(id).second)
@@ -202,6 +202,13 @@ mesh::Result<std::size_t> write_all(const std::vector<config::SatelliteConfig>& 
     if (auto e = write_file(key_dir / (stem + ".key"), c.security().secret_key() + "\n", 0600))
       return *e;
     if (auto e = write_file(key_dir / (stem + ".pub"), c.security().public_key() + "\n", 0644))
+      return *e;
+  }
+  // The ground's secret certifies satellites' keys: it stays with the ground (here), never in
+  // a satellite's configuration.
+  if (ground) {
+    if (auto e = write_file(key_dir / "ground.key", detail::z85_encode(ground->seed) + "\n", 0600)) return *e;
+    if (auto e = write_file(key_dir / "ground.pub", detail::z85_encode(ground->public_key) + "\n", 0644))
       return *e;
   }
   return configs.size();

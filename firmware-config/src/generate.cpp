@@ -90,6 +90,26 @@ mesh::Result<std::vector<config::SatelliteConfig>> generate(const GenerateOption
       keys.push_back(std::move(*k));
     }
   }
+  // Origin signatures: the ground certifies each satellite's signing key; only its public key
+  // goes into the files, so no satellite can certify another.
+  const bool sign = o.curve && o.sign;
+  std::vector<SigningKeyPair> signing;
+  std::optional<SigningKeyPair> ground = o.ground;
+  if (sign) {
+    if (!ground) {
+      auto g = generate_signing_key_pair();
+      if (!g) return g.error();
+      ground = std::move(*g);
+    } else if (!(ground = signing_key_pair(ground->seed))) {  // the public key as the seed derives it
+      return mesh::fail("ground", "must hold a 32-byte Ed25519 seed");
+    }
+    signing.reserve(static_cast<std::size_t>(n));
+    for (int v = 0; v < n; ++v) {
+      auto k = generate_signing_key_pair();
+      if (!k) return k.error();
+      signing.push_back(std::move(*k));
+    }
+  }
 
   const bool cluster = o.cluster || topo.spec().kind == mesh::TopologySpec::Kind::full;
   const mesh::LinkModel& links = topo.link_model();
@@ -137,6 +157,12 @@ mesh::Result<std::vector<config::SatelliteConfig>> generate(const GenerateOption
     if (o.curve) {
       sec.set_public_key(keys[sv].public_key);
       sec.set_secret_key(keys[sv].secret_key);
+    }
+    sec.set_sign(sign);
+    if (sign) {
+      sec.set_signing_seed(detail::z85_encode(signing[sv].seed));
+      sec.set_certificate(detail::z85_encode(certify(*ground, v, signing[sv].public_key)));
+      sec.set_ground_public_key(detail::z85_encode(ground->public_key));
     }
     for (int peer : detail::expected_peers(topo, v, cluster)) {
       const auto sp = static_cast<std::size_t>(peer);

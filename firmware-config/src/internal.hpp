@@ -34,7 +34,15 @@ std::vector<int> expected_peers(const mesh::Topology& topo, int self, bool clust
 /// for a configuration field: the flag becomes `path`, any other parameter joins the reason.
 mesh::Error reword(const mesh::Error& e, const std::string& path);
 
-/// Why `key` is not a Z85 CurveZMQ key (40 characters decoding to 32 bytes), or nothing.
-std::optional<std::string> key_problem(std::string_view key);
+/// Why `key` is not Z85 text of `bytes` bytes (5 characters per 4 bytes) naming `what`, or
+/// nothing. The defaults are a CurveZMQ key: 40 characters decoding to 32 bytes.
+std::optional<std::string> key_problem(std::string_view key, std::size_t bytes = 32,
+                                       std::string_view what = "CurveZMQ key");
+
+/// `bytes` (a multiple of 4 long) as Z85 text.
+std::string z85_encode(std::string_view bytes);
+
+/// The bytes Z85 text decodes to, or nothing if it is not Z85 (see key_problem()).
+std::optional<std::string> z85_decode(std::string_view text);
 
 }  // namespace leomesh::firmware_config::detail

@@ -5,7 +5,8 @@
 // generated header is "satellite_config.pb.h"). A configuration is everything leomesh-agent
 // needs: who it is, where it binds, its ISL peers with their endpoints and CurveZMQ public
 // keys, the constellation and link model (so every agent evaluates mesh/ identically), the
-// steal settings, limits, telemetry, its own key pair and the keys its ZAP handler admits.
+// steal settings, limits, telemetry, its own key pair and the keys its ZAP handler admits,
+// and its origin-signing key with the ground's certificate of it.
 //
 // Nothing here starts a process, opens a socket or reads a clock. The only side effects are
 // the files write_all() writes and the key pairs generate() draws from libsodium's CSPRNG.
@@ -25,6 +26,16 @@
 
 namespace leomesh::firmware_config {
 
+inline constexpr std::size_t kSigningKeyBytes = 32;  ///< an Ed25519 seed or public key
+inline constexpr std::size_t kSignatureBytes = 64;   ///< an Ed25519 signature (a certificate is one)
+
+/// An Ed25519 key pair (libsodium), raw bytes: the seed is the secret, the public key derives
+/// from it. The ground's pair certifies satellites' keys; each satellite signs with its own.
+struct SigningKeyPair {
+  std::string seed;        ///< kSigningKeyBytes
+  std::string public_key;  ///< kSigningKeyBytes
+};
+
 /// What `leomesh config generate` is asked for; plain data, read once by generate().
 /// Every field has a working default except `topology` (and `ipc_dir` for ipc endpoints).
 struct GenerateOptions {
@@ -43,6 +54,12 @@ struct GenerateOptions {
   std::string tcp_host = "127.0.0.1";
   int tcp_base_port = 17000;
   bool curve = true;             ///< CurveZMQ on every socket; off only for debugging
+  /// Origin signatures on every message (security.sign); only with `curve`, so --no-curve
+  /// turns both off. Off with CURVE on only to measure what signatures cost.
+  bool sign = true;
+  /// The ground's key pair, which certifies each satellite's signing key. Unset: a fresh one
+  /// is drawn and forgotten (the set can then never be extended with another satellite).
+  std::optional<SigningKeyPair> ground;
   bool cluster = false;          ///< peers = every other satellite (always so for full:N)
   double time_scale = 1;         ///< emulated seconds per wall second
   double epoch_unix_s = 0;       ///< wall time of the constellation epoch
@@ -68,7 +85,9 @@ struct GenerateOptions {
 /// Peers are every candidate ISL neighbour of the +Grid (all candidate links, not only those
 /// up at t = 0: links come and go as the constellation moves, the sockets stay), ascending by
 /// id; in cluster mode (`cluster` or a full:N topology) every other satellite. Each satellite
-/// gets a fresh CurveZMQ key pair; it admits exactly its peers' public keys. Fails, naming
+/// gets a fresh CurveZMQ key pair; it admits exactly its peers' public keys. With signatures
+/// on, each also gets a fresh Ed25519 seed, the ground's certificate of its public key and
+/// the ground's public key (never the ground's secret). Fails, naming
 /// the option as its command-line flag (--topology, --workers, ...), on any bad option, and
 /// never returns a configuration that validate() would reject.
 ///
@@ -115,8 +134,8 @@ struct SetProblem {
 };
 
 /// Checks that configurations meant to run together agree: one file per satellite id, the
-/// same network / steal root / workload / curve setting (the first configuration is the
-/// reference), distinct endpoints, at most one satellite injecting the workload (exactly one
+/// same network / steal root / workload / curve and signing setting / ground key (the first
+/// configuration is the reference), distinct endpoints, at most one satellite injecting the workload (exactly one
 /// when the whole constellation is given), and every peer entry matching that peer's own
 /// file (endpoint and public key). Any subset of a constellation may be given; peers whose
 /// files are absent are not compared. `names` (e.g. file paths), when given, name the other
@@ -137,7 +156,8 @@ mesh::Result<config::SatelliteConfig> parse_file(const std::string& path);
 mesh::Result<config::SatelliteConfig> load(const std::string& path);
 
 /// Writes `<out_dir>/sat-<id>.conf` for every configuration, and with CURVE on
-/// `<out_dir>/keys/sat-<id>.key` (the Z85 secret key) and `keys/sat-<id>.pub`. Creates the
+/// `<out_dir>/keys/sat-<id>.key` (the Z85 secret key) and `keys/sat-<id>.pub`; given the
+/// `ground` key pair, also `keys/ground.key` (its Z85 seed) and `keys/ground.pub`. Creates the
 /// directories; overwrites earlier files of the same names. Configurations and secret keys
 /// are written with mode 0600 (a configuration holds its satellite's secret key), the keys/
 /// directory with 0700. Refuses, before writing anything, an `out_dir` that is not a
@@ -145,7 +165,8 @@ mesh::Result<config::SatelliteConfig> load(const std::string& path);
 /// launcher globbing sat-*.conf would start them). Returns the number of configurations
 /// written; an Error's parameter is the path concerned.
 mesh::Result<std::size_t> write_all(const std::vector<config::SatelliteConfig>& configs,
-                                    const std::string& out_dir);
+                                    const std::string& out_dir,
+                                    const SigningKeyPair* ground = nullptr);
 
 /// A CurveZMQ key pair, Z85-encoded (40 characters each).
 struct KeyPair {
@@ -161,5 +182,37 @@ bool is_z85_key(std::string_view key);
 
 /// The Z85 public key belonging to a Z85 secret key, or nothing if `secret_key` is not a key.
 std::optional<std::string> derive_public_key(std::string_view secret_key);
+
+/// A fresh Ed25519 key pair from libsodium's CSPRNG. Fails only if libsodium cannot start.
+mesh::Result<SigningKeyPair> generate_signing_key_pair();
+
+/// The key pair of a seed, or nothing if `seed` is not kSigningKeyBytes long.
+std::optional<SigningKeyPair> signing_key_pair(std::string_view seed);
+
+/// The ground's certificate of satellite `satellite`'s signing public key: the ground's
+/// Ed25519 signature over "leomesh-cert-v1", the id (4 bytes, little endian) and the key
+/// (kSignatureBytes). Binding the id means a key certified for one satellite cannot speak
+/// for another.
+std::string certify(const SigningKeyPair& ground, int satellite, std::string_view public_key);
+
+/// True if `certificate` is what certify() makes for this satellite and key with the ground
+/// key pair whose public key is `ground_public_key`. Any bytes may be passed: wrong lengths
+/// are simply false.
+bool certificate_valid(std::string_view ground_public_key, int satellite,
+                       std::string_view public_key, std::string_view certificate);
+
+/// Whether a configuration signs: security.sign, or security.curve when sign is absent.
+bool signs(const config::SatelliteConfig& config);
+
+/// A configuration's origin-signing material, decoded from Z85 to raw bytes: what the agent
+/// hands to node::OriginAuth. Fields that are missing or malformed come back empty (validate()
+/// reports them; OriginAuth refuses them).
+struct OriginKeys {
+  int satellite = -1;             ///< identity.satellite: the id the certificate speaks for
+  SigningKeyPair own;             ///< from security.signing_seed
+  std::string certificate;        ///< kSignatureBytes
+  std::string ground_public_key;  ///< kSigningKeyBytes
+};
+OriginKeys origin_keys(const config::SatelliteConfig& config);
 
 }  // namespace leomesh::firmware_config
