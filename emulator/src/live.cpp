@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/mman.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -36,15 +37,76 @@ class InterruptGuard {
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, &old_int_);
     sigaction(SIGTERM, &sa, &old_term_);
+    sigaction(SIGHUP, &sa, &old_hup_);  // the terminal closed: clean up like Ctrl-C
   }
   ~InterruptGuard() {
     sigaction(SIGINT, &old_int_, nullptr);
     sigaction(SIGTERM, &old_term_, nullptr);
+    sigaction(SIGHUP, &old_hup_, nullptr);
   }
 
  private:
-  struct sigaction old_int_ {}, old_term_ {};
+  struct sigaction old_int_ {}, old_term_ {}, old_hup_ {};
 };
+
+// Removes the run directory once the launcher is gone, however it went: a process of its
+// own that waits for the launcher's end of a pipe to close, which the kernel does on any
+// exit, kill -9 included. Ignores the terminal's signals, which reach the launcher's whole
+// process group, so that it outlives the launcher it watches.
+class DirectoryWarden {
+ public:
+  explicit DirectoryWarden(const std::string& dir) {
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
+    pid_ = fork();
+    if (pid_ < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
+    if (pid_ == 0) {
+      signal(SIGINT, SIG_IGN);
+      signal(SIGTERM, SIG_IGN);
+      signal(SIGHUP, SIG_IGN);
+      ::close(fds[1]);
+      char c;
+      while (::read(fds[0], &c, 1) < 0 && errno == EINTR) {
+      }
+      std::error_code ec;
+      fs::remove_all(dir, ec);
+      _exit(0);
+    }
+    ::close(fds[0]);
+    watched_ = fds[1];
+  }
+  ~DirectoryWarden() {
+    ::close(watched_);
+    waitpid(pid_, nullptr, 0);
+  }
+  DirectoryWarden(const DirectoryWarden&) = delete;
+  DirectoryWarden& operator=(const DirectoryWarden&) = delete;
+
+ private:
+  pid_t pid_ = -1;
+  int watched_ = -1;
+};
+
+// A satellite's configuration (secret keys included) in an anonymous memory file: the agent
+// reads it through the descriptor it inherits, and nothing of it is ever on a disk.
+int config_in_memory(const config::SatelliteConfig& c) {
+  const int fd = memfd_create(("sat-" + std::to_string(c.identity().satellite()) + ".conf").c_str(), MFD_CLOEXEC);
+  if (fd < 0) throw std::runtime_error(std::string("memfd_create: ") + std::strerror(errno));
+  const std::string text = firmware_config::to_text(c);
+  for (std::size_t at = 0; at < text.size();) {
+    const ssize_t n = ::write(fd, text.data() + at, text.size() - at);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      ::close(fd);
+      throw std::runtime_error(std::string("writing a configuration to memory: ") + std::strerror(errno));
+    }
+    at += static_cast<std::size_t>(n);
+  }
+  return fd;
+}
+
+// The descriptor number an agent finds its configuration on.
+constexpr int kConfigFd = 3;
 
 struct AgentProcess {
   int satellite = 0;
@@ -69,8 +131,9 @@ std::string describe_exit(int status) {
   return "stopped";
 }
 
-// Starts one agent with its stdout on a pipe and its stderr in a file of the run directory.
-AgentProcess spawn(const std::string& agent, const std::string& config, const std::string& err_path, int sat) {
+// Starts one agent with its stdout on a pipe, its stderr in a file of the run directory and
+// its configuration on descriptor kConfigFd.
+AgentProcess spawn(const std::string& agent, int config_fd, const std::string& err_path, int sat) {
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
   const pid_t parent = getpid();
@@ -83,6 +146,10 @@ AgentProcess spawn(const std::string& agent, const std::string& config, const st
     dup2(fds[1], STDOUT_FILENO);
     const int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
     if (err >= 0) dup2(err, STDERR_FILENO);
+    // dup2 onto itself would keep close-on-exec set.
+    if (config_fd == kConfigFd) fcntl(kConfigFd, F_SETFD, 0);
+    else dup2(config_fd, kConfigFd);
+    const std::string config = "/dev/fd/" + std::to_string(kConfigFd);
     execl(agent.c_str(), "leomesh-agent", "--config", config.c_str(), static_cast<char*>(nullptr));
     std::fprintf(stderr, "cannot run %s: %s\n", agent.c_str(), std::strerror(errno));
     _exit(127);
@@ -114,6 +181,7 @@ class Launch {
     std::string tmpl = std::string(tmp && *tmp ? tmp : "/tmp") + "/leomesh-live-XXXXXX";
     if (!mkdtemp(tmpl.data())) return mesh::fail("live", "cannot create a run directory in " + tmpl + ": " + std::strerror(errno));
     dir_ = tmpl;
+    warden_ = std::make_unique<DirectoryWarden>(dir_.string());
     firmware_config::GenerateOptions g;
     g.topology = opt_.topology;
     g.links = opt_.links;
@@ -128,11 +196,13 @@ class Launch {
     g.seed = opt_.seed;
     g.core_knobs = opt_.core;
     g.time_scale = opt_.time_scale;
+    g.sign = opt_.sign;
     g.epoch_unix_s = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
     auto configs = firmware_config::generate(g);
+    if (!configs && configs.error().parameter == "--ipc-dir")
+      return mesh::fail("TMPDIR", "the run directory " + dir_.string() + " is too long for ipc socket paths (" +
+                                      configs.error().reason + "); set TMPDIR to a shorter directory or use --endpoints tcp");
     if (!configs) return configs.error();
-    auto written = firmware_config::write_all(*configs, dir_.string());
-    if (!written) return written.error();
 
     RunSummary s;
     s.mode = "live";
@@ -142,7 +212,7 @@ class Launch {
     s.satellites = static_cast<int>(configs->size());
     s.workers_per_satellite = opt_.workers;
     s.workload = &workload_;
-    // What the agents run, read back from a file the way each agent reads its own.
+    // What the agents run, from a configuration as each agent reads its own.
     auto core = scheduler::make_core_config(firmware_config::core_settings(configs->front()));
     if (!core) return core.error();
     s.core = *core;
@@ -153,8 +223,9 @@ class Launch {
     InterruptGuard guard;
     for (const auto& c : *configs) {
       const int id = c.identity().satellite();
-      agents_.push_back(spawn(agent, (dir_ / ("sat-" + std::to_string(id) + ".conf")).string(),
-                              (dir_ / ("sat-" + std::to_string(id) + ".err")).string(), id));
+      const int fd = config_in_memory(c);
+      agents_.push_back(spawn(agent, fd, (dir_ / ("sat-" + std::to_string(id) + ".err")).string(), id));
+      ::close(fd);  // the agent holds its own copy of the descriptor
     }
     const auto start = Clock::now();
     std::optional<json> finished;
@@ -300,11 +371,13 @@ class Launch {
       fs::remove_all(dir_, ec);
       dir_.clear();
     }
+    warden_.reset();
   }
 
   const LiveOptions& opt_;
   const workloads::Workload& workload_;
   fs::path dir_;
+  std::unique_ptr<DirectoryWarden> warden_;
   std::vector<AgentProcess> agents_;
 };
 

@@ -1,4 +1,6 @@
 // validate() and validate_together(): every problem of a configuration, named by field path.
+#include <sys/stat.h>
+
 #include <cmath>
 #include <map>
 #include <memory>
@@ -17,6 +19,11 @@ namespace {
 
 using mesh::format_number;
 
+// Upper bounds of counts in a configuration: far above any real setting, low enough that no
+// queue sized by them can take the memory of a flight computer by a typing error.
+constexpr std::uint32_t kMaxCount = 1000000;
+constexpr std::uint32_t kMaxQueuedTasks = 100000000;
+
 /// Collects problems; one per call, in the order the checks run.
 class Problems {
  public:
@@ -26,14 +33,17 @@ class Problems {
   void add(mesh::Error e) { list_.push_back(std::move(e)); }
   void append(std::vector<mesh::Error>& out) { out.insert(out.end(), list_.begin(), list_.end()); }
 
-  /// A duration or interval that must be a finite number > 0.
-  void positive(const std::string& path, double v) {
-    if (!(std::isfinite(v) && v > 0))
-      add(path, "must be a number > 0 (seconds), got " + format_number(v));
-  }
   void non_negative(const std::string& path, double v) {
     if (!(std::isfinite(v) && v >= 0))
       add(path, "must be a finite number >= 0, got " + format_number(v));
+  }
+  /// A number within [lo, hi], or exactly 0 where 0 switches something off.
+  void within(const std::string& path, double v, double lo, double hi, const std::string& unit,
+              bool zero_is_off = false) {
+    if (zero_is_off && v == 0) return;
+    if (!(std::isfinite(v) && v >= lo && v <= hi))
+      add(path, "must be " + std::string(zero_is_off ? "0 (off) or " : "") + "from " + format_number(lo) + " to " +
+                    format_number(hi) + unit + ", got " + format_number(v));
   }
 
  private:
@@ -109,8 +119,10 @@ std::vector<mesh::Error> validate(const config::SatelliteConfig& c) {
     if (!std::isfinite(nw.epoch_unix_s()))
       net.add("network.epoch_unix_s",
               "must be a finite number, got " + format_number(nw.epoch_unix_s()));
-    net.non_negative("network.time_scale", nw.time_scale());
-    net.positive("network.update_interval_s", nw.update_interval_s());
+    // Outside these the clocks stop meaning anything: a time scale of 1e12 moves the orbits
+    // a century per second, an update every nanosecond keeps the loop doing nothing else.
+    net.within("network.time_scale", nw.time_scale(), 1e-3, 1e6, "", /*zero_is_off=*/true);
+    net.within("network.update_interval_s", nw.update_interval_s(), 1e-3, 86400, " seconds");
   }
   const std::string topo_name = topo ? topo->spec().name : c.network().topology();
   auto out_of_range = [&](int v) {
@@ -148,8 +160,13 @@ std::vector<mesh::Error> validate(const config::SatelliteConfig& c) {
 
   // endpoint: where this agent binds
   std::unordered_map<std::string, std::string> endpoint_owner;  // endpoint -> field path
+  struct stat st {};
   if (auto e = detail::parse_endpoint(c.endpoint(), /*bind=*/true); !e) {
     p.add("endpoint", e.error().reason);
+  } else if (e->kind == detail::Endpoint::Kind::ipc && ::stat(e->where.c_str(), &st) == 0 && !S_ISSOCK(st.st_mode)) {
+    // ZeroMQ unlinks whatever is at an ipc path before binding there: a typo naming a real
+    // file would delete it.
+    p.add("endpoint", "'" + e->where + "' is an existing file that is not a socket; the agent will not replace it");
   } else {
     endpoint_owner.emplace(c.endpoint(), "endpoint");
   }
@@ -231,7 +248,9 @@ std::vector<mesh::Error> validate(const config::SatelliteConfig& c) {
     }
     if (auto amount = scheduler::parse_amount(s.amount()); !amount)
       q.add(detail::reword(amount.error(), "steal.amount"));
-    if (s.max_batch() < 1) q.add("steal.max_batch", "must be at least 1 task per reply, got 0");
+    if (s.max_batch() < 1 || s.max_batch() > kMaxCount)
+      q.add("steal.max_batch", "must be from 1 to " + std::to_string(kMaxCount) + " tasks per reply, got " +
+                                   std::to_string(s.max_batch()));
     // The knobs by the scheduler's own rules, so a file that validates is one the agent runs.
     for (const mesh::Error& e : scheduler::check_core_knobs(core_settings(c).knobs))
       q.add("steal.tuning[" + e.parameter + "]", e.reason);
@@ -243,25 +262,28 @@ std::vector<mesh::Error> validate(const config::SatelliteConfig& c) {
     q.add("limits", "missing: queue, message and high-water-mark limits are required");
   } else {
     const config::Limits& l = c.limits();
-    if (l.max_queued_tasks() < 1) q.add("limits.max_queued_tasks", "must be at least 1, got 0");
+    if (l.max_queued_tasks() < 1 || l.max_queued_tasks() > kMaxQueuedTasks)
+      q.add("limits.max_queued_tasks", "must be from 1 to " + std::to_string(kMaxQueuedTasks) + ", got " +
+                                           std::to_string(l.max_queued_tasks()));
     // A steal reply carries whole 32-byte tasks plus routing headers; under 1 KiB even a
     // modest batch would be refused by the decoder, and 0 would refuse everything.
-    if (l.max_message_bytes() < 1024)
+    if (l.max_message_bytes() < 1024 || l.max_message_bytes() > (64 << 20))
       q.add("limits.max_message_bytes",
-            "must be at least 1024 bytes, got " + std::to_string(l.max_message_bytes()));
+            "must be from 1024 to 67108864 bytes, got " + std::to_string(l.max_message_bytes()));
     // ZeroMQ reads a high-water mark of 0 as "no limit": unbounded queues towards a dead link.
-    if (l.send_high_water_mark() < 1)
-      q.add("limits.send_high_water_mark",
-            "must be at least 1 message (0 means unbounded in ZeroMQ), got " +
-                std::to_string(l.send_high_water_mark()));
-    if (l.receive_high_water_mark() < 1)
-      q.add("limits.receive_high_water_mark",
-            "must be at least 1 message (0 means unbounded in ZeroMQ), got " +
-                std::to_string(l.receive_high_water_mark()));
+    auto water_mark = [&](const std::string& path, int v) {
+      if (v < 1 || static_cast<std::uint32_t>(v) > kMaxCount)
+        q.add(path, "must be from 1 to " + std::to_string(kMaxCount) +
+                        " messages (0 means unbounded in ZeroMQ), got " + std::to_string(v));
+    };
+    water_mark("limits.send_high_water_mark", l.send_high_water_mark());
+    water_mark("limits.receive_high_water_mark", l.receive_high_water_mark());
   }
 
   // telemetry (optional: absent means no reports)
-  q.non_negative("telemetry.report_interval_s", c.telemetry().report_interval_s());
+  // A report every nanosecond would be tens of MB of telemetry a second.
+  q.within("telemetry.report_interval_s", c.telemetry().report_interval_s(), 0.01, 86400, " seconds",
+           /*zero_is_off=*/true);
 
   // security
   if (!c.has_security()) {
@@ -286,6 +308,24 @@ std::vector<mesh::Error> validate(const config::SatelliteConfig& c) {
     for (int i = 0; i < s.admitted_keys_size(); ++i)
       if (auto why = detail::key_problem(s.admitted_keys(i)))
         q.add("security.admitted_keys[" + std::to_string(i) + "]", *why);
+  }
+  if (c.has_security() && signs(c)) {
+    const config::Security& s = c.security();
+    const auto seed = detail::key_problem(s.signing_seed(), kSigningKeyBytes, "Ed25519 seed");
+    if (seed) q.add("security.signing_seed", *seed);
+    const auto cert = detail::key_problem(s.certificate(), kSignatureBytes, "Ed25519 signature");
+    if (cert) q.add("security.certificate", *cert);
+    const auto ground = detail::key_problem(s.ground_public_key(), kSigningKeyBytes, "Ed25519 public key");
+    if (ground) q.add("security.ground_public_key", *ground);
+    // Checked here, not only by the agents that receive its messages: a file whose
+    // certificate fails would run, and every message it originates would be dropped.
+    // (An id outside the constellation is reported at identity.satellite alone.)
+    const OriginKeys k = origin_keys(c);
+    if (!seed && !cert && !ground && self >= 0 &&
+        !certificate_valid(k.ground_public_key, self, k.own.public_key, k.certificate))
+      q.add("security.certificate",
+            "is not the ground's signature of satellite " + std::to_string(self) +
+                "'s signing key under security.ground_public_key (another satellite's, or regenerated apart?)");
   }
 
   // workload (optional: an agent without one only serves thieves)
@@ -365,6 +405,10 @@ std::vector<SetProblem> validate_together(const std::vector<config::SatelliteCon
     differs("workload.spec", c.workload().spec(), ref.workload().spec());
     differs("security.curve", c.security().curve() ? "true" : "false",
             ref.security().curve() ? "true" : "false");
+    // Agents that sign drop what is unsigned or certified by another ground.
+    differs("security.sign", signs(c) ? "true" : "false", signs(ref) ? "true" : "false");
+    if (signs(c) && signs(ref))
+      differs("security.ground_public_key", c.security().ground_public_key(), ref.security().ground_public_key());
   }
   for (std::size_t k = 1; k < injectors.size(); ++k)
     add(injectors[k], "workload.inject_here",

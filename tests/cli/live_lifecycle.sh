@@ -56,7 +56,35 @@ left=$(echo "$pids" | xargs -r ps -o pid= -p 2>/dev/null | wc -l)
 left=$(ls -A "$private_tmp" | wc -l)
 [ "$left" -eq 0 ] && ok "no run directory left" || bad "left in TMPDIR: $(ls -A "$private_tmp")"
 
-# 3. The agent refuses a missing or invalid configuration: one line, exit 2.
+# 3. No secret ever on disk: agents read their configuration from an inherited memory file.
+"$leomesh" emulate --mode live --topology mesh:2x2 --policy global --workload uts:T1XL --workers 1 --timeout 120 \
+  >/dev/null 2>"$err" &
+launcher=$!
+pids=$(agents_of $launcher 4) || bad "agents did not start"
+sleep 0.3
+if grep -rqs "secret_key" "$private_tmp"; then bad "a secret key is in a file of the run directory"; else ok "no secret key in the run directory"; fi
+first=$(echo "$pids" | head -1)
+readlink "/proc/$first/fd/3" | grep -q '^/memfd:' && ok "agent's configuration is a memory file" ||
+  bad "agent's configuration: $(readlink "/proc/$first/fd/3")"
+
+# 4. kill -9 and SIGHUP of the launcher (finding 7): agents die with it, the run directory goes.
+for sig in KILL HUP; do
+  [ $sig = HUP ] && { "$leomesh" emulate --mode live --topology mesh:2x2 --policy global --workload uts:T1XL --workers 1 \
+    --timeout 120 >/dev/null 2>"$err" & launcher=$!; pids=$(agents_of $launcher 4) || bad "agents did not start"; }
+  sleep 0.3
+  kill -$sig $launcher
+  wait $launcher 2>/dev/null
+  gone=0
+  for _ in $(seq 1 100); do
+    alive=$(echo "$pids" | xargs -r ps -o pid=,stat= -p 2>/dev/null | grep -vc ' Z' || true)
+    [ "$alive" -eq 0 ] && [ -z "$(ls -A "$private_tmp")" ] && { gone=1; break; }
+    sleep 0.05
+  done
+  [ $gone -eq 1 ] && ok "SIG$sig of the launcher: no agent, no run directory left" ||
+    bad "SIG$sig of the launcher: $alive agents, left in TMPDIR: $(ls -A "$private_tmp")"
+done
+
+# 5. The agent refuses a missing or invalid configuration: one line, exit 2.
 out=$("$agent" --config /nonexistent/sat-0.conf 2>&1); code=$?
 [ $code -eq 2 ] && [ "$(echo "$out" | wc -l)" -eq 1 ] && ok "missing config: $out" || bad "missing config: exit $code: $out"
 cfgdir=$(mktemp -d -p /tmp)

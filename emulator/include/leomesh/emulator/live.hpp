@@ -16,6 +16,7 @@ struct LiveOptions : RunOptions {
   int tcp_base_port = 17000;
   double time_scale = 1.0;
   double timeout_s = 600;         ///< give up (and clean up) after this long
+  bool sign = true;               ///< origin signatures; off only to measure what they cost
   std::string agent_path;         ///< "" = leomesh-agent next to the running executable
 };
 
