@@ -33,10 +33,6 @@ class Problems {
   void add(mesh::Error e) { list_.push_back(std::move(e)); }
   void append(std::vector<mesh::Error>& out) { out.insert(out.end(), list_.begin(), list_.end()); }
 
-  void non_negative(const std::string& path, double v) {
-    if (!(std::isfinite(v) && v >= 0))
-      add(path, "must be a finite number >= 0, got " + format_number(v));
-  }
   /// A number within [lo, hi], or exactly 0 where 0 switches something off.
   void within(const std::string& path, double v, double lo, double hi, const std::string& unit,
               bool zero_is_off = false) {
