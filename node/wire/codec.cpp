@@ -6,13 +6,14 @@
 #include "wire/wire.pb.h"
 
 namespace leomesh::node {
+namespace {
 
-std::string encode(const scheduler::Message& m) {
-  wire::Envelope e;
+// One envelope builder for frames and for what is signed, so the two can never disagree.
+void fill(wire::Envelope& e, const scheduler::Message& m, bool for_signature) {
   e.set_version(kWireVersion);
   e.set_src(m.src);
   e.set_dst(m.dst);
-  e.set_hops(m.hops);
+  if (!for_signature) e.set_hops(m.hops);
   e.set_kind(static_cast<wire::Kind>(m.kind));
   e.set_id(m.id);
   if (!m.tasks.empty()) {
@@ -38,7 +39,21 @@ std::string encode(const scheduler::Message& m) {
     r->set_aux(m.reduction.aux);
     r->set_max(m.reduction.max);
   }
+  if (!for_signature && !m.origin_proof.empty()) e.set_origin_proof(m.origin_proof);
+}
+
+}  // namespace
+
+std::string encode(const scheduler::Message& m) {
+  wire::Envelope e;
+  fill(e, m, false);
   return e.SerializeAsString();
+}
+
+void append_signed_part(const scheduler::Message& m, std::string& out) {
+  wire::Envelope e;
+  fill(e, m, true);
+  e.AppendToString(&out);
 }
 
 mesh::Result<scheduler::Message> decode(std::string_view frame, const DecodeLimits& limits) {
@@ -61,6 +76,9 @@ mesh::Result<scheduler::Message> decode(std::string_view frame, const DecodeLimi
                                 std::to_string(e.dst()));
   if (e.hops() > 0xffff || e.request_hops() > 0xffff || e.demand_hops() > 0xffff)
     return mesh::fail(what, "hop count out of range");
+  if (!e.origin_proof().empty() && e.origin_proof().size() != kOriginProofBytes)
+    return mesh::fail(what, "origin proof of " + std::to_string(e.origin_proof().size()) + " bytes, expected " +
+                                std::to_string(kOriginProofBytes));
   scheduler::Message m;
   m.kind = static_cast<scheduler::MessageKind>(e.kind());
   m.src = e.src();
@@ -71,6 +89,7 @@ mesh::Result<scheduler::Message> decode(std::string_view frame, const DecodeLimi
   m.load_s = static_cast<double>(e.load_us()) * 1e-6;
   m.demand_hops = static_cast<std::uint16_t>(e.demand_hops());
   m.reduction = {e.reduction().sum(), e.reduction().aux(), e.reduction().max()};
+  m.origin_proof = std::move(*e.mutable_origin_proof());
   if (e.weight_size() > 4096) return mesh::fail(what, "too many weight pieces: " + std::to_string(e.weight_size()));
   if (!scheduler::Weight::from_exponents({e.weight().begin(), e.weight().end()}, m.weight))
     return mesh::fail(what, "weight out of range (a piece finer than 2^-" +

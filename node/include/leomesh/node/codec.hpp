@@ -19,7 +19,11 @@
 namespace leomesh::node {
 
 /// The current protocol version carried in every envelope.
-inline constexpr std::uint32_t kWireVersion = 3;
+inline constexpr std::uint32_t kWireVersion = 4;
+
+/// The size of a Message's origin_proof on the wire (what it holds: origin_auth.hpp). A frame
+/// carries one of exactly this size or none.
+inline constexpr std::size_t kOriginProofBytes = 160;
 
 /// What a receiver accepts. A frame outside these limits is refused whole.
 struct DecodeLimits {
@@ -30,6 +34,10 @@ struct DecodeLimits {
 
 /// Encodes `m` as one frame.
 std::string encode(const scheduler::Message& m);
+
+/// Appends to `out` what an origin signs: encode(m) as if m.hops were 0 and m.origin_proof
+/// empty, the frame without the only field a forwarder changes and without the proof.
+void append_signed_part(const scheduler::Message& m, std::string& out);
 
 /// Decodes one frame, checking version, kind, end points, task encoding and limits. Never
 /// throws, never crashes on arbitrary bytes; the Error says why a frame was refused.

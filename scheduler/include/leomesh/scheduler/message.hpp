@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "leomesh/scheduler/task.hpp"
@@ -38,6 +39,10 @@ struct Message {
   double load_s = 0;                ///< the sender's queued work (LocalPool::queued_work_s) when it sent this (every kind)
   Weight weight;                    ///< loot and weight_return: termination weight carried
   Reduction reduction;              ///< weight_return: results since the sender's previous return
+  /// Proof of who wrote the message, set by the driver of its origin (node/: an Ed25519
+  /// signature with the origin's certified key). Opaque here: the core never reads it and
+  /// a forwarder passes it on unchanged. Empty in simulations.
+  std::string origin_proof;
 };
 
 }  // namespace leomesh::scheduler
