@@ -563,7 +563,7 @@ TEST_CASE("core: the back-off after empty answers doubles from backoff_min_s up 
   CHECK(c.core.next_deadline() == now + 0.001 + config.backoff_min_s);
 }
 
-TEST_CASE("core: pushes are taken once, in any order; copies and numbers past the window are not", "[core][hardening]") {
+TEST_CASE("core: pushes are taken once in any order, copies and numbers past the window are not", "[core][hardening]") {
   Centre c(0);
   c.core.begin(0.0);
   c.drain();
@@ -603,7 +603,7 @@ TEST_CASE("core: pushes are taken once, in any order; copies and numbers past th
   CHECK(c.core.state_size().peers == 3);  // 7, 3, and its parent 1 (its first return)
 }
 
-TEST_CASE("core: loot in a reply is taken once; a copy older than the record of steals is acknowledged, not taken", "[core][hardening]") {
+TEST_CASE("core: loot in a reply is taken once, and a copy older than the record of steals is acknowledged but not taken", "[core][hardening]") {
   Centre c(0);
   c.core.begin(0.0);
   const auto asked = c.drain();
@@ -673,7 +673,7 @@ TEST_CASE("core: a message past the hop limit is dropped and counted, one below 
   CHECK(c.core.stats().unroutable == 1);
 }
 
-TEST_CASE("core: a satellite that returned its weight and gets work again returns again; the root ends only then", "[core][hardening]") {
+TEST_CASE("core: a satellite that returned its weight and gets work again returns again, and the root ends only then", "[core][hardening]") {
   // Two satellites, 0 (the root) and 1, one worker each, no start pushes.
   const scheduler::CoreConfig root_config = Centre::config(0, 0, 0);
   const scheduler::CoreConfig child_config = Centre::config(1, 0, 0);
