@@ -70,7 +70,7 @@ void ZmqTransport::start() {
     zap_.set(zmq::sockopt::linger, 0);
     zap_.bind("inproc://zeromq.zap.01");
     zap_fd_ = watch(io_, zap_);
-    arm_zap();
+    arm(*zap_fd_, &ZmqTransport::drain_zap);
   }
   router_ = zmq::socket_t(ctx_, zmq::socket_type::router);
   router_.set(zmq::sockopt::linger, 0);
@@ -103,7 +103,7 @@ void ZmqTransport::start() {
   monitor_.set(zmq::sockopt::linger, 0);
   monitor_.connect("inproc://leomesh.router-monitor");
   monitor_fd_ = watch(io_, monitor_);
-  arm_monitor();
+  arm(*monitor_fd_, &ZmqTransport::drain_monitor);
   asio::post(io_, [this] { drain_monitor(); });  // ZMQ_FD is edge-triggered, as for the ROUTER
   for (const PeerEndpoint& p : opt_.peers) {
     zmq::socket_t d(ctx_, zmq::socket_type::dealer);
@@ -120,7 +120,7 @@ void ZmqTransport::start() {
     d.connect(p.endpoint);
     dealers_.emplace(p.satellite, std::move(d));
   }
-  arm_router();
+  arm(*router_fd_, &ZmqTransport::drain_router);
   // Frames may already be waiting (peers started first): the edge may have passed.
   asio::post(io_, [this] { drain_router(); });
 }
@@ -138,12 +138,12 @@ bool ZmqTransport::send(int peer, std::string_view frame) {
   return true;
 }
 
-void ZmqTransport::arm_router() {
+void ZmqTransport::arm(asio::posix::stream_descriptor& fd, void (ZmqTransport::*drain)()) {
   if (closed_) return;
-  router_fd_->async_wait(asio::posix::stream_descriptor::wait_read, [this](const asio::error_code& ec) {
+  fd.async_wait(asio::posix::stream_descriptor::wait_read, [this, &fd, drain](const asio::error_code& ec) {
     if (ec || closed_) return;
-    drain_router();
-    arm_router();
+    (this->*drain)();
+    arm(fd, drain);
   });
 }
 
@@ -164,15 +164,6 @@ void ZmqTransport::drain_router() {
     on_frame_(std::string_view(static_cast<const char*>(frame.data()), frame.size()));
     if (closed_) return;
   }
-}
-
-void ZmqTransport::arm_zap() {
-  if (closed_) return;
-  zap_fd_->async_wait(asio::posix::stream_descriptor::wait_read, [this](const asio::error_code& ec) {
-    if (ec || closed_) return;
-    drain_zap();
-    arm_zap();
-  });
 }
 
 void ZmqTransport::drain_zap() {
@@ -200,15 +191,6 @@ void ZmqTransport::drain_zap() {
     zap_.send(zmq::buffer(std::string()), zmq::send_flags::sndmore);
     zap_.send(zmq::buffer(std::string()), zmq::send_flags::none);
   }
-}
-
-void ZmqTransport::arm_monitor() {
-  if (closed_) return;
-  monitor_fd_->async_wait(asio::posix::stream_descriptor::wait_read, [this](const asio::error_code& ec) {
-    if (ec || closed_) return;
-    drain_monitor();
-    arm_monitor();
-  });
 }
 
 void ZmqTransport::drain_monitor() {

@@ -93,11 +93,10 @@ class ZmqTransport {
   const TransportStats& stats() const { return stats_; }
 
  private:
-  void arm_router();
+  // Waits for `fd` to signal, runs `drain`, waits again (until closed).
+  void arm(asio::posix::stream_descriptor& fd, void (ZmqTransport::*drain)());
   void drain_router();
-  void arm_zap();
   void drain_zap();
-  void arm_monitor();
   void drain_monitor();
 
   asio::io_context& io_;

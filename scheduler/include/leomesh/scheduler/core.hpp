@@ -100,8 +100,10 @@ struct StealEvent {
 
 /// The bounds of a core's state. Every structure that could grow with the messages a core is
 /// sent stops at one of these, at the number of satellites, or at a setting of CoreConfig; what
-/// would exceed a bound is dropped and counted (CoreStats::capped), never stored. Each drop is
-/// one the protocol already survives: it looks to the protocol like a message lost on a link.
+/// would exceed a bound is dropped and counted (CoreStats::capped), never stored. The protocol
+/// survives each drop as it survives a message lost on a link, with one exception: loot that
+/// comes for a timed-out request only after timed_out_kept later timeouts is not taken, and
+/// its weight is stranded. A copy is never taken as new.
 struct CoreBounds {
   /// Reliable messages (loot, pushes, weight returns) kept unacknowledged toward one satellite,
   /// and how far past the last number received in order a sender's next one may be (the
@@ -160,11 +162,11 @@ struct CoreStats {
   } rejected;
   std::uint64_t duplicates = 0;          ///< reliable messages that arrived again: acknowledged again, not taken
   std::uint64_t unmatched_acks = 0;      ///< acknowledgements of nothing kept (a second ack of a resent copy, or forged)
-  std::uint64_t stale_requests = 0;      ///< steal requests numbered no higher than one this thief sent before (overtaken, or replayed): answered with nothing
+  std::uint64_t stale_requests = 0;      ///< steal requests numbered no higher than one of that thief's answered before (overtaken, or replayed): answered with nothing
   /// Inputs dropped at a bound of CoreBounds, by bound: each would otherwise have grown the state.
   struct Capped {
     std::uint64_t beyond_window = 0;   ///< a reliable message numbered past its sender's receive window: not acknowledged, so resent later
-    std::uint64_t old_loot = 0;        ///< loot for a steal number older than steals_kept: acknowledged as a repeat, not taken
+    std::uint64_t old_loot = 0;        ///< loot for a steal number older than the latest steals_kept, neither open nor timed out: acknowledged as a repeat, not taken
     std::uint64_t unacked_full = 0;    ///< loot not given, or weight held back, while a window of unacknowledged messages to that satellite was full
     std::uint64_t timed_out_forgotten = 0;  ///< timed-out requests forgotten beyond timed_out_kept (their loot would now be refused)
     std::uint64_t outbound_full = 0;   ///< messages dropped: the driver left CoreBounds::outbound unpolled
