@@ -141,6 +141,13 @@ Seeds wire_seeds() {
   out.emplace_back("seed-refused-negative-src", envelope([](wire::Envelope& e) { e.set_src(-1); }));
   out.emplace_back("seed-refused-task-count", envelope([](wire::Envelope& e) { e.set_task_count(1u << 30); }));
   out.emplace_back("seed-refused-weight-over-one", envelope([](wire::Envelope& e) { e.add_weight(0); }));
+  // An origin proof is checked by the agent, not the decoder, which only insists on its size.
+  out.emplace_back("seed-origin-proof", envelope([](wire::Envelope& e) {
+    e.set_origin_proof(std::string(node::kOriginProofBytes, '\x5a'));
+  }));
+  out.emplace_back("seed-refused-origin-proof-size", envelope([](wire::Envelope& e) {
+    e.set_origin_proof(std::string(node::kOriginProofBytes - 1, '\x5a'));
+  }));
   return out;
 }
 

@@ -23,7 +23,8 @@ using namespace leomesh;
 bool same(const scheduler::Message& a, const scheduler::Message& b) {
   if (a.kind != b.kind || a.src != b.src || a.dst != b.dst || a.hops != b.hops || a.id != b.id ||
       a.request_hops != b.request_hops || a.demand_hops != b.demand_hops || a.load_s != b.load_s ||
-      a.weight != b.weight || a.reduction != b.reduction || a.tasks.size() != b.tasks.size())
+      a.weight != b.weight || a.reduction != b.reduction || a.origin_proof != b.origin_proof ||
+      a.tasks.size() != b.tasks.size())
     return false;
   for (std::size_t i = 0; i < a.tasks.size(); ++i) {
     const scheduler::Task& x = a.tasks[i];

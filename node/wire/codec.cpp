@@ -88,7 +88,10 @@ mesh::Result<scheduler::Message> decode(std::string_view frame, const DecodeLimi
   m.request_hops = static_cast<std::uint16_t>(e.request_hops());
   m.load_s = static_cast<double>(e.load_us()) * 1e-6;
   m.demand_hops = static_cast<std::uint16_t>(e.demand_hops());
-  m.reduction = {e.reduction().sum(), e.reduction().aux(), e.reduction().max()};
+  // Only a weight return carries results (encode() writes them for no other kind): a reduction
+  // on another kind is dropped, so that every frame decodes to what re-encoding it gives.
+  if (m.kind == scheduler::MessageKind::weight_return)
+    m.reduction = {e.reduction().sum(), e.reduction().aux(), e.reduction().max()};
   m.origin_proof = std::move(*e.mutable_origin_proof());
   if (e.weight_size() > 4096) return mesh::fail(what, "too many weight pieces: " + std::to_string(e.weight_size()));
   if (!scheduler::Weight::from_exponents({e.weight().begin(), e.weight().end()}, m.weight))
