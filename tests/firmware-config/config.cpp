@@ -370,8 +370,10 @@ TEST_CASE("every corruption is reported at its field path", "[validate]") {
       c.mutable_identity()->set_plane(0);
       c.mutable_identity()->set_slot(0);
     });
-    // Satellite 0's neighbours are 1, 2, 3, 6: peers 5 and 7 are foreign, 2 and 6 missing.
-    CHECK(paths(moved) == V{"peers[2].satellite", "peers[3].satellite", "peers", "peers"});
+    // Satellite 0's neighbours are 1, 2, 3, 6: peers 5 and 7 are foreign, 2 and 6 missing;
+    // and the ground certified this file's signing key for satellite 4, not 0.
+    CHECK(paths(moved) == V{"peers[2].satellite", "peers[3].satellite", "peers", "peers",
+                            "security.certificate"});
   }
   SECTION("network") {
     CHECK(paths(problems([](auto& c) { c.mutable_network()->set_topology("saturn"); })) ==
@@ -547,14 +549,18 @@ TEST_CASE("validate_together finds files that disagree", "[validate]") {
     const auto fresh = make("torus:3x3", "fib:20");
     cs[4] = fresh[4];
     auto problems = validate_together(cs, names);
-    // Its four neighbours hold its old key; it holds its neighbours' new keys.
+    // Its four neighbours hold its old key; it holds its neighbours' new keys, and a
+    // certificate from the other generation's ground.
     std::set<std::size_t> where;
     for (const auto& p : problems) {
-      CHECK(p.error.parameter.find(".public_key") != std::string::npos);
+      CHECK(p.error.parameter.find("public_key") != std::string::npos);
       where.insert(p.index);
     }
     CHECK(where == std::set<std::size_t>{1, 3, 4, 5, 7});
-    CHECK(problems.size() == 8);
+    CHECK(problems.size() == 9);
+    CHECK(std::count_if(problems.begin(), problems.end(), [](const SetProblem& p) {
+            return p.index == 4 && p.error.parameter == "security.ground_public_key";
+          }) == 1);
   }
   SECTION("two injectors, a duplicate id, a different network") {
     cs[5].mutable_workload()->set_inject_here(true);
