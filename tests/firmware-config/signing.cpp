@@ -75,7 +75,7 @@ TEST_CASE("generate gives each satellite a certified signing key and the ground'
   CHECK(validate_together(cs).empty());
 }
 
-TEST_CASE("--no-curve turns signatures off; sign can be off alone", "[signing]") {
+TEST_CASE("signatures are off without CURVE, and can be off alone", "[signing]") {
   GenerateOptions o = options();
   o.curve = false;
   for (const auto& c : make(o)) {
