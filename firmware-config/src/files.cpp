@@ -90,8 +90,13 @@ long conf_file_id(const std::string& name) {
 }  // namespace
 
 std::string to_text(const config::SatelliteConfig& c) {
+  // The topology is whatever the file said: a line break in it would end the comment and the
+  // rest be read back as fields ("x\nworkers: 1" gave a workers field), a NUL stops the parser.
+  std::string topology = c.network().topology();
+  for (char& ch : topology)
+    if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) ch = '?';
   std::string head = "# leomesh.config.SatelliteConfig: satellite " +
-                     std::to_string(c.identity().satellite()) + " of " + c.network().topology();
+                     std::to_string(c.identity().satellite()) + " of " + topology;
   if (!c.security().secret_key().empty() || !c.security().signing_seed().empty())
     head += "; holds its secret keys, keep it private";
   std::string body;
