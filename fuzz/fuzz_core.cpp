@@ -7,19 +7,18 @@
 // - nothing crashes, and no undefined behaviour (the fuzz build runs under ASan and UBSan);
 // - counters only grow, and a finished core stays finished;
 // - what issue 11 found is refused, and counted: a terminate at the root or not from the
-//   tree parent changes nothing; a steal request from the core's own satellite is not
-//   served; loot in a reply to a steal the core never sent adds no task; a weight return from
-//   a satellite that is not a tree child is refused;
+//   tree parent changes nothing; a message claiming to come from the core's own satellite
+//   (a steal request, a push) changes nothing; loot in a reply to a steal the core never
+//   sent adds no task; a weight return from a satellite that is not a tree child is refused;
 // - the core takes no more tasks than it was pushed or given for its own requests;
 // - it talks only to ISL neighbours, never addresses itself, and its output per step is
 //   bounded by what came in and what it still holds for resending;
-// - its state stays bounded (SatelliteCore::state_entries(), where the core has it).
+// - every structure of its state stays within its bound (CoreBounds, state_size()).
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <type_traits>
 #include <unordered_set>
 #include <utility>
 
@@ -37,36 +36,25 @@ using scheduler::MessageKind;
 
 // Every counter of CoreStats: each may only grow.
 constexpr std::uint64_t CoreStats::*kCounters[] = {
-    &CoreStats::steal_attempts, &CoreStats::steal_successes, &CoreStats::steal_empty,
-    &CoreStats::steal_timeouts, &CoreStats::late_loot,       &CoreStats::tasks_received,
-    &CoreStats::tasks_given,    &CoreStats::loot_sent,       &CoreStats::requests_served,
-    &CoreStats::forwarded,      &CoreStats::unroutable,      &CoreStats::loot_retransmits,
-    &CoreStats::loot_pushes,    &CoreStats::downhill_pushes, &CoreStats::messages_sent,
-    &CoreStats::weight_returns, &CoreStats::attempt_hops_sum};
+    &CoreStats::steal_attempts,  &CoreStats::steal_successes, &CoreStats::steal_empty,
+    &CoreStats::steal_timeouts,  &CoreStats::late_loot,       &CoreStats::tasks_received,
+    &CoreStats::tasks_given,     &CoreStats::loot_sent,       &CoreStats::requests_served,
+    &CoreStats::forwarded,       &CoreStats::unroutable,      &CoreStats::hop_limit,
+    &CoreStats::loot_retransmits, &CoreStats::loot_pushes,    &CoreStats::downhill_pushes,
+    &CoreStats::messages_sent,   &CoreStats::weight_returns,  &CoreStats::duplicates,
+    &CoreStats::unmatched_acks,  &CoreStats::stale_requests,  &CoreStats::attempt_hops_sum};
 constexpr std::uint64_t CoreStats::Rejected::*kRejected[] = {
     &CoreStats::Rejected::own_request, &CoreStats::Rejected::terminate,
     &CoreStats::Rejected::unasked_loot, &CoreStats::Rejected::stray_return};
-
-// Entries the core may hold at once, whatever it is sent: a flood of 100,000 requests, acks
-// or returns must leave its memory flat (issue 11). Generous against the core's own caps.
-constexpr std::size_t kMaxStateEntries = 1 << 16;
+constexpr std::uint64_t CoreStats::Capped::*kCapped[] = {
+    &CoreStats::Capped::beyond_window, &CoreStats::Capped::old_loot,
+    &CoreStats::Capped::unacked_full,  &CoreStats::Capped::timed_out_forgotten,
+    &CoreStats::Capped::outbound_full, &CoreStats::Capped::events_full};
 
 // What the script remembers of the core's output, to answer it; only the newest are kept.
 constexpr std::size_t kRemembered = 64;
 // Most tasks one flood delivers in all, so that a flood stays quick to run.
 constexpr std::size_t kFloodTasks = 1 << 16;
-
-template <class Core, class = void>
-struct HasStateEntries : std::false_type {};
-template <class Core>
-struct HasStateEntries<Core, std::void_t<decltype(std::declval<const Core&>().state_entries())>>
-    : std::true_type {};
-
-template <class Core>
-void check_state_bound(const Core& core) {
-  if constexpr (HasStateEntries<Core>::value)
-    LEOMESH_FUZZ_CHECK(core.state_entries() <= kMaxStateEntries, "the core's state stays bounded");
-}
 
 std::uint64_t key(int peer, std::uint64_t id) {
   return static_cast<std::uint64_t>(static_cast<std::uint32_t>(peer)) << 40 ^ id;
@@ -95,7 +83,6 @@ class Run {
 
   void start(bool inject) {
     if (inject && w_.tree.starts_with_share[static_cast<std::size_t>(self_)]) {
-      submitted_ += w_.workload.roots.size();
       core_.submit(now_, w_.workload.roots.data(), w_.workload.roots.size());
     }
     core_.begin(now_);
@@ -116,6 +103,8 @@ class Run {
   }
 
   void step(const fuzz::Step& s) {
+    step_start_ = core_.stats();
+    finished_at_start_ = core_.finished();
     now_ += s.dt_10us * 1e-5;
     if (now_ >= core_.next_deadline()) {
       core_.handle_timeout(now_);
@@ -132,7 +121,6 @@ class Run {
         // A ground contact reaches a satellite that is running (the core's precondition).
         if (!core_.passive() && !core_.finished()) {
           std::vector<scheduler::Task> t(s.count % 8 + 1u, fuzz::task_of(w_, s.task, 0));
-          submitted_ += t.size();
           core_.submit(now_, t.data(), t.size());
           after(1);
         }
@@ -170,6 +158,14 @@ class Run {
     start_workers();
     const CoreStats& after = core_.stats();
     if (!here) return;
+    if (m.src == self_) {
+      LEOMESH_FUZZ_CHECK(after.rejected.own_request == before.rejected.own_request + 1,
+                         "a message from the core's own satellite is refused and counted");
+      LEOMESH_FUZZ_CHECK(after.tasks_received == before.tasks_received && after.requests_served == before.requests_served &&
+                             core_.finished() == finished,
+                         "a message from the core's own satellite changes nothing");
+      return;
+    }
     const auto& children = w_.tree.children[static_cast<std::size_t>(self_)];
     const int parent = w_.tree.parent[static_cast<std::size_t>(self_)];
     switch (m.kind) {
@@ -177,12 +173,6 @@ class Run {
         if (self_ == w_.config.root || m.src != parent) {
           LEOMESH_FUZZ_CHECK(core_.finished() == finished, "a forged terminate ends nothing");
           LEOMESH_FUZZ_CHECK(after.rejected.terminate == before.rejected.terminate + 1, "a forged terminate is counted");
-        }
-        break;
-      case MessageKind::steal_request:
-        if (m.src == self_) {
-          LEOMESH_FUZZ_CHECK(after.requests_served == before.requests_served, "a request from itself is not served");
-          LEOMESH_FUZZ_CHECK(after.rejected.own_request == before.rejected.own_request + 1, "a request from itself is counted");
         }
         break;
       case MessageKind::steal_reply:
@@ -195,8 +185,6 @@ class Run {
         break;
       default: break;
     }
-    check_counters(before);
-    LEOMESH_FUZZ_CHECK(!finished || core_.finished(), "a finished core stays finished");
   }
 
   // The victim of one of the core's steal requests answers it, with `count` tasks or none.
@@ -256,11 +244,15 @@ class Run {
     routes_.recompute(topo_);
   }
 
-  void check_counters(const CoreStats& before) const {
+  // Against the counters at the start of the step (not after every message of a flood: the
+  // checks would cost more than the messages).
+  void check_counters() const {
     const CoreStats& now = core_.stats();
-    for (auto c : kCounters) LEOMESH_FUZZ_CHECK(now.*c >= before.*c, "counters only grow");
-    for (auto c : kRejected) LEOMESH_FUZZ_CHECK(now.rejected.*c >= before.rejected.*c, "rejections only grow");
+    for (auto c : kCounters) LEOMESH_FUZZ_CHECK(now.*c >= step_start_.*c, "counters only grow");
+    for (auto c : kRejected) LEOMESH_FUZZ_CHECK(now.rejected.*c >= step_start_.rejected.*c, "rejections only grow");
+    for (auto c : kCapped) LEOMESH_FUZZ_CHECK(now.capped.*c >= step_start_.capped.*c, "drops at a bound only grow");
     LEOMESH_FUZZ_CHECK(now.tasks_received <= may_receive_, "tasks taken only from pushes and answers to its own requests");
+    LEOMESH_FUZZ_CHECK(!finished_at_start_ || core_.finished(), "a finished core stays finished");
   }
 
   // Drains the core's output after an input of `inputs` messages and checks it.
@@ -284,7 +276,25 @@ class Run {
     // Besides what answers the inputs, a step may resend each reliable message once.
     LEOMESH_FUZZ_CHECK(out <= fanout_ * (inputs + 1) + sent_reliably_.size(), "output bounded by input and what is kept");
     LEOMESH_FUZZ_CHECK(!std::isnan(core_.next_deadline()), "the deadline is a time");
-    check_state_bound(core_);
+    check_counters();
+    check_state();
+  }
+
+  // Every structure that grows with messages stays within its bound (CoreBounds), whatever
+  // the script sends: a flood of 100,000 requests, acks or returns leaves memory flat.
+  void check_state() const {
+    using scheduler::CoreBounds;
+    const scheduler::CoreStateSize st = core_.state_size();
+    const auto others = static_cast<std::size_t>(topo_.satellites() - 1);
+    LEOMESH_FUZZ_CHECK(st.requests <= std::max<std::size_t>(1, static_cast<std::size_t>(w_.config.requests_in_flight)),
+                       "requests in flight within requests_in_flight");
+    LEOMESH_FUZZ_CHECK(st.timed_out <= CoreBounds::timed_out_kept, "timed-out requests within their bound");
+    LEOMESH_FUZZ_CHECK(st.taken <= CoreBounds::steals_kept, "taken steal numbers within their bound");
+    LEOMESH_FUZZ_CHECK(st.waiting <= others, "one waiting entry per other satellite at most");
+    LEOMESH_FUZZ_CHECK(st.unacked <= CoreBounds::window * others, "unacknowledged messages within a window per satellite");
+    LEOMESH_FUZZ_CHECK(st.peers <= others, "one peer record per other satellite at most");
+    LEOMESH_FUZZ_CHECK(st.outbound == 0 && st.events == 0, "drained outputs are gone");
+    LEOMESH_FUZZ_CHECK(st.total() == core_.state_entries(), "state_entries() is the sum");
   }
 
   static void remember(std::vector<std::pair<int, std::uint64_t>>& list, const scheduler::Message& m) {
@@ -301,7 +311,8 @@ class Run {
   std::vector<int> links_;
   std::size_t fanout_ = 0;  // most messages one input makes the core send, resends aside
   double now_ = 0;
-  std::size_t submitted_ = 0;
+  CoreStats step_start_;
+  bool finished_at_start_ = false;
   std::uint64_t may_receive_ = 0;  // tasks in pushes and in replies to the core's own requests
   std::unordered_set<std::uint64_t> issued_;         // every steal request the core sent
   std::unordered_set<std::uint64_t> sent_reliably_;  // every reliable message the core sent

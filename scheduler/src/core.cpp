@@ -627,12 +627,15 @@ void SatelliteCore::push_downhill(double now) {
 }
 
 bool SatelliteCore::plausible(const Message& m) {
+  // A satellite never sends itself anything (send() routes nothing to its own sender), so a
+  // message that claims to come from here is forged, whatever its kind: loot given to a
+  // request "from itself" would go round the network forever, and a push "from itself" was
+  // taken, weight and all (fuzz_core).
+  if (m.src == cfg_.self) {
+    ++stats_.rejected.own_request;
+    return false;
+  }
   switch (m.kind) {
-    case MessageKind::steal_request:
-      // A satellite never asks itself: loot "for itself" would go round the network forever.
-      if (m.src != cfg_.self) return true;
-      ++stats_.rejected.own_request;
-      return false;
     case MessageKind::terminate:
       // Only the root declares the end, and the news comes down the tree.
       if (cfg_.self != cfg_.root && m.src == parent_) return true;

@@ -155,7 +155,7 @@ struct CoreStats {
   /// Messages refused because they cannot be true of an honest run, by reason; each is
   /// dropped before it changes anything.
   struct Rejected {
-    std::uint64_t own_request = 0;     ///< a steal request that claims to come from this satellite
+    std::uint64_t own_request = 0;     ///< a message (a steal request, a push, ...) that claims to come from this satellite
     std::uint64_t terminate = 0;       ///< terminate at the root, or not from the tree parent
     std::uint64_t unasked_loot = 0;    ///< a reply with loot for a steal this satellite never sent to its sender
     std::uint64_t stray_return = 0;    ///< a weight return from a satellite that is not a tree child
