@@ -4,15 +4,19 @@
 //  2. UTS T1L on full:2 (two agents, one worker each), and on torus:3x3 with 2 ms ISLs (nine
 //     agents, one worker each, neighbor stealing), vs one agent with two workers (on two
 //     cores, the limit): parallel efficiency, goals >= 0.95 and >= 0.9;
-//  3. resident memory of an idle agent: goal <= 16 MB.
+//  3. resident memory of an idle agent: goal <= 16 MB;
+//  4. origin signatures: sign and verify per message, bytes per frame, and the torus:3x3 run
+//     of 2. signed against unsigned (`bench_agent sign` runs only these).
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -25,6 +29,7 @@
 #include "leomesh/emulator/live.hpp"
 #include "leomesh/firmware_config/config.hpp"
 #include "leomesh/node/codec.hpp"
+#include "leomesh/node/origin_auth.hpp"
 #include "leomesh/node/transport.hpp"
 
 using namespace leomesh;
@@ -193,9 +198,11 @@ Rtt transport_ping_pong(std::size_t frame_bytes, int rounds, std::chrono::micros
 
 emulator::RunSummary live(const std::string& topology, const std::string& spec, int workers,
                           workloads::Workload& keep, const std::string& amount = "half",
-                          const std::string& links = "none", const std::string& policy = "global") {
+                          const std::string& links = "none", const std::string& policy = "global",
+                          bool sign = true) {
   keep = *workloads::parse_workload(spec);
   emulator::LiveOptions o;
+  o.sign = sign;
   o.topology = topology;
   o.policy = policy;
   o.workload = spec;
@@ -237,10 +244,12 @@ double idle_agent_rss_mb() {
 }  // namespace
 
 int efficiency_and_memory();
+int signatures();
 
 int main(int argc, char** argv) {
   // `bench_agent efficiency` runs only the parallel efficiencies and the memory figure.
   if (argc > 1 && std::string(argv[1]) == "efficiency") return efficiency_and_memory();
+  if (argc > 1 && std::string(argv[1]) == "sign") return signatures();
   // `bench_agent layers` times only the paced ping-pongs (raw and through the agents'
   // transport): a quick way to examine the event-loop layer, e.g. under strace -c.
   // `bench_agent steal` stops after the steal round trip and its baselines.
@@ -301,7 +310,8 @@ int main(int argc, char** argv) {
   std::printf("  ratio of medians: steal / raw paced between two processes = %.2f (goal <= 1.5)\n",
               steal.median / raw_paced_2p.median);
   if (argc > 1 && std::string(argv[1]) == "steal") return 0;
-  return efficiency_and_memory();
+  efficiency_and_memory();
+  return signatures();
 }
 
 int efficiency_and_memory() {
@@ -321,5 +331,115 @@ int efficiency_and_memory() {
 
   // 3. Idle agent memory.
   std::printf("idle agent resident memory: %.1f MB (goal <= 16 MB)\n", idle_agent_rss_mb());
+  return 0;
+}
+
+namespace {
+
+// User and system CPU of every child process waited for so far (the agents of the runs).
+double children_cpu_s() {
+  rusage r{};
+  getrusage(RUSAGE_CHILDREN, &r);
+  return static_cast<double>(r.ru_utime.tv_sec + r.ru_stime.tv_sec) +
+         static_cast<double>(r.ru_utime.tv_usec + r.ru_stime.tv_usec) * 1e-6;
+}
+
+// Microseconds per call of `f`, over `n` calls.
+template <class F>
+double us_per_call(int n, F&& f) {
+  const auto t0 = Clock::now();
+  for (int i = 0; i < n; ++i) f(i);
+  return std::chrono::duration<double>(Clock::now() - t0).count() * 1e6 / n;
+}
+
+}  // namespace
+
+int signatures() {
+  // 4. Per message: what the origin adds to a send, what the destination adds to a receive.
+  firmware_config::GenerateOptions g;
+  g.topology = "full:2";
+  g.ipc_dir = "/tmp/leomesh-bench-sign";
+  const auto configs = *firmware_config::generate(g);
+  auto origin = std::move(*node::OriginAuth::create(firmware_config::origin_keys(configs[0]), 2));
+  auto destination = std::move(*node::OriginAuth::create(firmware_config::origin_keys(configs[1]), 2));
+  scheduler::Message request;
+  request.kind = scheduler::MessageKind::steal_request;
+  request.src = 0;
+  request.dst = 1;
+  request.hops = 1;
+  request.load_s = 0.004;
+  scheduler::Message loot = request;  // a reply of 64 UTS-sized tasks (28-byte payloads)
+  loot.kind = scheduler::MessageKind::steal_reply;
+  loot.weight = scheduler::Weight::piece(7);
+  scheduler::Task t;
+  t.kind = 1;
+  t.size = scheduler::Task::kPayloadBytes;
+  loot.tasks.assign(64, t);
+  node::DecodeLimits limits;
+  limits.satellites = 2;
+  constexpr int kN = 20000;
+  std::printf("origin signatures (Ed25519, libsodium), per message, %d messages:\n", kN);
+  double per_frame_us = 0;  // sign + verify of the commonest frame, a small control message
+  for (const scheduler::Message* m : {&request, &loot}) {
+    std::vector<std::string> frames(kN);
+    std::size_t sink = 0;
+    const double encode_us = us_per_call(kN, [&](int i) {
+      scheduler::Message c = *m;
+      c.id = static_cast<std::uint64_t>(i);
+      sink += node::encode(c).size();
+    });
+    const double sign_us = us_per_call(kN, [&](int i) {
+      scheduler::Message c = *m;
+      c.id = static_cast<std::uint64_t>(i);
+      origin.sign(c);
+      frames[static_cast<std::size_t>(i)] = node::encode(c);
+    });
+    const double decode_us = us_per_call(kN, [&](int i) { sink += node::decode(frames[static_cast<std::size_t>(i)], limits)->tasks.size(); });
+    int ok = 0;
+    const double verify_us = us_per_call(kN, [&](int i) {
+      const auto d = node::decode(frames[static_cast<std::size_t>(i)], limits);
+      ok += destination.verify(*d) == node::Verdict::ok;
+    });
+    const std::size_t bare = node::encode(*m).size();
+    const std::size_t with_proof = frames.front().size();
+    std::printf("  %-24s encode %6.2f us, encode + sign %6.2f us (sign %.2f us); decode %6.2f us, "
+                "decode + verify %6.2f us (verify %.2f us, %d/%d ok); frame %zu -> %zu bytes (+%zu)\n",
+                m == &request ? "steal request:" : "steal reply, 64 tasks:", encode_us, sign_us, sign_us - encode_us,
+                decode_us, verify_us, verify_us - decode_us, ok, kN, bare, with_proof, with_proof - bare);
+    asm volatile("" : : "r"(sink));  // the encodings and decodings timed must not be optimised away
+    if (m == &request) per_frame_us = (sign_us - encode_us) + (verify_us - decode_us);
+  }
+  std::printf("  certificate checks at the destination: %llu (one per origin; the cache answers the rest)\n",
+              static_cast<unsigned long long>(destination.stats().certificates_checked));
+
+  // Per run: the torus:3x3 case of 2., signed and unsigned, interleaved (other work on the
+  // machine drifts; alternating spreads it over both).
+  std::printf("UTS T1L, torus:3x3 x 1 worker, 2 ms ISLs, neighbor, CurveZMQ on; signed vs unsigned:\n");
+  constexpr int kRounds = 3;
+  double log_ratio = 0;
+  for (int round = 1; round <= kRounds; ++round) {
+    workloads::Workload w1, w2;
+    const double cpu0 = children_cpu_s();
+    const auto plain = live("torus:3x3", "uts:T1L", 1, w1, "half", "uniform:2ms", "neighbor", false);
+    const double cpu1 = children_cpu_s();
+    const auto signed_run = live("torus:3x3", "uts:T1L", 1, w2, "half", "uniform:2ms", "neighbor", true);
+    const double cpu2 = children_cpu_s();
+    auto frames = [](const emulator::RunSummary& r) {
+      std::uint64_t n = 0;
+      for (const auto& s : r.per_satellite) n += s.extra.value("frames_sent", 0ULL);
+      return n;
+    };
+    // Every frame is signed once and verified once (no forwarding with neighbor stealing).
+    const double crypto_s = static_cast<double>(frames(signed_run)) * per_frame_us * 1e-6;
+    std::printf("  round %d: unsigned %7.3f s (%llu frames, agents' CPU %.2f s)%s, signed %7.3f s (%llu frames, CPU %.2f s)%s,"
+                " signed / unsigned = %.3f (CPU %.3f); signatures' CPU ~%.0f ms by the per-frame cost, %.2f%% of the signed run's 2 cores\n",
+                round, plain.makespan_s, static_cast<unsigned long long>(frames(plain)), cpu1 - cpu0,
+                plain.verified() ? "" : " WRONG RESULT", signed_run.makespan_s,
+                static_cast<unsigned long long>(frames(signed_run)), cpu2 - cpu1, signed_run.verified() ? "" : " WRONG RESULT",
+                signed_run.makespan_s / plain.makespan_s, (cpu2 - cpu1) / (cpu1 - cpu0), crypto_s * 1e3,
+                100 * crypto_s / (2 * signed_run.makespan_s));
+    log_ratio += std::log(signed_run.makespan_s / plain.makespan_s);
+  }
+  std::printf("  signed / unsigned, geometric mean of %d rounds: %.3f\n", kRounds, std::exp(log_ratio / kRounds));
   return 0;
 }

@@ -6,12 +6,14 @@
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <unordered_map>
 
 #include "leomesh/firmware_config/config.hpp"
 #include "leomesh/mesh/spec.hpp"
 #include "leomesh/node/codec.hpp"
 #include "leomesh/node/link_emulator.hpp"
+#include "leomesh/node/origin_auth.hpp"
 #include "leomesh/node/thread_pool.hpp"
 #include "leomesh/node/transport.hpp"
 #include "leomesh/scheduler/core_config.hpp"
@@ -52,6 +54,7 @@ struct Agent::Impl : scheduler::PumpHost {
   asio::signal_set signals{io};
   std::unique_ptr<LinkEmulator> links;
   DecodeLimits limits;
+  std::optional<OriginAuth> auth;  // origin signatures; unset when the configuration has them off
   Clock::time_point start = Clock::now();
   double finished_at = -1;
   bool stopping = false;
@@ -148,13 +151,21 @@ struct Agent::Impl : scheduler::PumpHost {
       last_drop_reason = m.error().message();
       return;
     }
+    // Forwarded messages are checked at their destination. One claiming to come from here is
+    // checked too: forwarding it, send() would sign it as this satellite's own.
+    if (auth && (m->dst == self || m->src == self) && auth->verify(*m) != Verdict::ok) return;
     max_pool_size = std::max<std::uint64_t>(max_pool_size, pool->approx_size());
     core->handle_message(now(), std::move(*m));
     if (!stopping) pump->after_event(now());
   }
 
   // scheduler::PumpHost: what the core's outputs become here.
-  void send(double, scheduler::Outbound& out) override { send_over_link(out.next_hop, encode(out.message)); }
+  void send(double, scheduler::Outbound& out) override {
+    // Only what this satellite originates; forwarded messages keep their origin's proof. A
+    // retransmission is a fresh copy from the core, signed again with its new load.
+    if (auth && out.message.src == self) auth->sign(out.message);
+    send_over_link(out.next_hop, encode(out.message));
+  }
 
   void record(const scheduler::StealEvent& e) override {
     if (!e.timed_out && latencies.size() < kLatencySamples) latencies.push_back(e.latency_s);
@@ -234,6 +245,7 @@ struct Agent::Impl : scheduler::PumpHost {
     const PoolStats ps = pool->stats();
     const std::size_t link_hwm = links->high_water();
     const auto quantiles = latency_quantiles();
+    const OriginAuthStats as = auth ? auth->stats() : OriginAuthStats{};
     return json{{"event", "telemetry"},
                 {"satellite", self},
                 {"uptime_s", now()},
@@ -259,12 +271,16 @@ struct Agent::Impl : scheduler::PumpHost {
                 {"loot_retransmits", s.loot_retransmits},
                 {"loot_pushes", s.loot_pushes},
                 {"downhill_pushes", s.downhill_pushes},
-                // Messages refused because an honest run cannot send them, by reason.
+                // Messages refused because an honest run cannot send them, by reason; the
+                // last three before the core saw them, for want of their origin's signature.
                 {"rejected",
                  {{"own_request", s.rejected.own_request},
                   {"terminate", s.rejected.terminate},
                   {"unasked_loot", s.rejected.unasked_loot},
-                  {"stray_return", s.rejected.stray_return}}},
+                  {"stray_return", s.rejected.stray_return},
+                  {"unsigned", as.unsigned_messages},
+                  {"bad_certificate", as.bad_certificate},
+                  {"bad_signature", as.bad_signature}}},
                 {"messages_sent", s.messages_sent},
                 {"frames_sent", ts.frames_sent},
                 {"frames_received", ts.frames_received},
@@ -274,6 +290,7 @@ struct Agent::Impl : scheduler::PumpHost {
                 {"dropped_frames", dropped_frames},
                 {"last_drop_reason", last_drop_reason},
                 {"auth_failures", ts.auth_failures},
+                {"connections_dropped", ts.connections_dropped},
                 {"pool_queue_high_water", max_pool_size},
                 {"link_queue_high_water", link_hwm}};
   }
@@ -318,6 +335,11 @@ mesh::Result<std::unique_ptr<Agent>> Agent::create(const config::SatelliteConfig
     return mesh::fail("steal.root", "outside 0.." + std::to_string(n - 1));
   if (cfg.workers() < 1) return mesh::fail("workers", "must be at least 1");
   auto impl = std::make_unique<Impl>(cfg, *core, std::move(*w), std::move(*topo));
+  if (firmware_config::signs(cfg)) {
+    auto a = OriginAuth::create(firmware_config::origin_keys(cfg), n);
+    if (!a) return a.error();
+    impl->auth = std::move(*a);
+  }
   impl->exit_when_done = exit_when_done;
   impl->linger_s = linger_s;
   return std::unique_ptr<Agent>(new Agent(std::move(impl)));

@@ -1,10 +1,21 @@
 // Origin signatures: what the origin signs verifies at the destination after any number of
 // hops, and any other change, a borrowed proof or a foreign ground's certificate is refused.
 #include <catch2/catch.hpp>
+#include <fcntl.h>
+#include <unistd.h>
 
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <functional>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <thread>
+#include <zmq.hpp>
 
 #include "leomesh/firmware_config/config.hpp"
+#include "leomesh/node/agent.hpp"
 #include "leomesh/node/codec.hpp"
 #include "leomesh/node/origin_auth.hpp"
 #include "wire/wire.pb.h"
@@ -239,4 +250,97 @@ TEST_CASE("the decoder refuses an origin proof of the wrong size", "[auth][codec
   CHECK(short_proof.error().reason.find("origin proof") != std::string::npos);
   e.set_origin_proof(std::string(160, 'x'));
   CHECK(node::decode(e.SerializeAsString(), l).ok());  // its size is right; verify() judges it
+}
+
+TEST_CASE("an agent drops forgeries from a peer holding a valid CurveZMQ key, by reason", "[auth][agent]") {
+  // Satellite 0 runs; the test is satellite 1, compromised: it holds 1's CurveZMQ and signing
+  // keys (so the link admits it) and tries to speak for satellite 2, and for 0 itself.
+  const std::string dir = "/tmp/leomesh-test-auth-" + std::to_string(getpid());
+  firmware_config::GenerateOptions o;
+  o.topology = "full:3";
+  o.workload = "fib:1";
+  o.ipc_dir = dir;
+  const auto cs = *firmware_config::generate(o);
+  std::filesystem::create_directories(dir);
+  auto a = auths(cs);
+  auto agent = node::Agent::create(cs[0]);
+  REQUIRE(agent.ok());
+
+  std::vector<std::string> frames;
+  {
+    scheduler::Message forged = return_from(2, 0);  // 2 is a tree child of the root
+    a[1].sign(forged);
+    forged.src = 2;  // satellite 1's own proof on a message "from 2": bad certificate
+    frames.push_back(node::encode(forged));
+    scheduler::Message genuine = loot_from(2, 1);
+    a[2].sign(genuine);
+    scheduler::Message borrowed = return_from(2, 0);
+    borrowed.origin_proof = genuine.origin_proof;  // 2's proof of another message: bad signature
+    frames.push_back(node::encode(borrowed));
+    scheduler::Message terminate;
+    terminate.kind = scheduler::MessageKind::terminate;
+    terminate.src = 1;
+    terminate.dst = 0;
+    terminate.id = 1ULL << 37;
+    frames.push_back(node::encode(terminate));  // unsigned
+    scheduler::Message through;  // "from 0", for 0 to forward and sign as its own: unsigned
+    through.kind = scheduler::MessageKind::steal_request;
+    through.src = 0;
+    through.dst = 2;
+    through.id = 5;
+    frames.push_back(node::encode(through));
+    scheduler::Message demand;
+    demand.kind = scheduler::MessageKind::demand;
+    demand.src = 1;
+    demand.dst = 0;
+    demand.demand_hops = 1;
+    a[1].sign(demand);  // satellite 1 speaking for itself: accepted
+    frames.push_back(node::encode(demand));
+  }
+
+  // The agent's telemetry goes to stdout: catch it in a file.
+  const std::string out_path = dir + "-stdout";
+  std::cout.flush();
+  std::fflush(stdout);
+  const int saved = ::dup(STDOUT_FILENO);
+  const int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  ::dup2(out, STDOUT_FILENO);
+  std::thread loop([&] { (*agent)->run(); });
+  {
+    zmq::context_t ctx;
+    zmq::socket_t d(ctx, zmq::socket_type::dealer);
+    d.set(zmq::sockopt::linger, 0);
+    d.set(zmq::sockopt::curve_serverkey, cs[0].security().public_key());
+    d.set(zmq::sockopt::curve_publickey, cs[1].security().public_key());
+    d.set(zmq::sockopt::curve_secretkey, cs[1].security().secret_key());
+    d.connect(cs[0].endpoint());
+    for (const std::string& f : frames) d.send(zmq::buffer(f), zmq::send_flags::none);
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  }
+  (*agent)->stop();
+  loop.join();
+  std::cout.flush();
+  std::fflush(stdout);
+  ::dup2(saved, STDOUT_FILENO);
+  ::close(saved);
+  ::close(out);
+
+  nlohmann::json telemetry;
+  std::ifstream in(out_path);
+  for (std::string line; std::getline(in, line);) {
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    if (j.is_object() && j.value("event", "") == "telemetry") telemetry = j;
+  }
+  std::remove(out_path.c_str());
+  std::filesystem::remove_all(dir);
+  REQUIRE(telemetry.is_object());
+  INFO(telemetry.dump());
+  CHECK(telemetry["frames_received"] == 5);
+  CHECK(telemetry["dropped_frames"] == 0);
+  CHECK(telemetry["rejected"]["bad_certificate"] == 1);
+  CHECK(telemetry["rejected"]["bad_signature"] == 1);
+  CHECK(telemetry["rejected"]["unsigned"] == 2);
+  CHECK(telemetry["rejected"]["stray_return"] == 0);  // nothing forged reached the core
+  CHECK(telemetry["forwarded"] == 0);                 // nor was anything signed on 1's behalf
+  CHECK_FALSE(telemetry["finished"].get<bool>());
 }
