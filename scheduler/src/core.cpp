@@ -404,6 +404,13 @@ void SatelliteCore::on_steal_request(double now, const Message& m) {
     // given for that number before (replacing that copy), and the thief would take it for a
     // copy of loot it has: it gets nothing, and is not remembered for it.
     ++stats_.stale_requests;
+    // A copy of a request whose loot is still unacknowledged (a duplicated frame) gets no
+    // answer: an empty one would close the thief's request, and if the loot was lost on the
+    // way, the thief would refuse its resent copies as unasked, its tasks and weight stranded
+    // for good (found by sim's --duplicate with --corrupt). The loot is resent until
+    // acknowledged, and taken even after the request timed out. Not resent here: a replayed
+    // request would make this satellite send a batch of loot for every few bytes received.
+    if (unacked_.count(loot_key(m.src, m.id)) > 0) return;
     send(std::move(reply));
     return;
   }
