@@ -16,8 +16,31 @@ struct EmulateArgs {
   std::string json_path;
   std::string task_cost;               // sim: parsed into request.sim.task_cost_s
   std::vector<std::string> fail_links;  // sim: parsed into request.sim.failures
+  std::vector<std::string> fail_sats;   // sim: parsed into request.sim.crashes
   std::vector<std::string> misplaced;   // flags given that the chosen mode does not use
+  const CLI::Option* crash_downtime = nullptr;
+  const CLI::Option* flap_downtime = nullptr;
 };
+
+// The "@FROM[-UNTIL]" part of a fault spec `text`, from `at` on: seconds, 0 <= FROM < UNTIL
+// <= kMaxRunSeconds; without UNTIL, `until_s` keeps its "for good" default.
+void parse_window(const std::string& what, const std::string& text, std::size_t at, double& from_s, double& until_s) {
+  const std::string times = text.substr(at + 1);
+  const auto until = times.find('-');
+  from_s = need(mesh::parse_number(times.substr(0, until), what));
+  if (until != std::string::npos) until_s = need(mesh::parse_number(times.substr(until + 1), what));
+  if (from_s < 0 || until_s <= from_s) throw UsageError(what + ": times must satisfy 0 <= FROM < UNTIL in '" + text + "'");
+  if (from_s > kMaxRunSeconds || (until != std::string::npos && until_s > kMaxRunSeconds))
+    throw UsageError(what + ": times must be at most " + mesh::format_number(kMaxRunSeconds) + " seconds in '" + text +
+                     "'");
+}
+
+// A satellite id in a fault spec; whether the topology has it is run_sim's to say.
+int parse_satellite(const std::string& what, const std::string& text, const std::string& id) {
+  const long long v = need(mesh::parse_integer(id, what));
+  if (v < 0 || v > 1 << 30) throw UsageError(what + ": satellite ids are whole numbers from 0, got '" + id + "' in '" + text + "'");
+  return static_cast<int>(v);
+}
 
 // "A-B@FROM[-UNTIL]": the ISL between satellites A and B is down from FROM to UNTIL seconds.
 emulator::LinkFailure parse_failure(const std::string& text) {
@@ -27,16 +50,21 @@ emulator::LinkFailure parse_failure(const std::string& text) {
   if (at == std::string::npos || dash == std::string::npos || dash > at)
     throw UsageError(what + ": expected A-B@FROM[-UNTIL] (satellites, seconds), got '" + text + "'");
   emulator::LinkFailure f;
-  f.a = static_cast<int>(need(mesh::parse_integer(text.substr(0, dash), what)));
-  f.b = static_cast<int>(need(mesh::parse_integer(text.substr(dash + 1, at - dash - 1), what)));
-  const std::string times = text.substr(at + 1);
-  const auto until = times.find('-');
-  f.from_s = need(mesh::parse_number(times.substr(0, until), what));
-  if (until != std::string::npos) f.until_s = need(mesh::parse_number(times.substr(until + 1), what));
-  if (f.from_s < 0 || f.until_s <= f.from_s) throw UsageError(what + ": times must satisfy 0 <= FROM < UNTIL in '" + text + "'");
-  if (f.from_s > kMaxRunSeconds || (until != std::string::npos && f.until_s > kMaxRunSeconds))
-    throw UsageError(what + ": times must be at most " + mesh::format_number(kMaxRunSeconds) + " seconds in '" + text +
-                     "'");
+  f.a = parse_satellite(what, text, text.substr(0, dash));
+  f.b = parse_satellite(what, text, text.substr(dash + 1, at - dash - 1));
+  parse_window(what, text, at, f.from_s, f.until_s);
+  return f;
+}
+
+// "S@FROM[-UNTIL]": satellite S crashes at FROM seconds and restarts at UNTIL, or never.
+emulator::SatelliteFailure parse_crash(const std::string& text) {
+  const std::string what = "--fail-sat";
+  const auto at = text.find('@');
+  if (at == std::string::npos)
+    throw UsageError(what + ": expected S@FROM[-UNTIL] (satellite, seconds), got '" + text + "'");
+  emulator::SatelliteFailure f;
+  f.satellite = parse_satellite(what, text, text.substr(0, at));
+  parse_window(what, text, at, f.from_s, f.until_s);
   return f;
 }
 
@@ -54,6 +82,12 @@ int run_emulate(const EmulateArgs& a) {
     throw UsageError("--inject-at: no satellite " + std::to_string(r.run.inject_at) + " in " + spec.name);
   if (!a.task_cost.empty()) r.sim.task_cost_s = parse_task_cost(a.task_cost);
   for (const auto& f : a.fail_links) r.sim.failures.push_back(parse_failure(f));
+  for (const auto& f : a.fail_sats) r.sim.crashes.push_back(parse_crash(f));
+  // A downtime alone would silently do nothing.
+  if (a.crash_downtime->count() > 0 && !(r.sim.faults.crash_rate > 0))
+    throw UsageError("--crash-downtime: applies only with a positive --crash-rate");
+  if (a.flap_downtime->count() > 0 && !(r.sim.faults.flap_rate > 0))
+    throw UsageError("--flap-downtime: applies only with a positive --flap-links");
   if (r.mode == "live" && spec.satellites() > 256)
     throw UsageError("--topology: live mode runs one process per satellite; " + std::to_string(spec.satellites()) +
                      " is more than this machine should start (256); use --mode sim");
@@ -115,6 +149,32 @@ void add_emulate_command(CLI::App& app, Action& action) {
                   "(default 0: all of it at one satellite, a single ground contact)")
       ->check(CLI::Range(0, 10000));
   cmd->add_option("--fail-link", a->fail_links, "sim: A-B@FROM[-UNTIL] takes the ISL A-B down (repeatable)");
+  // Faults (emulator/include/leomesh/emulator/sim.hpp; without crash recovery, a crash that
+  // loses termination weight stops the run with the reason, exit 1).
+  emulator::RandomFaults& faults = a->request.sim.faults;
+  cmd->add_option("--fail-sat", a->fail_sats,
+                  "sim: S@FROM[-UNTIL] crashes satellite S at FROM seconds and restarts it with empty memory at "
+                  "UNTIL (repeatable; never the root or --inject-at)");
+  cmd->add_option("--crash-rate", faults.crash_rate,
+                  "sim: random crashes per satellite per simulated second (Poisson, from --seed; never the root "
+                  "or --inject-at)")
+      ->check(number_in(0, 100, " per second"));
+  a->crash_downtime = cmd->add_option("--crash-downtime", faults.crash_downtime_s,
+                                      "sim: a randomly crashed satellite restarts after this many seconds "
+                                      "(default: it stays down)")
+                          ->check(number_in(1e-6, kMaxRunSeconds, " seconds"));
+  cmd->add_option("--flap-links", faults.flap_rate,
+                  "sim: random outages per ISL per simulated second (Poisson, from --seed)")
+      ->check(number_in(0, 100, " per second"));
+  a->flap_downtime = cmd->add_option("--flap-downtime", faults.flap_downtime_s,
+                                     "sim: how long each random ISL outage lasts, in seconds (default 0.05)")
+                         ->check(number_in(1e-6, 3600, " seconds"));
+  cmd->add_option("--duplicate", faults.duplicate, "sim: probability that a frame is delivered twice")
+      ->check(number_in(0, 1));
+  // Beyond one in two, so few frames arrive that a run takes a very long simulated time.
+  cmd->add_option("--corrupt", faults.corrupt,
+                  "sim: probability that a frame arrives corrupted (the receiver's decoder drops it)")
+      ->check(number_in(0, 0.5));
   add_core_knob_options(*cmd, a->request.run.core);
   // Each mode's own flags, by the prefix of their help; one given to the other mode is an
   // error rather than silently ignored.

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <map>
 #include <memory>
 
@@ -17,6 +18,7 @@
 #include "leomesh/scheduler/core_config.hpp"
 #include "leomesh/scheduler/pump.hpp"
 #include "leomesh/scheduler/quantile.hpp"
+#include "leomesh/scheduler/rng.hpp"
 
 namespace leomesh::emulator {
 namespace {
@@ -25,6 +27,19 @@ using nlohmann::json;
 constexpr std::uint16_t kPort = 9;
 // A frame must fit one UDP datagram (65,507 bytes); tasks take at most 31 bytes on the wire.
 constexpr std::size_t kMaxBatchInDatagram = 2000;
+constexpr double kForever = 1e299;  // an UNTIL at or beyond this never comes
+
+// Each kind of random fault draws from streams of its own, one per satellite or link, so a
+// crash schedule does not change when flaps are switched on, nor one link's flaps when
+// another link is added.
+enum class Stream : std::uint64_t { crash = 1, flap = 2, frame = 3 };
+scheduler::Rng fault_stream(std::uint64_t seed, Stream kind, std::size_t index) {
+  scheduler::Rng mix(seed * 0xD1B54A32D192ED03ULL + static_cast<std::uint64_t>(kind) * 0x8CB92BA72F3D8DD7ULL +
+                     static_cast<std::uint64_t>(index));
+  return scheduler::Rng(mix.next());
+}
+// The time to the next event of a Poisson process of `rate` per second.
+double exponential(scheduler::Rng& rng, double rate) { return -std::log1p(-rng.unit()) / rate; }
 
 struct World;
 
@@ -37,8 +52,11 @@ class SatelliteApp : public ns3::Application, public scheduler::PumpHost {
   void StopApplication() override {}
   void Receive(ns3::Ptr<ns3::Socket> socket);
   void StartWorkers();
-  void OnTaskDone(int worker);
-  void OnTimer(double at);
+  void OnTaskDone(int worker, int life);
+  void OnTimer(double at, int life);
+  // Crashes now (if up); restarts at `until` unless that is kForever.
+  void Crash(double until);
+  void Restart(int life);
 
   // scheduler::PumpHost
   void send(double now, scheduler::Outbound& out) override;
@@ -55,12 +73,26 @@ class SatelliteApp : public ns3::Application, public scheduler::PumpHost {
   std::map<int, ns3::Ipv4Address> neighbor_address;  // far end of each candidate link
   ns3::EventId timer;
   std::uint64_t dropped_frames = 0;
+  // Crashes. `life` counts them: task completions and timers carry the life that scheduled
+  // them, and those of an earlier life are ignored (its tasks and timers died with it).
+  bool up = true;
+  int life = 0;
+  double crashed_at = -1, restarted_at = -1;  // the latest of each, -1 = never
+  std::unique_ptr<scheduler::SpanningTree> rejoin_tree;  // the restarted core's view: no start shares
+  std::uint64_t tasks_before = 0;  // run by earlier lives
+  double busy_before = 0;
+
+ private:
+  void Boot(const scheduler::SpanningTree& tree);  // a fresh pool, core and pump
+  void AfterInput();                               // the fault checks, once a crash happened
+  void Transmit(const std::string& frame, const ns3::Ipv4Address& to);
 };
 
 struct LinkParts {
   ns3::Ptr<ns3::PointToPointChannel> channel;
   ns3::Ptr<ns3::RateErrorModel> drop_a, drop_b;  // enabled while the link is down
   bool down = false;
+  int held_down = 0;  // reasons it is forced down now: --fail-link, flaps, a crashed end
 };
 
 struct World {
@@ -78,6 +110,13 @@ struct World {
   std::vector<scheduler::StealEvent> steals;
   std::uint64_t packets = 0, bytes = 0;
   std::uint64_t dropped_packets = 0;  // lost on a link that was down
+  // Injected faults, as the JSON reports them.
+  json crashes = json::array();
+  std::uint64_t restarts = 0, flaps = 0, duplicates = 0, corruptions = 0;
+  bool crashed_any = false;
+  std::vector<scheduler::Rng> crash_rng, flap_rng;
+  scheduler::Rng frame_rng;
+  std::vector<int> scratch;
 
   void on_drop(ns3::Ptr<const ns3::Packet>) { ++dropped_packets; }
   bool finished = false;
@@ -85,7 +124,12 @@ struct World {
   double last_task_s = 0;  // when the last task anywhere completed
 
   World(const SimOptions& o, const workloads::Workload& w, mesh::Topology t)
-      : opt(o), workload(w), topo(std::move(t)), routes(topo), tree(scheduler::SpanningTree::build(topo, 0)) {}
+      : opt(o),
+        workload(w),
+        topo(std::move(t)),
+        routes(topo),
+        tree(scheduler::SpanningTree::build(topo, 0)),
+        frame_rng(fault_stream(o.seed, Stream::frame, 0)) {}
 
   double now() const { return ns3::Simulator::Now().GetSeconds(); }
 
@@ -115,10 +159,129 @@ struct World {
     ns3::Simulator::Schedule(ns3::Seconds(opt.update_interval_s), &World::move, this);
   }
 
-  void set_forced(int link, bool down) {
-    topo.force_down(link, down);
+  // Forces `ids` down (or lifts one reason each): a link is down while any reason holds it,
+  // so a flap that ends does not bring back the link of a crashed satellite.
+  void hold_down(const std::vector<int>& ids, bool down) {
+    for (int link : ids) {
+      LinkParts& l = links[static_cast<std::size_t>(link)];
+      l.held_down += down ? 1 : -1;
+      topo.force_down(link, l.held_down > 0);
+    }
     routes.recompute(topo);
     apply_links();
+  }
+  void set_forced(int link, bool down) { hold_down({link}, down); }
+  std::vector<int> links_of(int s) const {
+    std::vector<int> ids;
+    for (std::size_t i = 0; i < topo.links().size(); ++i)
+      if (topo.links()[i].a == s || topo.links()[i].b == s) ids.push_back(static_cast<int>(i));
+    return ids;
+  }
+
+  bool stopped() const { return !stopped_because.empty(); }
+  void stop(std::string why) {
+    if (stopped()) return;
+    stopped_because = std::move(why);
+    ns3::Simulator::Stop();
+  }
+  const scheduler::SatelliteCore& core_of(int s) const { return *apps[static_cast<std::size_t>(s)]->core; }
+  bool owes_weight_to(int from, int to) {
+    scratch.clear();
+    core_of(from).weight_in_flight_to(scratch);
+    return std::find(scratch.begin(), scratch.end(), to) != scratch.end();
+  }
+
+  // The protocol has no crash recovery yet: termination weight lost with a crashed satellite
+  // keeps the root from ever holding the whole unit, so the run could only end at max_sim_s
+  // (or, with a restarted satellite, by luck of its numbering). Where the weight is when `s`
+  // crashes decides it now: held there or sent from there and not yet acknowledged (a
+  // message lost later could not be resent), sent to it, or held by a tree child, whose
+  // weight goes home only through `s`. Anything else may still finish exactly.
+  void check_crash(int s) {
+    const std::string crashed = "satellite " + std::to_string(s) + " crashed at t = " + mesh::format_number(now()) + " s ";
+    const std::string why = ": without crash recovery the run cannot finish exactly";
+    scratch.clear();
+    core_of(s).weight_in_flight_to(scratch);
+    if (core_of(s).holds_weight() || !scratch.empty()) return stop(crashed + "holding termination weight" + why);
+    for (int v = 0; v < topo.satellites(); ++v)
+      if (v != s && apps[static_cast<std::size_t>(v)]->up && owes_weight_to(v, s))
+        return stop(crashed + "while termination weight from satellite " + std::to_string(v) + " was on its way to it" + why);
+    for (int c : tree.children[static_cast<std::size_t>(s)])
+      if (apps[static_cast<std::size_t>(c)]->up && core_of(c).holds_weight())
+        return stop(crashed + "while its tree child " + std::to_string(c) +
+                    " held termination weight that can reach the root only through it" + why);
+  }
+
+  // After every input at `v` once any satellite has crashed: weight handed to a satellite
+  // that crashed is lost even if it restarted, because a restarted core numbers its messages
+  // from 1 again and its tree parent takes its weight returns for copies of its first
+  // life's. So a restarted satellite may forward frames and ask for work, but the run stops
+  // when termination weight is sent to it or it holds some.
+  void check_weight(int v) {
+    const SatelliteApp& app = *apps[static_cast<std::size_t>(v)];
+    const scheduler::SatelliteCore& c = *app.core;
+    const std::string why = ": without crash recovery the run cannot finish exactly";
+    scratch.clear();
+    c.weight_in_flight_to(scratch);
+    if (app.restarted_at >= 0 && (c.holds_weight() || !scratch.empty()))
+      return stop("satellite " + std::to_string(v) + ", restarted at t = " + mesh::format_number(app.restarted_at) +
+                  " s with empty memory, took termination weight at t = " + mesh::format_number(now()) + " s" + why);
+    for (int d : scratch) {
+      const SatelliteApp& to = *apps[static_cast<std::size_t>(d)];
+      if (to.crashed_at >= 0)
+        return stop("satellite " + std::to_string(v) + " sent termination weight at t = " + mesh::format_number(now()) +
+                    " s to satellite " + std::to_string(d) + ", which crashed at t = " +
+                    mesh::format_number(to.crashed_at) + " s" +
+                    (to.up ? " (restarted at t = " + mesh::format_number(to.restarted_at) + " s with empty memory)" : "") +
+                    why);
+    }
+  }
+
+  void record_crash(int s, double until) {
+    crashed_any = true;
+    crashes.push_back(json{{"satellite", s}, {"at_s", now()}, {"until_s", until < kForever ? json(until) : json(nullptr)}});
+  }
+
+  // --crash-rate: satellite `s` crashes after exponential gaps; with a downtime it restarts
+  // after it and the next gap starts then, else the first crash is its last.
+  void random_crash(int s) {
+    if (stopped()) return;
+    const RandomFaults& f = opt.faults;
+    scheduler::Rng& rng = crash_rng[static_cast<std::size_t>(s)];
+    SatelliteApp& app = *apps[static_cast<std::size_t>(s)];
+    const bool restarts = f.crash_downtime_s >= 0;
+    double next = now();
+    if (app.up) {
+      app.Crash(restarts ? now() + f.crash_downtime_s : kForever);
+      if (!restarts) return;
+      next += f.crash_downtime_s;
+    }
+    schedule_random(next + exponential(rng, f.crash_rate), &World::random_crash, s);
+  }
+  // --flap-links: link `l` goes down after exponential gaps, each time for flap_downtime_s.
+  void flap(int l) {
+    if (stopped()) return;
+    ++flaps;
+    hold_down({l}, true);
+    ns3::Simulator::Schedule(ns3::Seconds(opt.faults.flap_downtime_s), &World::flap_ends, this, l);
+  }
+  void flap_ends(int l) {
+    hold_down({l}, false);
+    schedule_random(now() + exponential(flap_rng[static_cast<std::size_t>(l)], opt.faults.flap_rate), &World::flap, l);
+  }
+  void schedule_random(double at, void (World::*event)(int), int index) {
+    if (at < opt.max_sim_s) ns3::Simulator::Schedule(ns3::Seconds(at - now()), event, this, index);
+  }
+
+  // One byte flipped at random. The wire format has no checksum of its own (an ISL's link
+  // layer has one), so a flip in a task's payload or a count can leave another valid message,
+  // one a real link would never deliver; such a frame gets its version flipped too, which
+  // every decoder refuses. The receiver thus always sees a frame it must drop.
+  void corrupt(std::string& frame) {
+    ++corruptions;
+    const auto at = frame_rng.below(static_cast<std::uint32_t>(frame.size()));
+    frame[at] = static_cast<char>(frame[at] ^ static_cast<char>(1 + frame_rng.below(255)));
+    if (node::decode(frame, limits)) frame[1] = static_cast<char>(frame[1] ^ 1);  // bytes 0-1: version tag and value
   }
 
   // Called once the last link that never comes back has gone down. `cut_for_good` are those
@@ -165,38 +328,81 @@ struct World {
     std::string who;
     for (std::size_t i = 0; i < stuck.size() && i < 8; ++i) who += (i ? ", " : "") + std::to_string(stuck[i]);
     if (stuck.size() > 8) who += " and " + std::to_string(stuck.size() - 8) + " more";
-    stranded = "work stranded at t = " + mesh::format_number(now()) + " s: satellite" +
-               (stuck.size() > 1 ? "s " + who + " hold" : " " + who + " holds") +
-               " termination weight that can no longer reach satellite " +
-               std::to_string(core_template.root) + " (every path cut by --fail-link with no end)";
-    ns3::Simulator::Stop();
+    stop("work stranded at t = " + mesh::format_number(now()) + " s: satellite" +
+         (stuck.size() > 1 ? "s " + who + " hold" : " " + who + " holds") +
+         " termination weight that can no longer reach satellite " + std::to_string(core_template.root) +
+         " (every path cut by --fail-link with no end)");
   }
-  std::string stranded;  // why the run stopped early, if it did
+  std::string stopped_because;  // why the run stopped early, if it did
 };
 
-SatelliteApp::SatelliteApp(World& w, int i) : world(w), id(i) {
-  pool = std::make_unique<SimulatedPool>(w.workload, w.opt.workers, w.task_cost_s);
-  scheduler::CoreConfig c = w.core_template;
-  c.self = i;
-  core = std::make_unique<scheduler::SatelliteCore>(c, *pool, w.topo, w.routes, w.tree);
+SatelliteApp::SatelliteApp(World& w, int i) : world(w), id(i) { Boot(w.tree); }
+
+void SatelliteApp::Boot(const scheduler::SpanningTree& tree) {
+  pump.reset();
+  core.reset();
+  pool = std::make_unique<SimulatedPool>(world.workload, world.opt.workers, world.task_cost_s);
+  scheduler::CoreConfig c = world.core_template;
+  c.self = id;
+  core = std::make_unique<scheduler::SatelliteCore>(c, *pool, world.topo, world.routes, tree);
   pump = std::make_unique<scheduler::CorePump>(*core, *this);
+}
+
+void SatelliteApp::AfterInput() {
+  if (world.crashed_any) world.check_weight(id);
+}
+
+void SatelliteApp::Crash(double until) {
+  if (!up || world.stopped()) return;
+  up = false;
+  ++life;
+  crashed_at = world.now();
+  world.record_crash(id, until);
+  world.check_crash(id);  // reads the core it had
+  if (timer.IsRunning()) timer.Cancel();
+  tasks_before += pool->tasks_executed();
+  busy_before += pool->busy_s();
+  world.hold_down(world.links_of(id), true);
+  if (until < kForever) ns3::Simulator::Schedule(ns3::Seconds(until - world.now()), &SatelliteApp::Restart, this, life);
+}
+
+void SatelliteApp::Restart(int crashed_life) {
+  if (up || crashed_life != life || world.stopped()) return;
+  const double t = world.now();
+  up = true;
+  restarted_at = t;
+  ++world.restarts;
+  world.hold_down(world.links_of(id), false);
+  // Empty memory: no tasks, and no weight. The tree would give the fresh core its start share
+  // again, and make it wait for its children's first returns, which went to its first life:
+  // the run started long ago, so this core sees a tree without start shares.
+  rejoin_tree = std::make_unique<scheduler::SpanningTree>(world.tree);
+  rejoin_tree->starts_with_share[static_cast<std::size_t>(id)] = false;
+  for (int c : rejoin_tree->children[static_cast<std::size_t>(id)]) rejoin_tree->starts_with_share[static_cast<std::size_t>(c)] = false;
+  Boot(*rejoin_tree);
+  core->begin(t);
+  pump->after_event(t);
+  AfterInput();
 }
 
 void SatelliteApp::StartApplication() {
   socket = ns3::Socket::CreateSocket(GetNode(), ns3::UdpSocketFactory::GetTypeId());
   socket->Bind(ns3::InetSocketAddress(ns3::Ipv4Address::GetAny(), kPort));
   socket->SetRecvCallback(ns3::MakeCallback(&SatelliteApp::Receive, this));
+  if (!up) return;  // crashed at t = 0 before it started: a restart begins it
   const double t = world.now();
   const std::vector<scheduler::Task>& share = world.initial[static_cast<std::size_t>(id)];
   if (!share.empty()) core->submit(t, share.data(), share.size());
   StartWorkers();
   core->begin(t);
   pump->after_event(t);
+  AfterInput();
 }
 
 void SatelliteApp::Receive(ns3::Ptr<ns3::Socket> s) {
   ns3::Address from;
   while (ns3::Ptr<ns3::Packet> p = s->RecvFrom(from)) {
+    if (!up) continue;  // a crashed satellite hears nothing
     std::string frame(p->GetSize(), '\0');
     p->CopyData(reinterpret_cast<std::uint8_t*>(frame.data()), p->GetSize());
     auto m = node::decode(frame, world.limits);
@@ -207,34 +413,53 @@ void SatelliteApp::Receive(ns3::Ptr<ns3::Socket> s) {
     core->handle_message(world.now(), std::move(*m));
     StartWorkers();
   }
+  if (!up) return;
   pump->after_event(world.now());
+  AfterInput();
 }
 
 void SatelliteApp::StartWorkers() {
   while (auto started = pool->start_next())
-    ns3::Simulator::Schedule(ns3::Seconds(started->cost_s), &SatelliteApp::OnTaskDone, this, started->worker);
+    ns3::Simulator::Schedule(ns3::Seconds(started->cost_s), &SatelliteApp::OnTaskDone, this, started->worker, life);
 }
 
-void SatelliteApp::OnTaskDone(int worker) {
+void SatelliteApp::OnTaskDone(int worker, int scheduled_life) {
+  if (!up || scheduled_life != life) return;  // the task died with its satellite
   pool->finish(worker);
   world.last_task_s = world.now();
   StartWorkers();
   if (pool->idle()) pump->on_pool_idle(world.now());
   else pump->after_event(world.now());
+  AfterInput();
 }
 
 // ns-3 keeps time in whole nanoseconds, so this may run a fraction of a nanosecond before
 // `at`: the pump hands the core `at` itself.
-void SatelliteApp::OnTimer(double at) { pump->on_timer(world.now(), at); }
+void SatelliteApp::OnTimer(double at, int scheduled_life) {
+  if (!up || scheduled_life != life) return;
+  pump->on_timer(world.now(), at);
+  AfterInput();
+}
 
 // A frame is one UDP datagram to an ISL neighbour.
 void SatelliteApp::send(double, scheduler::Outbound& out) {
   const auto it = neighbor_address.find(out.next_hop);
   if (it == neighbor_address.end()) return;  // cannot happen: next hops are ISL neighbours
-  const std::string frame = node::encode(out.message);
+  std::string frame = node::encode(out.message);
+  // Draws only for the faults asked for, so that a run without them is the run it was.
+  const RandomFaults& f = world.opt.faults;
+  if (f.corrupt > 0 && world.frame_rng.unit() < f.corrupt) world.corrupt(frame);
+  Transmit(frame, it->second);
+  if (f.duplicate > 0 && world.frame_rng.unit() < f.duplicate) {
+    ++world.duplicates;
+    Transmit(frame, it->second);
+  }
+}
+
+void SatelliteApp::Transmit(const std::string& frame, const ns3::Ipv4Address& to) {
   ns3::Ptr<ns3::Packet> p = ns3::Create<ns3::Packet>(reinterpret_cast<const std::uint8_t*>(frame.data()),
                                                      static_cast<std::uint32_t>(frame.size()));
-  socket->SendTo(p, 0, ns3::InetSocketAddress(it->second, kPort));
+  socket->SendTo(p, 0, ns3::InetSocketAddress(to, kPort));
   ++world.packets;
   world.bytes += frame.size();
 }
@@ -243,7 +468,7 @@ void SatelliteApp::record(const scheduler::StealEvent& event) { world.steals.pus
 
 void SatelliteApp::arm_timer(double now, double at) {
   if (timer.IsRunning()) timer.Cancel();  // fewer events than letting it fire for nothing
-  timer = ns3::Simulator::Schedule(ns3::Seconds(std::max(0.0, at - now)), &SatelliteApp::OnTimer, this, at);
+  timer = ns3::Simulator::Schedule(ns3::Seconds(std::max(0.0, at - now)), &SatelliteApp::OnTimer, this, at, life);
 }
 
 void SatelliteApp::finished(double now) {
@@ -307,6 +532,17 @@ mesh::Result<RunSummary> run_sim(const SimOptions& o, const workloads::Workload&
   core->max_batch = std::min(core->max_batch, kMaxBatchInDatagram);
   for (const LinkFailure& f : o.failures)
     if (!topo->link_between(f.a, f.b)) return mesh::fail("--fail-link", "no ISL between " + std::to_string(f.a) + " and " + std::to_string(f.b));
+  // Without recovery the root's weight and result, and the injected work, have no second home.
+  for (const SatelliteFailure& f : o.crashes) {
+    if (f.satellite < 0 || f.satellite >= topo->satellites())
+      return mesh::fail("--fail-sat", "no satellite " + std::to_string(f.satellite) + " in " + topo->spec().name);
+    if (f.satellite == core->root)
+      return mesh::fail("--fail-sat", "satellite " + std::to_string(f.satellite) +
+                                          " is the root (it detects termination and holds the result) and cannot fail");
+    if (f.satellite == o.inject_at)
+      return mesh::fail("--fail-sat", "satellite " + std::to_string(f.satellite) +
+                                          " receives the work (--inject-at) and cannot fail");
+  }
 
   const auto wall0 = std::chrono::steady_clock::now();
   // Address allocation is process-global in ns-3: start each run from a clean slate.
@@ -369,6 +605,22 @@ mesh::Result<RunSummary> run_sim(const SimOptions& o, const workloads::Workload&
       last_cut_s = std::max(last_cut_s, f.from_s);
     }
   }
+  for (const SatelliteFailure& f : o.crashes)
+    ns3::Simulator::Schedule(ns3::Seconds(f.from_s), &SatelliteApp::Crash, world.apps[static_cast<std::size_t>(f.satellite)],
+                             f.until_s);
+  if (o.faults.crash_rate > 0) {
+    for (int s = 0; s < n; ++s) {
+      world.crash_rng.push_back(fault_stream(o.seed, Stream::crash, static_cast<std::size_t>(s)));
+      if (s == core->root || s == o.inject_at) continue;  // never the root or the ground contact
+      world.schedule_random(exponential(world.crash_rng.back(), o.faults.crash_rate), &World::random_crash, s);
+    }
+  }
+  if (o.faults.flap_rate > 0) {
+    for (std::size_t l = 0; l < world.links.size(); ++l) {
+      world.flap_rng.push_back(fault_stream(o.seed, Stream::flap, l));
+      world.schedule_random(exponential(world.flap_rng.back(), o.faults.flap_rate), &World::flap, static_cast<int>(l));
+    }
+  }
   // Scheduled after the failures, so at the same instant it runs once they have.
   if (last_cut_s >= 0) ns3::Simulator::Schedule(ns3::Seconds(last_cut_s), &World::check_stranded, &world, cut_for_good);
   const auto setup_done = std::chrono::steady_clock::now();
@@ -389,7 +641,7 @@ mesh::Result<RunSummary> run_sim(const SimOptions& o, const workloads::Workload&
   s.workload = &workload;
   s.finished = world.finished;
   if (!s.finished)
-    s.failure = !world.stranded.empty() ? world.stranded
+    s.failure = world.stopped() ? world.stopped_because
                                         : "not finished after " + mesh::format_number(o.max_sim_s) + " simulated seconds";
   s.result = world.apps[0]->core->result();
   s.makespan_s = world.finished_at;
@@ -404,7 +656,7 @@ mesh::Result<RunSummary> run_sim(const SimOptions& o, const workloads::Workload&
     const scheduler::CoreStats& cs = app.core->stats();
     SatelliteSummary ss;
     ss.satellite = i;
-    ss.tasks_executed = app.pool->tasks_executed();
+    ss.tasks_executed = app.tasks_before + app.pool->tasks_executed();
     ss.attempts = cs.steal_attempts;
     ss.successes = cs.steal_successes;
     ss.empty = cs.steal_empty;
@@ -415,7 +667,7 @@ mesh::Result<RunSummary> run_sim(const SimOptions& o, const workloads::Workload&
     ss.tasks_given = cs.tasks_given;
     ss.forwarded = cs.forwarded;
     ss.dropped = cs.unroutable + app.dropped_frames;
-    ss.extra = json{{"utilisation", s.makespan_s > 0 ? app.pool->busy_s() / (o.workers * s.makespan_s) : 0.0},
+    ss.extra = json{{"utilisation", s.makespan_s > 0 ? (app.busy_before + app.pool->busy_s()) / (o.workers * s.makespan_s) : 0.0},
                     {"loot_retransmits", cs.loot_retransmits},
                     {"loot_pushes", cs.loot_pushes}};
     s.per_satellite.push_back(ss);
@@ -434,7 +686,13 @@ mesh::Result<RunSummary> run_sim(const SimOptions& o, const workloads::Workload&
                           {"simulated_s", sim_time},
                           {"setup_wall_s", std::chrono::duration<double>(setup_done - wall0).count()},
                           {"wall_s", wall},
-                          {"events_per_wall_s", wall > 0 ? static_cast<double>(events) / wall : 0.0}}}};
+                          {"events_per_wall_s", wall > 0 ? static_cast<double>(events) / wall : 0.0}}},
+                 {"faults", {{"crashes", world.crashes},
+                             {"restarts", world.restarts},
+                             {"link_failures", o.failures.size()},
+                             {"flaps", world.flaps},
+                             {"duplicates", world.duplicates},
+                             {"corruptions", world.corruptions}}}};
   ns3::Simulator::Destroy();
   return s;
 }

@@ -125,6 +125,32 @@ expect_bad model --topology torus:100000x100000
 expect_bad model --topology walker-delta:10x10,alt=550,inc=53,phase=99999999999
 expect_bad model --topology walker-delta:100000x100000,alt=550,inc=53
 expect_bad config generate --topology torus:3x3 --out /nonexistent-dir/cfg --seed -1
+# Faults (sim): specs, the root and the ground contact, rates and probabilities in range.
+expect_bad $sim --fail-sat 3
+expect_bad $sim --fail-sat x@1
+expect_bad $sim --fail-sat 3@2-1
+expect_bad $sim --fail-sat 3@-1
+expect_bad $sim --fail-sat 3@1e298
+expect_bad $sim --fail-sat 99999999999@1
+expect_bad $sim --fail-sat 9@1
+expect_bad $sim --fail-sat 0@1
+expect_bad $sim --fail-sat 2@1 --inject-at 2
+expect_bad $sim --crash-rate -1
+expect_bad $sim --crash-rate nan
+expect_bad $sim --crash-rate 1e9
+expect_bad $sim --crash-rate 1 --crash-downtime 0
+expect_bad $sim --crash-rate 1 --crash-downtime inf
+expect_bad $sim --crash-downtime 1
+expect_bad $sim --flap-links -0.5
+expect_bad $sim --flap-links 1 --flap-downtime 1e300
+expect_bad $sim --flap-downtime 0.1
+expect_bad $sim --duplicate 1.5
+expect_bad $sim --duplicate nan
+expect_bad $sim --corrupt 0.9
+expect_bad $sim --corrupt -0.1
+expect_bad emulate --mode live --topology torus:2x2 --workload fib:10 --fail-sat 1@1
+expect_bad emulate --mode live --topology torus:2x2 --workload fib:10 --crash-rate 1
+expect_bad emulate --mode live --topology torus:2x2 --workload fib:10 --duplicate 0.1
 # A flag of the other mode is an error, not ignored.
 expect_bad emulate --mode live --topology torus:2x2 --workload fib:10 --task-cost 1ms
 expect_bad emulate --mode live --topology torus:2x2 --workload fib:10 --fail-link 0-1@1

@@ -19,6 +19,27 @@ struct LinkFailure {
   double until_s = 1e300;   ///< simulated time it comes back
 };
 
+/// A satellite that crashes (its application stops sending, receiving and running tasks, and
+/// its links drop its packets) and, with `until_s`, restarts with empty memory: a fresh core
+/// and pool, no tasks, no termination weight. Never the root or the injection satellite.
+struct SatelliteFailure {
+  int satellite = 0;
+  double from_s = 0;        ///< simulated time it crashes
+  double until_s = 1e300;   ///< simulated time it restarts; 1e300 = crash-stop
+};
+
+/// Faults drawn at random from `RunOptions::seed` (each satellite's crashes, each link's
+/// flaps and the frames' fates come from streams of their own), on top of the scheduled
+/// ones. All zero: none, and a run is the same as without this struct.
+struct RandomFaults {
+  double crash_rate = 0;         ///< crashes per satellite per simulated second (Poisson)
+  double crash_downtime_s = -1;  ///< restart this long after a crash; < 0 = crash-stop
+  double flap_rate = 0;          ///< outages per link per simulated second (Poisson)
+  double flap_downtime_s = 0.05; ///< how long each outage lasts
+  double duplicate = 0;          ///< probability that a frame is delivered twice
+  double corrupt = 0;            ///< probability that a frame arrives with bytes flipped
+};
+
 /// What to simulate. Plain data.
 struct SimOptions : RunOptions {
   double task_cost_s = -1;           ///< per unit of work; < 0 = the workload's calibrated cost
@@ -28,6 +49,8 @@ struct SimOptions : RunOptions {
   double update_interval_s = 1.0;    ///< move the constellation this often (simulated)
   double max_sim_s = 1e5;            ///< give up after this much simulated time
   std::vector<LinkFailure> failures;
+  std::vector<SatelliteFailure> crashes;
+  RandomFaults faults;
 };
 
 /// Runs one emulation in ns-3: one Node per satellite, a point-to-point link per candidate
@@ -39,6 +62,14 @@ struct SimOptions : RunOptions {
 /// The cores' settings are scheduler::make_core_config(core_settings(options)), with the
 /// batch capped so that a reply fits one datagram. Fails (Error) on bad options, naming
 /// their flags; a run that does not finish is a summary with finished false.
+///
+/// Faults: the protocol has no crash recovery yet, so a crash that loses termination weight
+/// (held by the satellite, owed to it, or waiting below it in the spanning tree) or weight
+/// handed to a crashed or restarted satellite stops the run at that moment, finished false
+/// and the reason in `failure`: never a wrong result, never a wait until max_sim_s. Lost,
+/// duplicated and corrupted frames and healing outages are recovered by the core itself.
+/// The summary's "faults" reports every crash (satellite, at_s, until_s) and the counts of
+/// flaps, duplicated and corrupted frames.
 mesh::Result<RunSummary> run_sim(const SimOptions& options, const workloads::Workload& workload);
 
 }  // namespace leomesh::emulator
