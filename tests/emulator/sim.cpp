@@ -345,7 +345,7 @@ TEST_CASE("duplicated and corrupted frames and link flaps: still exact", "[sim][
   }
 }
 
-TEST_CASE("faults: same seed, same JSON; no faults, no draws", "[sim][faults]") {
+TEST_CASE("faults: same seed, same JSON, and no faults, no draws", "[sim][faults]") {
   auto strip = [](nlohmann::json j) {
     for (const char* k : {"wall_s", "setup_wall_s", "events_per_wall_s"}) j["ns3"].erase(k);
     return j;
