@@ -77,9 +77,17 @@ int run_emulate(const EmulateArgs& a) {
   const workloads::Workload w = need(workloads::parse_workload(r.workload));
   const mesh::Topology topo = need(mesh::build_topology(r.run.topology, r.run.links));
   const mesh::TopologySpec& spec = topo.spec();
-  need(scheduler::make_core_config(emulator::core_settings(r.run)));
+  const scheduler::CoreConfig core = need(scheduler::make_core_config(emulator::core_settings(r.run)));
   if (r.run.inject_at < 0 || r.run.inject_at >= spec.satellites())
     throw UsageError("--inject-at: no satellite " + std::to_string(r.run.inject_at) + " in " + spec.name);
+  if (r.live.restart_crashed && !core.recovering())
+    throw UsageError("--restart-crashed: needs crash recovery (--heartbeat SECONDS)");
+  // With recovery the root's account is the injected work: the work has to enter there.
+  if (core.recovering() && r.run.inject_at != core.root)
+    throw UsageError("--inject-at: must be the root (satellite " + std::to_string(core.root) +
+                     ") with crash recovery (--heartbeat)");
+  if (core.recovering() && r.sim.spread_hops > 0)
+    throw UsageError("--spread: cannot be used with crash recovery (--heartbeat): the work must enter at the root");
   if (!a.task_cost.empty()) r.sim.task_cost_s = parse_task_cost(a.task_cost);
   for (const auto& f : a.fail_links) r.sim.failures.push_back(parse_failure(f));
   for (const auto& f : a.fail_sats) r.sim.crashes.push_back(parse_crash(f));
@@ -137,6 +145,9 @@ void add_emulate_command(CLI::App& app, Action& action) {
       ->check(CLI::Range(1024, 65000));
   cmd->add_option("--time-scale", a->request.live.time_scale, "live: emulated seconds per wall second (orbits move faster)")
       ->check(number_in(1e-3, 1e6));
+  cmd->add_flag("--restart-crashed", a->request.live.restart_crashed,
+               "live, with crash recovery (--heartbeat): start an agent that dies again at once, with empty "
+               "memory (without it the run goes on without that agent)");
   cmd->add_option("--task-cost", a->task_cost,
                   "sim: virtual time per unit of work (UTS node, fib call, ...), e.g. 1ms or 2e-6; "
                   "default: the workload's measured real cost");
@@ -149,8 +160,8 @@ void add_emulate_command(CLI::App& app, Action& action) {
                   "(default 0: all of it at one satellite, a single ground contact)")
       ->check(CLI::Range(0, 10000));
   cmd->add_option("--fail-link", a->fail_links, "sim: A-B@FROM[-UNTIL] takes the ISL A-B down (repeatable)");
-  // Faults (emulator/include/leomesh/emulator/sim.hpp; without crash recovery, a crash that
-  // loses termination weight stops the run with the reason, exit 1).
+  // Faults (emulator/include/leomesh/emulator/sim.hpp; without crash recovery, --heartbeat, a
+  // crash that loses termination weight stops the run with the reason, exit 1).
   emulator::RandomFaults& faults = a->request.sim.faults;
   cmd->add_option("--fail-sat", a->fail_sats,
                   "sim: S@FROM[-UNTIL] crashes satellite S at FROM seconds and restarts it with empty memory at "

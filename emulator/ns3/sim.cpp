@@ -61,6 +61,7 @@ class SatelliteApp : public ns3::Application, public scheduler::PumpHost {
   // scheduler::PumpHost
   void send(double now, scheduler::Outbound& out) override;
   void record(const scheduler::StealEvent& event) override;
+  void recovered(const scheduler::RecoveryEvent& event) override;
   void arm_timer(double now, double at) override;
   void finished(double now) override;
 
@@ -112,6 +113,8 @@ struct World {
   std::uint64_t dropped_packets = 0;  // lost on a link that was down
   // Injected faults, as the JSON reports them.
   json crashes = json::array();
+  std::vector<std::vector<double>> crash_times;  // per satellite: when each of its lives ended
+  std::vector<scheduler::RecoveryEvent> recoveries;
   std::uint64_t restarts = 0, flaps = 0, duplicates = 0, corruptions = 0;
   bool crashed_any = false;
   std::vector<scheduler::Rng> crash_rng, flap_rng;
@@ -239,6 +242,7 @@ struct World {
 
   void record_crash(int s, double until) {
     crashed_any = true;
+    crash_times[static_cast<std::size_t>(s)].push_back(now());
     crashes.push_back(json{{"satellite", s}, {"at_s", now()}, {"until_s", until < kForever ? json(until) : json(nullptr)}});
   }
 
@@ -344,12 +348,13 @@ void SatelliteApp::Boot(const scheduler::SpanningTree& tree) {
   pool = std::make_unique<SimulatedPool>(world.workload, world.opt.workers, world.task_cost_s);
   scheduler::CoreConfig c = world.core_template;
   c.self = id;
+  c.epoch = static_cast<std::uint64_t>(life) + 1;  // each life is a new incarnation
   core = std::make_unique<scheduler::SatelliteCore>(c, *pool, world.topo, world.routes, tree);
   pump = std::make_unique<scheduler::CorePump>(*core, *this);
 }
 
 void SatelliteApp::AfterInput() {
-  if (world.crashed_any) world.check_weight(id);
+  if (world.crashed_any && !core->recovering()) world.check_weight(id);
 }
 
 void SatelliteApp::Crash(double until) {
@@ -358,7 +363,7 @@ void SatelliteApp::Crash(double until) {
   ++life;
   crashed_at = world.now();
   world.record_crash(id, until);
-  world.check_crash(id);  // reads the core it had
+  if (!core->recovering()) world.check_crash(id);  // reads the core it had
   if (timer.IsRunning()) timer.Cancel();
   tasks_before += pool->tasks_executed();
   busy_before += pool->busy_s();
@@ -376,9 +381,7 @@ void SatelliteApp::Restart(int crashed_life) {
   // Empty memory: no tasks, and no weight. The tree would give the fresh core its start share
   // again, and make it wait for its children's first returns, which went to its first life:
   // the run started long ago, so this core sees a tree without start shares.
-  rejoin_tree = std::make_unique<scheduler::SpanningTree>(world.tree);
-  rejoin_tree->starts_with_share[static_cast<std::size_t>(id)] = false;
-  for (int c : rejoin_tree->children[static_cast<std::size_t>(id)]) rejoin_tree->starts_with_share[static_cast<std::size_t>(c)] = false;
+  rejoin_tree = std::make_unique<scheduler::SpanningTree>(world.tree.rejoining(id));
   Boot(*rejoin_tree);
   core->begin(t);
   pump->after_event(t);
@@ -438,6 +441,7 @@ void SatelliteApp::OnTaskDone(int worker, int scheduled_life) {
 void SatelliteApp::OnTimer(double at, int scheduled_life) {
   if (!up || scheduled_life != life) return;
   pump->on_timer(world.now(), at);
+  StartWorkers();  // loot taken back from a satellite taken for dead runs here
   AfterInput();
 }
 
@@ -465,6 +469,8 @@ void SatelliteApp::Transmit(const std::string& frame, const ns3::Ipv4Address& to
 }
 
 void SatelliteApp::record(const scheduler::StealEvent& event) { world.steals.push_back(event); }
+
+void SatelliteApp::recovered(const scheduler::RecoveryEvent& event) { world.recoveries.push_back(event); }
 
 void SatelliteApp::arm_timer(double now, double at) {
   if (timer.IsRunning()) timer.Cancel();  // fewer events than letting it fire for nothing
@@ -510,6 +516,34 @@ void place_work(World& world, const SimOptions& o) {
     world.initial[static_cast<std::size_t>(region[i % region.size()])].push_back(oldest[i]);
 }
 
+json distribution(std::vector<double> v);
+
+// Crash recovery in figures: how much loot was run again, and how long after its receiver's
+// crash (the detection time plus the wait for the giver's next heartbeat tick).
+json recovery_summary(const World& world, const scheduler::CoreConfig& core) {
+  if (!core.recovering()) return nullptr;
+  std::vector<double> after_crash;
+  std::uint64_t loots = 0, tasks = 0, restarted = 0, silent_alive = 0;
+  for (const scheduler::RecoveryEvent& e : world.recoveries) {
+    ++loots;
+    tasks += e.tasks;
+    restarted += e.restarted;
+    const auto& ended = world.crash_times[static_cast<std::size_t>(e.receiver)];
+    // Life `epoch` ended at the epoch-th crash; a receiver whose life had not ended was alive.
+    if (e.receiver_epoch >= 1 && e.receiver_epoch <= ended.size())
+      after_crash.push_back(e.at_s - ended[static_cast<std::size_t>(e.receiver_epoch - 1)]);
+    else
+      ++silent_alive;
+  }
+  return json{{"heartbeat_s", core.heartbeat_s},
+              {"suspect_s", core.suspect_s},
+              {"loots_restored", loots},
+              {"tasks_restored", tasks},
+              {"by_restart", restarted},
+              {"receiver_alive", silent_alive},
+              {"after_crash_s", distribution(after_crash)}};
+}
+
 json distribution(std::vector<double> v) {
   if (v.empty()) return nullptr;
   std::sort(v.begin(), v.end());
@@ -533,6 +567,10 @@ mesh::Result<RunSummary> run_sim(const SimOptions& o, const workloads::Workload&
   for (const LinkFailure& f : o.failures)
     if (!topo->link_between(f.a, f.b)) return mesh::fail("--fail-link", "no ISL between " + std::to_string(f.a) + " and " + std::to_string(f.b));
   // Without recovery the root's weight and result, and the injected work, have no second home.
+  if (core->recovering() && o.spread_hops > 0)
+    return mesh::fail("--spread", "cannot be used with crash recovery (--heartbeat): the work must enter at the root");
+  if (core->recovering() && o.inject_at != core->root)
+    return mesh::fail("--inject-at", "must be the root (" + std::to_string(core->root) + ") with crash recovery (--heartbeat)");
   for (const SatelliteFailure& f : o.crashes) {
     if (f.satellite < 0 || f.satellite >= topo->satellites())
       return mesh::fail("--fail-sat", "no satellite " + std::to_string(f.satellite) + " in " + topo->spec().name);
@@ -552,6 +590,7 @@ mesh::Result<RunSummary> run_sim(const SimOptions& o, const workloads::Workload&
   world.core_template = *core;
   world.limits.satellites = world.topo.satellites();
   world.limits.registry = &workload.registry;
+  world.crash_times.resize(static_cast<std::size_t>(world.topo.satellites()));
 
   // Nodes, one point-to-point link per candidate ISL with its own /30 subnet.
   const int n = world.topo.satellites();
@@ -622,7 +661,8 @@ mesh::Result<RunSummary> run_sim(const SimOptions& o, const workloads::Workload&
     }
   }
   // Scheduled after the failures, so at the same instant it runs once they have.
-  if (last_cut_s >= 0) ns3::Simulator::Schedule(ns3::Seconds(last_cut_s), &World::check_stranded, &world, cut_for_good);
+  // (With recovery, loot cut off is run again by its giver instead.)
+  if (last_cut_s >= 0 && !core->recovering()) ns3::Simulator::Schedule(ns3::Seconds(last_cut_s), &World::check_stranded, &world, cut_for_good);
   const auto setup_done = std::chrono::steady_clock::now();
   ns3::Simulator::Stop(ns3::Seconds(o.max_sim_s));
   ns3::Simulator::Run();
@@ -692,7 +732,8 @@ mesh::Result<RunSummary> run_sim(const SimOptions& o, const workloads::Workload&
                              {"link_failures", o.failures.size()},
                              {"flaps", world.flaps},
                              {"duplicates", world.duplicates},
-                             {"corruptions", world.corruptions}}}};
+                             {"corruptions", world.corruptions},
+                             {"recovery", recovery_summary(world, *core)}}}};
   ns3::Simulator::Destroy();
   return s;
 }

@@ -13,7 +13,7 @@
 namespace leomesh::emulator {
 namespace {
 
-enum class EventKind : std::uint8_t { task_done, deliver, timer, move };
+enum class EventKind : std::uint8_t { task_done, deliver, timer, move, crash, restart };
 
 struct Event {
   double at;
@@ -22,7 +22,8 @@ struct Event {
   int satellite;
   int worker;         // task_done
   int from;           // deliver
-  std::uint32_t slot; // deliver: index into the message store
+  std::uint32_t slot; // deliver: index into the message store; crash: index into the crashes
+  int life = 0;       // task_done, timer: the life of the satellite that scheduled it
   bool operator>(const Event& o) const { return at != o.at ? at > o.at : seq > o.seq; }
 };
 
@@ -34,16 +35,16 @@ class Harness {
   Harness(const HarnessConfig& cfg, const workloads::Workload& w, mesh::Topology topo)
       : cfg_(cfg), workload_(w), topo_(std::move(topo)), routes_(topo_),
         tree_(scheduler::SpanningTree::build(topo_, cfg.core.root)), rng_(cfg.seed) {
-    const int n = topo_.satellites();
-    for (int s = 0; s < n; ++s) {
-      pools_.push_back(std::make_unique<SimulatedPool>(w, cfg.workers, cfg.task_cost_s));
-      scheduler::CoreConfig c = cfg.core;
-      c.self = s;
-      c.seed = cfg.seed;
-      c.workers = static_cast<std::size_t>(cfg.workers);
-      cores_.push_back(std::make_unique<scheduler::SatelliteCore>(c, *pools_.back(), topo_, routes_, tree_));
-      links_.push_back(std::make_unique<Links>(*this, s));
-      pumps_.push_back(std::make_unique<scheduler::CorePump>(*cores_.back(), *links_.back()));
+    const auto n = static_cast<std::size_t>(topo_.satellites());
+    pools_.resize(n);
+    cores_.resize(n);
+    pumps_.resize(n);
+    trees_.resize(n);
+    life_.assign(n, 0);
+    up_.assign(n, true);
+    for (std::size_t s = 0; s < n; ++s) {
+      links_.push_back(std::make_unique<Links>(*this, static_cast<int>(s)));
+      boot(static_cast<int>(s), tree_);
     }
   }
 
@@ -56,6 +57,8 @@ class Harness {
       pumps_[static_cast<std::size_t>(s)]->after_event(0.0);
     }
     if (cfg_.update_interval_s > 0) push({cfg_.update_interval_s, 0, EventKind::move, 0, 0, 0, 0});
+    for (std::size_t i = 0; i < cfg_.crashes.size(); ++i)
+      push({cfg_.crashes[i].at_s, 0, EventKind::crash, cfg_.crashes[i].satellite, 0, 0, static_cast<std::uint32_t>(i)});
     scheduler::SatelliteCore& root = *cores_[static_cast<std::size_t>(cfg_.core.root)];
     while (!queue_.empty() && !root.finished()) {
       const Event e = queue_.top();
@@ -71,6 +74,7 @@ class Harness {
       report_.per_satellite.push_back(cores_[static_cast<std::size_t>(s)]->stats());
       report_.tasks_executed.push_back(pools_[static_cast<std::size_t>(s)]->tasks_executed());
     }
+    report_.tasks_executed_lost = lost_tasks_;
     return std::move(report_);
   }
 
@@ -80,8 +84,59 @@ class Harness {
     queue_.push(e);
   }
 
+  // A fresh pool, core and pump for satellite `s`, in its current life.
+  void boot(int s, const scheduler::SpanningTree& tree) {
+    const auto i = static_cast<std::size_t>(s);
+    pumps_[i].reset();
+    cores_[i].reset();
+    pools_[i] = std::make_unique<SimulatedPool>(workload_, cfg_.workers, cfg_.task_cost_s);
+    scheduler::CoreConfig c = cfg_.core;
+    c.self = s;
+    c.seed = cfg_.seed;
+    c.workers = static_cast<std::size_t>(cfg_.workers);
+    c.epoch = static_cast<std::uint64_t>(life_[i]) + 1;
+    cores_[i] = std::make_unique<scheduler::SatelliteCore>(c, *pools_[i], topo_, routes_, tree);
+    pumps_[i] = std::make_unique<scheduler::CorePump>(*cores_[i], *links_[i]);
+  }
+
+  // Its ISLs go dark with it (the link layer of each neighbour sees that), or come back.
+  void set_links(int s, bool up) {
+    for (std::size_t l = 0; l < topo_.links().size(); ++l)
+      if (topo_.links()[l].a == s || topo_.links()[l].b == s) topo_.force_down(static_cast<int>(l), !up);
+    routes_.recompute(topo_);
+  }
+
+  void crash(const Event& e) {
+    const auto s = static_cast<std::size_t>(e.satellite);
+    if (!up_[s]) return;
+    up_[s] = false;
+    ++life_[s];  // its pending task completions and timers are void
+    lost_tasks_ += pools_[s]->tasks_executed();
+    set_links(e.satellite, false);
+    const double until = cfg_.crashes[e.slot].until_s;
+    if (until < 1e299) push({until, 0, EventKind::restart, e.satellite, 0, 0, 0});
+  }
+
+  void restart(const Event& e) {
+    const auto s = static_cast<std::size_t>(e.satellite);
+    up_[s] = true;
+    set_links(e.satellite, true);
+    trees_[s] = std::make_unique<scheduler::SpanningTree>(tree_.rejoining(e.satellite));
+    boot(e.satellite, *trees_[s]);
+    cores_[s]->begin(e.at);
+    pumps_[s]->after_event(e.at);
+  }
+
   void handle(const Event& e) {
     const auto s = static_cast<std::size_t>(e.satellite);
+    if (e.kind == EventKind::crash) return crash(e);
+    if (e.kind == EventKind::restart) return restart(e);
+    if (e.kind == EventKind::deliver && !up_[s]) {
+      free_slots_.push_back(e.slot);
+      ++report_.messages_lost_to_crashes;
+      return;
+    }
+    if ((e.kind == EventKind::task_done || e.kind == EventKind::timer) && e.life != life_[s]) return;
     scheduler::CorePump& pump = *pumps_[s];
     switch (e.kind) {
       case EventKind::task_done:
@@ -100,8 +155,11 @@ class Harness {
         pump.after_event(e.at);
         return;
       }
+      case EventKind::crash:
+      case EventKind::restart: return;
       case EventKind::timer:
         pump.on_timer(e.at, e.at);  // a superseded timer is ignored there
+        start_workers(e.satellite, e.at);  // loot run again here after a crash elsewhere
         return;
       case EventKind::move:
         topo_.update(e.at);
@@ -114,7 +172,7 @@ class Harness {
   void start_workers(int s, double now) {
     SimulatedPool& pool = *pools_[static_cast<std::size_t>(s)];
     while (auto started = pool.start_next())
-      push({now + started->cost_s, 0, EventKind::task_done, s, started->worker, 0, 0});
+      push({now + started->cost_s, 0, EventKind::task_done, s, started->worker, 0, 0, life_[static_cast<std::size_t>(s)]});
   }
 
   // One satellite's outputs go into the simulated network and the event queue.
@@ -122,7 +180,10 @@ class Harness {
     Links(Harness& h, int s) : harness(h), self(s) {}
     void send(double now, scheduler::Outbound& out) override { harness.transmit(self, now, out); }
     void record(const scheduler::StealEvent& e) override { harness.report_.steals.push_back(e); }
-    void arm_timer(double, double at) override { harness.push({at, 0, EventKind::timer, self, 0, 0, 0}); }
+    void arm_timer(double, double at) override {
+      harness.push({at, 0, EventKind::timer, self, 0, 0, 0, harness.life_[static_cast<std::size_t>(self)]});
+    }
+    void recovered(const scheduler::RecoveryEvent& e) override { harness.report_.recoveries.push_back(e); }
     Harness& harness;
     int self;
   };
@@ -162,6 +223,10 @@ class Harness {
   std::vector<std::unique_ptr<scheduler::SatelliteCore>> cores_;
   std::vector<std::unique_ptr<Links>> links_;
   std::vector<std::unique_ptr<scheduler::CorePump>> pumps_;
+  std::vector<std::unique_ptr<scheduler::SpanningTree>> trees_;  // a restarted satellite's view
+  std::vector<int> life_;   // crashes so far, per satellite
+  std::vector<bool> up_;
+  std::uint64_t lost_tasks_ = 0;
   std::priority_queue<Event, std::vector<Event>, std::greater<Event>> queue_;
   std::uint64_t seq_ = 0;
   std::vector<scheduler::Message> store_;
@@ -177,6 +242,9 @@ mesh::Result<HarnessReport> run_harness(const HarnessConfig& config, const workl
   if (config.inject_at < 0 || config.inject_at >= topo->satellites())
     return mesh::fail("inject_at", "no such satellite: " + std::to_string(config.inject_at));
   if (config.workers < 1) return mesh::fail("--workers", "must be at least 1");
+  for (const HarnessCrash& c : config.crashes)
+    if (c.satellite < 0 || c.satellite >= topo->satellites() || c.satellite == config.core.root)
+      return mesh::fail("crashes", "satellite " + std::to_string(c.satellite) + " cannot crash (not a satellite, or the root)");
   Harness h(config, workload, std::move(*topo));
   return h.run();
 }

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -17,6 +18,7 @@
 #include <sstream>
 
 #include "leomesh/firmware_config/config.hpp"
+#include "leomesh/mesh/spec.hpp"
 
 namespace leomesh::emulator {
 namespace {
@@ -114,6 +116,8 @@ struct AgentProcess {
   int out_fd = -1;       // the agent's stdout
   std::string buffer;    // partial line
   bool exited = false;
+  bool dead = false;     // died during the run, not restarted (crash recovery)
+  std::uint64_t epoch = 1;
   int status = 0;
   json telemetry;
 };
@@ -133,7 +137,8 @@ std::string describe_exit(int status) {
 
 // Starts one agent with its stdout on a pipe, its stderr in a file of the run directory and
 // its configuration on descriptor kConfigFd.
-AgentProcess spawn(const std::string& agent, int config_fd, const std::string& err_path, int sat) {
+AgentProcess spawn(const std::string& agent, int config_fd, const std::string& err_path, int sat,
+                   std::uint64_t epoch) {
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
   const pid_t parent = getpid();
@@ -144,19 +149,21 @@ AgentProcess spawn(const std::string& agent, int config_fd, const std::string& e
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent) _exit(1);
     dup2(fds[1], STDOUT_FILENO);
-    const int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    const int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);  // every life's
     if (err >= 0) dup2(err, STDERR_FILENO);
     // dup2 onto itself would keep close-on-exec set.
     if (config_fd == kConfigFd) fcntl(kConfigFd, F_SETFD, 0);
     else dup2(config_fd, kConfigFd);
     const std::string config = "/dev/fd/" + std::to_string(kConfigFd);
-    execl(agent.c_str(), "leomesh-agent", "--config", config.c_str(), static_cast<char*>(nullptr));
+    const std::string life = std::to_string(epoch);
+    execl(agent.c_str(), "leomesh-agent", "--config", config.c_str(), "--epoch", life.c_str(), static_cast<char*>(nullptr));
     std::fprintf(stderr, "cannot run %s: %s\n", agent.c_str(), std::strerror(errno));
     _exit(127);
   }
   ::close(fds[1]);
   AgentProcess p;
   p.satellite = sat;
+  p.epoch = epoch;
   p.pid = pid;
   p.out_fd = fds[0];
   return p;
@@ -221,13 +228,16 @@ class Launch {
     if (access(agent.c_str(), X_OK) != 0) return mesh::fail("live", "agent executable not found: " + agent);
 
     InterruptGuard guard;
-    for (const auto& c : *configs) {
+    auto start_agent = [&](const config::SatelliteConfig& c, std::uint64_t epoch) {
       const int id = c.identity().satellite();
       const int fd = config_in_memory(c);
-      agents_.push_back(spawn(agent, fd, (dir_ / ("sat-" + std::to_string(id) + ".err")).string(), id));
+      AgentProcess p = spawn(agent, fd, (dir_ / ("sat-" + std::to_string(id) + ".err")).string(), id, epoch);
       ::close(fd);  // the agent holds its own copy of the descriptor
-    }
+      return p;
+    };
+    for (const auto& c : *configs) agents_.push_back(start_agent(c, 1));
     const auto start = Clock::now();
+    json crashes = json::array();
     std::optional<json> finished;
     while (!finished) {
       pump(100);
@@ -244,11 +254,37 @@ class Launch {
         return s;
       }
       for (auto& a : agents_) {
-        if (!a.exited) continue;
-        s.failure = "agent " + std::to_string(a.satellite) + " (pid " + std::to_string(a.pid) + ") " +
-                    describe_exit(a.status);
+        if (!a.exited || a.dead) continue;
+        const std::string what = "agent " + std::to_string(a.satellite) + " (pid " + std::to_string(a.pid) + ") " +
+                                 describe_exit(a.status);
+        if (core->recovering() && a.satellite != root) {
+          // Crash recovery: its givers run its loot again; the run goes on without it, or
+          // with a new life of it.
+          const double at = std::chrono::duration<double>(Clock::now() - start).count();
+          json crash{{"satellite", a.satellite}, {"epoch", a.epoch}, {"at_s", at}, {"exit", describe_exit(a.status)}};
+          std::string line = "leomesh: " + what + " at t = " + mesh::format_number(std::round(at * 1000) / 1000) + " s";
+          if (opt_.restart_crashed) {
+            const std::uint64_t next = a.epoch + 1;
+            crash["restarted_epoch"] = next;
+            line += "; restarted (epoch " + std::to_string(next) + ")";
+            if (a.out_fd >= 0) ::close(a.out_fd);
+            const int id = a.satellite;
+            a = start_agent(*std::find_if(configs->begin(), configs->end(),
+                                          [&](const config::SatelliteConfig& c) { return c.identity().satellite() == id; }),
+                            next);
+          } else {
+            a.dead = true;
+            line += "; the run goes on without it";
+          }
+          crashes.push_back(std::move(crash));
+          std::fprintf(stderr, "%s\n", line.c_str());
+          continue;
+        }
+        s.failure = what;
         const std::string err = read_file(dir_ / ("sat-" + std::to_string(a.satellite) + ".err"));
         if (!err.empty()) s.failure += ": " + err.substr(0, 300);
+        if (!core->recovering())
+          s.failure += " (the run cannot finish exactly without it; crash recovery, --heartbeat, survives that)";
         stop_all();
         return s;
       }
@@ -259,6 +295,7 @@ class Launch {
       }
     }
     s.finished = true;
+    s.extra["crashes"] = crashes;
     const json& r = (*finished)["result"];
     s.result = {r["sum"].get<std::uint64_t>(), r["aux"].get<std::uint64_t>(), r["max"].get<std::uint64_t>()};
     s.makespan_s = (*finished)["makespan_s"].get<double>();

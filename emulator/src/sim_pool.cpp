@@ -8,12 +8,26 @@ SimulatedPool::SimulatedPool(const workloads::Workload& workload, int workers, d
     : workload_(workload),
       task_cost_s_(task_cost_s),
       spawned_(static_cast<std::size_t>(workers)),
-      busy_(static_cast<std::size_t>(workers), false) {}
+      busy_(static_cast<std::size_t>(workers), false),
+      running_account_(static_cast<std::size_t>(workers), 0) {}
+
+scheduler::Reduction SimulatedPool::reduction() const {
+  scheduler::Reduction total;
+  for (const scheduler::Reduction& r : results_) total.merge(r);
+  return total;
+}
+
+scheduler::Reduction SimulatedPool::take_account(std::uint8_t account) {
+  scheduler::Reduction r = results_[account];
+  results_[account] = scheduler::Reduction{};
+  return r;
+}
 
 void SimulatedPool::enqueue(const scheduler::Task& t) {
   const double units = workload_.registry.estimate(t);
   queue_.push_back(Queued{t, units});
   queued_units_ += units;
+  ++outstanding_[t.account];
 }
 
 scheduler::Task SimulatedPool::dequeue_newest() {
@@ -28,6 +42,7 @@ std::size_t SimulatedPool::take_oldest(std::size_t max, std::vector<scheduler::T
   std::size_t n = 0;
   while (n < max && !queue_.empty()) {
     out.push_back(queue_.front().task);
+    --outstanding_[queue_.front().task.account];
     queued_units_ -= queue_.front().units;
     queue_.pop_front();
     ++n;
@@ -47,6 +62,7 @@ std::size_t SimulatedPool::take_work(double work_s, std::size_t max, std::vector
     const Queued& q = queue_[i];
     if (q.units <= 2 * left) {  // at least half of it fits
       out.push_back(q.task);
+      --outstanding_[q.task.account];
       left -= q.units;
       queued_units_ -= q.units;
       ++n;
@@ -72,6 +88,7 @@ std::optional<SimulatedPool::Started> SimulatedPool::start_next() {
     const scheduler::Task task = dequeue_newest();
     busy_[w] = true;
     ++busy_workers_;
+    running_account_[w] = task.account;
     const std::uint64_t units = run(task, spawned_[w]);
     const double cost = task_cost_s_ * static_cast<double>(std::max<std::uint64_t>(units, 1));
     busy_s_ += cost;
@@ -82,10 +99,12 @@ std::optional<SimulatedPool::Started> SimulatedPool::start_next() {
 }
 
 std::uint64_t SimulatedPool::run(const scheduler::Task& task, std::vector<scheduler::Task>& children) {
-  const std::uint64_t before = workload_.work_units(ctx_.reduction_copy());
+  ctx_.enter(task.account);
+  ctx_.reduction_ref() = scheduler::Reduction{};
   ctx_.out = &children;
   workload_.registry.run(task, ctx_);
-  return workload_.work_units(ctx_.reduction_copy()) - before;
+  results_[task.account].merge(ctx_.reduction_ref());
+  return workload_.work_units(ctx_.reduction_ref());
 }
 
 void SimulatedPool::run_newest_now() {
@@ -94,6 +113,7 @@ void SimulatedPool::run_newest_now() {
   std::vector<scheduler::Task> children;
   run(task, children);
   push(children.data(), children.size());
+  --outstanding_[task.account];
   ++executed_;
 }
 
@@ -101,6 +121,7 @@ void SimulatedPool::finish(int w) {
   const auto i = static_cast<std::size_t>(w);
   push(spawned_[i].data(), spawned_[i].size());
   spawned_[i].clear();
+  --outstanding_[running_account_[i]];  // after its children: never a moment at zero between
   busy_[i] = false;
   --busy_workers_;
 }

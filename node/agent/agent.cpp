@@ -84,6 +84,8 @@ struct Agent::Impl : scheduler::PumpHost {
     // run's start, identically on every agent, whenever each one starts.
     topo.update(0.0);
     tree = scheduler::SpanningTree::build(topo, core_config.root);
+    // A restarted agent comes back long after the start: its start share went to its first life.
+    if (core_config.epoch > 1) tree = tree.rejoining(self);
     topo.update(emulated_now());
     routes.recompute(topo);
     ThreadPoolOptions po;
@@ -292,7 +294,20 @@ struct Agent::Impl : scheduler::PumpHost {
                   {"unacked_full", s.capped.unacked_full},
                   {"timed_out_forgotten", s.capped.timed_out_forgotten},
                   {"outbound_full", s.capped.outbound_full},
-                  {"events_full", s.capped.events_full}}},
+                  {"events_full", s.capped.events_full},
+                  {"accounts_full", s.capped.accounts_full},
+                  {"given_full", s.capped.given_full}}},
+                // Crash recovery (all 0 without it).
+                {"recovery",
+                 {{"epoch", core->recovering() ? core_config.epoch : 0},
+                  {"account_returns", s.recovery.account_returns},
+                  {"loots_restored", s.recovery.loots_restored},
+                  {"tasks_restored", s.recovery.tasks_restored},
+                  {"restarts_seen", s.recovery.restarts_seen},
+                  {"stale", s.recovery.stale},
+                  {"stale_returns", s.recovery.stale_returns},
+                  {"orphaned", s.recovery.orphaned},
+                  {"heartbeats", s.recovery.heartbeats}}},
                 {"messages_sent", s.messages_sent},
                 {"frames_sent", ts.frames_sent},
                 {"frames_received", ts.frames_received},
@@ -333,11 +348,17 @@ struct Agent::Impl : scheduler::PumpHost {
 };
 
 mesh::Result<std::unique_ptr<Agent>> Agent::create(const config::SatelliteConfig& cfg, bool exit_when_done,
-                                                    double linger_s) {
+                                                    double linger_s, std::uint64_t epoch) {
   auto topo = mesh::build_topology(cfg.network().topology(), cfg.network().links());
   if (!topo) return topo.error();
-  auto core = scheduler::make_core_config(firmware_config::core_settings(cfg));
+  auto settings = firmware_config::core_settings(cfg);
+  settings.epoch = epoch;
+  auto core = scheduler::make_core_config(settings);
   if (!core) return core.error();
+  if (core->recovering() && cfg.workload().inject_here() && cfg.identity().satellite() != cfg.steal().root())
+    return mesh::fail("workload.inject_here", "with crash recovery the work enters at the root (steal.root)");
+  if (core->recovering() && epoch > 1 && cfg.identity().satellite() == cfg.steal().root())
+    return mesh::fail("--epoch", "the root cannot restart: it holds the run's result");
   auto w = workloads::parse_workload(cfg.workload().spec());
   if (!w) return w.error();
   const int n = topo->satellites();

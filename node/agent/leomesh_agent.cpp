@@ -43,6 +43,11 @@ int main(int argc, char** argv) {
             return "must be a number of seconds from 0 to 3600, got '" + text + "'";
           },
           "SECONDS"));
+  std::uint64_t epoch = 1;
+  app.add_option("--epoch", epoch,
+                 "Crash recovery: this agent's incarnation, 1 for the first life; an agent restarted "
+                 "during a run needs a number it never had (the launcher's --restart-crashed counts them)")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 62));
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -67,7 +72,7 @@ int main(int argc, char** argv) {
     std::cerr << "leomesh-agent: " << config_path << ": " << cfg.error().message() << "\n";
     return 2;
   }
-  auto agent = leomesh::node::Agent::create(*cfg, exit_when_done, linger_s);
+  auto agent = leomesh::node::Agent::create(*cfg, exit_when_done, linger_s, epoch);
   if (!agent) {
     std::cerr << "leomesh-agent: " << config_path << ": " << agent.error().message() << "\n";
     return 2;

@@ -28,6 +28,8 @@
 // Throttled wake-ups only cost parallelism, never progress: the spawner runs its own tasks.
 #include "leomesh/node/thread_pool.hpp"
 
+#include <array>
+
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -94,7 +96,9 @@ class ThreadPool::WorkerContext final : public scheduler::TaskContext {
  public:
   WorkerContext(ThreadPool& pool, WorkStealingDeque& deque) : pool_(pool), deque_(deque) {}
   void spawn(const Task& child) override {
-    deque_.push(child);
+    // Counted before anyone can see it, so that its account never looks done meanwhile.
+    spawned[account()].store(spawned[account()].load(std::memory_order_relaxed) + 1, std::memory_order_release);
+    deque_.push(stamped(child));
     add(added_units, pool_.registry_.estimate(child));
     // Relaxed loads of a line written only when workers park or wake, so it stays shared in
     // every core's cache while everybody is busy.
@@ -105,6 +109,24 @@ class ThreadPool::WorkerContext final : public scheduler::TaskContext {
   // its steals); written only by this worker.
   std::atomic<double> added_units{0};
   std::atomic<double> removed_units{0};
+  // Per loot account (crash recovery), written only by this worker: tasks it spawned, tasks it
+  // finished, and their results. Read by the driver (account_done(), take_account()).
+  struct Tally {
+    std::atomic<std::uint64_t> sum{0}, aux{0}, max{0};
+  };
+  std::array<std::atomic<std::uint64_t>, scheduler::TaskContext::kAccounts> spawned{};
+  std::array<std::atomic<std::uint64_t>, scheduler::TaskContext::kAccounts> finished{};
+  std::array<Tally, scheduler::TaskContext::kAccounts> results{};
+
+  // Files the finished task's results under its account, then counts it finished.
+  void file(std::uint8_t account) {
+    Tally& t = results[account];
+    t.sum.store(t.sum.load(std::memory_order_relaxed) + reduction_.sum, std::memory_order_relaxed);
+    t.aux.store(t.aux.load(std::memory_order_relaxed) + reduction_.aux, std::memory_order_relaxed);
+    if (reduction_.max > t.max.load(std::memory_order_relaxed)) t.max.store(reduction_.max, std::memory_order_relaxed);
+    reduction_ = scheduler::Reduction{};
+    finished[account].store(finished[account].load(std::memory_order_relaxed) + 1, std::memory_order_release);
+  }
 
  private:
   ThreadPool& pool_;
@@ -173,7 +195,9 @@ ThreadPool::~ThreadPool() {
 }
 
 void ThreadPool::execute(Worker& w, const Task& task) {
+  w.ctx.enter(task.account);
   registry_.run(task, w.ctx);
+  w.ctx.file(task.account);
   bump(w.executed);
 }
 
@@ -369,6 +393,7 @@ void ThreadPool::submit(const Task* tasks, std::size_t count) {
     // these tasks until the worker that empties it is itself counted.
     if (inbox_head_ == inbox_.size()) busy_.fetch_add(1, std::memory_order_acq_rel);
     inbox_.insert(inbox_.end(), tasks, tasks + count);
+    for (std::size_t i = 0; i < count; ++i) driver_in_[tasks[i].account].fetch_add(1, std::memory_order_release);
     double units = 0;
     for (std::size_t i = 0; i < count; ++i) units += registry_.estimate(tasks[i]);
     inbox_units_.store(inbox_units_.load(std::memory_order_relaxed) + units, std::memory_order_relaxed);
@@ -389,6 +414,8 @@ std::size_t ThreadPool::take_oldest(std::size_t max, std::vector<Task>& out) {
       const std::size_t k = std::min(max, inbox_.size() - inbox_head_);
       const auto first = inbox_.begin() + static_cast<std::ptrdiff_t>(inbox_head_);
       out.insert(out.end(), first, first + static_cast<std::ptrdiff_t>(k));
+      for (std::size_t i = 0; i < k; ++i)
+        driver_out_[first[static_cast<std::ptrdiff_t>(i)].account].fetch_add(1, std::memory_order_release);
       double units = 0;
       for (std::size_t i = 0; i < k; ++i) units += registry_.estimate(first[static_cast<std::ptrdiff_t>(i)]);
       inbox_units_.store(inbox_units_.load(std::memory_order_relaxed) - units, std::memory_order_relaxed);
@@ -420,6 +447,7 @@ std::size_t ThreadPool::take_oldest(std::size_t max, std::vector<Task>& out) {
       while (r == WorkStealingDeque::Steal::kAbort) r = dq.steal(t);
       if (r == WorkStealingDeque::Steal::kSuccess) {
         out.push_back(t);
+        driver_out_[t.account].fetch_add(1, std::memory_order_release);
         ++taken;
         progress = true;
         // Any thread may take: the one sum written by several is a read-modify-write.
@@ -497,12 +525,42 @@ void ThreadPool::set_on_idle(std::function<void()> callback) {
 
 scheduler::Reduction ThreadPool::reduction() const {
   scheduler::Reduction total;
-  for (const auto& w : workers_) total.merge(w->ctx.reduction());
+  for (const auto& w : workers_)
+    for (const auto& t : w->ctx.results)
+      total.merge({t.sum.load(std::memory_order_acquire), t.aux.load(std::memory_order_acquire),
+                   t.max.load(std::memory_order_acquire)});
   return total;
 }
 
 void ThreadPool::reset_reduction() {
-  for (auto& w : workers_) w->ctx.reduction() = scheduler::Reduction{};
+  for (auto& w : workers_)
+    for (auto& t : w->ctx.results) {
+      t.sum.store(0, std::memory_order_relaxed);
+      t.aux.store(0, std::memory_order_relaxed);
+      t.max.store(0, std::memory_order_relaxed);
+    }
+}
+
+bool ThreadPool::account_done(std::uint8_t account) const {
+  // Two waves over counters that only grow (Mattern's four counters): every task finished or
+  // taken, read first, against every task spawned or pushed, read after. Equal, they say that
+  // at the moment between the waves nothing of the account was queued or running, and after
+  // that moment nothing can add to it but the driver.
+  std::uint64_t done = driver_out_[account].load(std::memory_order_acquire);
+  for (const auto& w : workers_) done += w->ctx.finished[account].load(std::memory_order_acquire);
+  std::uint64_t made = driver_in_[account].load(std::memory_order_acquire);
+  for (const auto& w : workers_) made += w->ctx.spawned[account].load(std::memory_order_acquire);
+  return done == made;
+}
+
+scheduler::Reduction ThreadPool::take_account(std::uint8_t account) {
+  scheduler::Reduction total;
+  for (auto& w : workers_) {
+    auto& t = w->ctx.results[account];
+    total.merge({t.sum.exchange(0, std::memory_order_acq_rel), t.aux.exchange(0, std::memory_order_acq_rel),
+                 t.max.exchange(0, std::memory_order_acq_rel)});
+  }
+  return total;
 }
 
 PoolStats ThreadPool::stats() const {

@@ -8,6 +8,10 @@
 namespace leomesh::node {
 namespace {
 
+bool carries_results(scheduler::MessageKind kind) {
+  return kind == scheduler::MessageKind::weight_return || kind == scheduler::MessageKind::account_return;
+}
+
 // One envelope builder for frames and for what is signed, so the two can never disagree.
 void fill(wire::Envelope& e, const scheduler::Message& m, bool for_signature) {
   e.set_version(kWireVersion);
@@ -27,13 +31,21 @@ void fill(wire::Envelope& e, const scheduler::Message& m, bool for_signature) {
     }
     e.set_tasks(std::move(packed));
     e.set_task_count(static_cast<std::uint32_t>(m.tasks.size()));
+    if (std::any_of(m.tasks.begin(), m.tasks.end(), [](const scheduler::Task& t) { return t.account != 0; })) {
+      std::string& accounts = *e.mutable_task_accounts();
+      for (const scheduler::Task& t : m.tasks) accounts.push_back(static_cast<char>(t.account));
+    }
   }
   if (m.request_hops) e.set_request_hops(m.request_hops);
   // Whole microseconds, saturating at about 71 minutes of queued work.
   if (m.load_s > 0) e.set_load_us(static_cast<std::uint32_t>(std::min(std::round(m.load_s * 1e6), 4294967295.0)));
   if (m.demand_hops) e.set_demand_hops(m.demand_hops);
   for (std::uint32_t x : m.weight.exponents()) e.add_weight(x);
-  if (m.kind == scheduler::MessageKind::weight_return) {
+  if (m.epoch) e.set_epoch(m.epoch);
+  if (m.to_epoch) e.set_to_epoch(m.to_epoch);
+  for (std::uint64_t l : m.loots) e.add_loots(l);
+  if (m.account) e.set_account(m.account);
+  if (carries_results(m.kind)) {
     wire::Reduction* r = e.mutable_reduction();
     r->set_sum(m.reduction.sum);
     r->set_aux(m.reduction.aux);
@@ -69,12 +81,13 @@ mesh::Result<scheduler::Message> decode(std::string_view frame, const DecodeLimi
                                 std::to_string(kWireVersion));
   if (e.kind() != wire::STEAL_REQUEST && e.kind() != wire::STEAL_REPLY && e.kind() != wire::ACK &&
       e.kind() != wire::TERMINATE && e.kind() != wire::LOOT_PUSH && e.kind() != wire::WEIGHT_RETURN &&
-      e.kind() != wire::DEMAND)
+      e.kind() != wire::DEMAND && e.kind() != wire::ACCOUNT_RETURN && e.kind() != wire::ALIVE &&
+      e.kind() != wire::LOOT_REFUSED)
     return mesh::fail(what, "unknown message kind " + std::to_string(e.kind()));
   if (e.src() < 0 || e.src() >= limits.satellites || e.dst() < 0 || e.dst() >= limits.satellites)
     return mesh::fail(what, "end point out of range: " + std::to_string(e.src()) + " -> " +
                                 std::to_string(e.dst()));
-  if (e.hops() > 0xffff || e.request_hops() > 0xffff || e.demand_hops() > 0xffff)
+  if (e.hops() > 0xffff || e.request_hops() > 0xffff || e.demand_hops() > 0xffff || e.account() > 0xff)
     return mesh::fail(what, "hop count out of range");
   if (!e.origin_proof().empty() && e.origin_proof().size() != kOriginProofBytes)
     return mesh::fail(what, "origin proof of " + std::to_string(e.origin_proof().size()) + " bytes, expected " +
@@ -88,9 +101,14 @@ mesh::Result<scheduler::Message> decode(std::string_view frame, const DecodeLimi
   m.request_hops = static_cast<std::uint16_t>(e.request_hops());
   m.load_s = static_cast<double>(e.load_us()) * 1e-6;
   m.demand_hops = static_cast<std::uint16_t>(e.demand_hops());
-  // Only a weight return carries results (encode() writes them for no other kind): a reduction
-  // on another kind is dropped, so that every frame decodes to what re-encoding it gives.
-  if (m.kind == scheduler::MessageKind::weight_return)
+  m.epoch = e.epoch();
+  m.to_epoch = e.to_epoch();
+  if (e.loots_size() > 4096) return mesh::fail(what, "at most 4096 loots in a message, got " + std::to_string(e.loots_size()));
+  m.loots.assign(e.loots().begin(), e.loots().end());
+  m.account = static_cast<std::uint8_t>(e.account());
+  // Only returns carry results (encode() writes them for no other kind): a reduction on
+  // another kind is dropped, so that every frame decodes to what re-encoding it gives.
+  if (carries_results(m.kind))
     m.reduction = {e.reduction().sum(), e.reduction().aux(), e.reduction().max()};
   m.origin_proof = std::move(*e.mutable_origin_proof());
   if (e.weight_size() > 4096) return mesh::fail(what, "too many weight pieces: " + std::to_string(e.weight_size()));
@@ -123,9 +141,28 @@ mesh::Result<scheduler::Message> decode(std::string_view frame, const DecodeLimi
     m.tasks.push_back(t);
   }
   if (at != packed.size()) return mesh::fail(what, "trailing bytes after the tasks");
+  const std::string& accounts = e.task_accounts();
+  if (!accounts.empty()) {
+    if (accounts.size() != m.tasks.size())
+      return mesh::fail(what, std::to_string(accounts.size()) + " task accounts for " + std::to_string(m.tasks.size()) + " tasks");
+    for (std::size_t i = 0; i < accounts.size(); ++i) m.tasks[i].account = static_cast<std::uint8_t>(accounts[i]);
+  }
   if (m.kind != scheduler::MessageKind::steal_reply && m.kind != scheduler::MessageKind::loot_push &&
       !m.tasks.empty())
     return mesh::fail(what, "tasks in a message that carries none");
+  // Crash recovery and weight throwing are two ways to tell the end of a run, and a run uses
+  // one: a frame of a recovering sender (epoch > 0) carries no weight and no weight return,
+  // and one of a sender without recovery has no account return, alive, or accounts.
+  const bool recovering = m.epoch != 0;
+  if (!recovering && (m.kind == scheduler::MessageKind::account_return || m.kind == scheduler::MessageKind::alive ||
+                      m.kind == scheduler::MessageKind::loot_refused ||
+                      m.to_epoch != 0 || !m.loots.empty() || m.account != 0 || !accounts.empty()))
+    return mesh::fail(what, "crash-recovery fields from a sender without an epoch");
+  if (recovering) {
+    if (!m.weight.empty() || m.kind == scheduler::MessageKind::weight_return)
+      return mesh::fail(what, "termination weight from a sender with crash recovery");
+    return m;
+  }
   // Loot and returns without weight would let the root end the run while their work is
   // still pending somewhere: never accept one.
   const bool carries_weight = !m.tasks.empty() || m.kind == scheduler::MessageKind::loot_push ||

@@ -1,32 +1,17 @@
 #include "leomesh/scheduler/core.hpp"
 
+#include "core_detail.hpp"
+
 #include <algorithm>
 #include <cmath>
 
 namespace leomesh::scheduler {
 namespace {
-constexpr double kInf = std::numeric_limits<double>::infinity();
-
-// A reliable message is named by (sender, number) at both ends. Loot in a reply takes the
-// thief's steal number; pushes, weight returns and terminate set a bit of their own above
-// it. Each count stays far below 2^37 in any run. Pushes and returns are numbered per
-// receiver (returns have only one, the tree parent), so that each receiver sees 1, 2, 3, ...
-// from each sender and can tell a copy from a new message by a window (admit()).
-constexpr std::uint64_t kPushBit = 1ULL << 39;
-constexpr std::uint64_t kReturnBit = 1ULL << 38;
-constexpr std::uint64_t kTerminateId = 1ULL << 37;
-constexpr std::uint64_t kNumberMask = kTerminateId - 1;
-
-// The receive window is one 64-bit word.
-static_assert(CoreBounds::window <= 64);
+using namespace core_detail;
 
 // The smallest round trip the sharing thresholds assume: an answer over ZeroMQ on one host
 // takes 70-300 us, and links of "none" latency must not make every crumb worth sending.
 constexpr double kMinRoundTrip = 100e-6;
-
-std::uint64_t loot_key(int peer, std::uint64_t number) {
-  return (static_cast<std::uint64_t>(static_cast<std::uint32_t>(peer)) << 40) | number;
-}
 }  // namespace
 
 SpanningTree SpanningTree::build(const mesh::Topology& topo, int root) {
@@ -72,6 +57,13 @@ SpanningTree SpanningTree::build(const mesh::Topology& topo, int root) {
   return tree;
 }
 
+SpanningTree SpanningTree::rejoining(int s) const {
+  SpanningTree view = *this;
+  view.starts_with_share[static_cast<std::size_t>(s)] = false;
+  for (int c : children[static_cast<std::size_t>(s)]) view.starts_with_share[static_cast<std::size_t>(c)] = false;
+  return view;
+}
+
 SatelliteCore::SatelliteCore(const CoreConfig& config, LocalPool& pool, const mesh::Topology& topo,
                              const mesh::RoutingTable& routes, const SpanningTree& tree)
     : cfg_(config),
@@ -93,6 +85,16 @@ SatelliteCore::SatelliteCore(const CoreConfig& config, LocalPool& pool, const me
   }
   rtt_s_ = std::max(2 * slowest, kMinRoundTrip);
   const auto self = static_cast<std::size_t>(config.self);
+  if (recovering()) {
+    // No weight: the root's account 0, the injected work, settles last of all.
+    accounts_.assign(TaskContext::kAccounts, Account{});
+    epochs_.assign(static_cast<std::size_t>(topo.satellites()), 1);
+    if (config.self == config.root) {
+      accounts_[0].open = true;
+      accounts_open_ = 1;
+    }
+    return;
+  }
   if (tree.starts_with_share[self]) held_ = Weight::initial_share(config.self == config.root, tree.share_holders);
   // The start-up convergecast waits only for children that hold a share to return.
   for (std::size_t i = 0; i < children_.size(); ++i) {
@@ -120,6 +122,10 @@ void SatelliteCore::send(Message m) {
   if (m.src == cfg_.self) {
     m.load_s = pool_.queued_work_s();
     m.demand_hops = demand_hops_;
+    if (recovering()) {
+      m.epoch = cfg_.epoch;
+      if (m.to_epoch == 0) m.to_epoch = epochs_[static_cast<std::size_t>(m.dst)];
+    }
   }
   ++m.hops;
   ++stats_.messages_sent;
@@ -203,8 +209,12 @@ void SatelliteCore::begin(double now) {
 void SatelliteCore::handle_local_idle(double now) {
   busy_ = false;
   if (terminated_) return;
-  return_weight(now);
-  try_finish(now);
+  if (recovering())
+    settle_accounts(now);
+  else {
+    return_weight(now);
+    try_finish(now);
+  }
   try_steal(now);
   update_demand(now);
 }
@@ -275,12 +285,18 @@ void SatelliteCore::on_steal_reply(double now, Message& m) {
     const auto late = std::find(timed_out_.begin(), timed_out_.end(), key);
     const bool recent = m.id + CoreBounds::steals_kept > steal_seq_;
     std::uint64_t* slot = taken_.empty() ? nullptr : &taken_[m.id % CoreBounds::steals_kept];
-    if (current || late != timed_out_.end()) {
+    if ((current || late != timed_out_.end()) && !room_for(m)) {
+      // No account free for it: the victim takes the tasks back at once, and for this thief
+      // it was an empty answer.
+      refuse(m);
+      if (late != timed_out_.end()) timed_out_.erase(late);
+      m.tasks.clear();
+    } else if (current || late != timed_out_.end()) {
       if (late != timed_out_.end()) {
         ++stats_.late_loot;
         timed_out_.erase(late);
       }
-      take_loot(m);
+      take_loot(now, m);
       if (recent) {
         if (slot == nullptr) {
           taken_.assign(CoreBounds::steals_kept, 0);
@@ -337,6 +353,7 @@ void SatelliteCore::acknowledge(const Message& m) {
   ack.src = cfg_.self;
   ack.dst = m.src;
   ack.id = m.id;
+  ack.to_epoch = m.epoch;  // with recovery: only that incarnation kept the message
   send(std::move(ack));
 }
 
@@ -350,16 +367,25 @@ void SatelliteCore::on_ack(double now, const Message& m) {
   if (!busy_) return_weight(now);
 }
 
-void SatelliteCore::take_loot(const Message& m) {
-  held_.merge(m.weight);
+void SatelliteCore::take_loot(double now, Message& m) {
+  if (recovering())
+    open_accounts(now, m);
+  else
+    held_.merge(m.weight);
   busy_ = true;
   stats_.tasks_received += m.tasks.size();
   pool_.push(m.tasks.data(), m.tasks.size());
 }
 
-void SatelliteCore::on_loot_push(const Message& m) {
+void SatelliteCore::on_loot_push(double now, Message& m) {
   switch (admit(peers_[m.src].pushes_in, m.id & kNumberMask)) {
-    case Arrival::fresh: take_loot(m); break;
+    case Arrival::fresh:
+      if (!room_for(m)) {
+        refuse(m);  // no account free for it: the pusher takes it back (its copies will be repeats)
+        return;
+      }
+      take_loot(now, m);
+      break;
     case Arrival::duplicate: ++stats_.duplicates; break;
     case Arrival::beyond: ++stats_.capped.beyond_window; return;
   }
@@ -369,10 +395,15 @@ void SatelliteCore::on_loot_push(const Message& m) {
 
 // --- victim ---
 
-bool SatelliteCore::fill_loot(double want_s, Message& loot) {
+bool SatelliteCore::fill_loot(double now, double want_s, Message& loot) {
   if (terminated_ || !busy_ || !(want_s > 0)) return false;
-  Weight piece = held_.split();
-  if (piece.empty()) return false;  // no finer piece can be made: keep the work
+  if (recovering() && peers_[loot.dst].given >= CoreBounds::given) {
+    ++stats_.capped.given_full;
+    return false;
+  }
+  // With recovery the giver's copy stands in for the weight.
+  Weight piece = recovering() ? Weight{} : held_.split();
+  if (piece.empty() && !recovering()) return false;  // no finer piece can be made: keep the work
   take_buffer_.clear();
   if (cfg_.amount == StealAmount::one)
     pool_.take_oldest(1, take_buffer_);
@@ -386,6 +417,7 @@ bool SatelliteCore::fill_loot(double want_s, Message& loot) {
   loot.weight = std::move(piece);
   stats_.tasks_given += loot.tasks.size();
   ++stats_.loot_sent;
+  if (recovering()) keep_copy(now, loot);
   return true;
 }
 
@@ -433,7 +465,7 @@ void SatelliteCore::on_steal_request(double now, const Message& m) {
     // A thief that leaves a window of loot unacknowledged gets no more until it acknowledges:
     // else one that never does would hold this satellite's copies of all its work.
     if (has_room(m.src))
-      gave = fill_loot(surplus * entry.weight / (entry.weight + 1), reply);
+      gave = fill_loot(now, surplus * entry.weight / (entry.weight + 1), reply);
     else
       ++stats_.capped.unacked_full;
   }
@@ -458,7 +490,7 @@ bool SatelliteCore::push_loot(double now, int to, double want_s) {
   m.src = cfg_.self;
   m.dst = to;
   m.id = kPushBit | (peer.pushes_sent + 1);
-  if (!fill_loot(want_s, m)) return false;
+  if (!fill_loot(now, want_s, m)) return false;
   ++peer.pushes_sent;
   ++stats_.loot_pushes;
   send_reliably(now, std::move(m));
@@ -517,6 +549,7 @@ void SatelliteCore::handle_message(double now, Message m) {
     send(std::move(m));
     return;
   }
+  if (recovering() && !admit_epoch(now, m)) return;
   if (!plausible(m)) return;  // before it changes anything
   if (m.load_s >= 2 * keep_s() && !waiting_.empty()) {
     // The sender has plenty queued now: it no longer waits for work from us.
@@ -529,7 +562,7 @@ void SatelliteCore::handle_message(double now, Message m) {
     case MessageKind::steal_request: on_steal_request(now, m); break;
     case MessageKind::steal_reply: on_steal_reply(now, m); break;
     case MessageKind::loot_push:
-      on_loot_push(m);
+      on_loot_push(now, m);
       failures_ = 0;  // work came by itself: the next search starts afresh
       break;
     case MessageKind::ack: on_ack(now, m); break;
@@ -538,6 +571,9 @@ void SatelliteCore::handle_message(double now, Message m) {
       acknowledge(m);
       on_terminate(now);
       break;
+    case MessageKind::account_return: on_account_return(now, m); break;
+    case MessageKind::loot_refused: on_loot_refused(now, m); break;
+    case MessageKind::alive: on_alive(now, m); break;
     case MessageKind::demand: break;
   }
   serve_waiting(now);
@@ -550,8 +586,10 @@ void SatelliteCore::settle(double now) {
   // arrived went on at once): no worker will report that it ran dry, so say it here.
   if (busy_ && pool_.idle())
     handle_local_idle(now);
-  else
+  else {
+    if (recovering()) settle_accounts(now);  // accounts finish while other work goes on
     update_demand(now);
+  }
 }
 
 void SatelliteCore::update_demand(double now) {
@@ -644,13 +682,20 @@ bool SatelliteCore::plausible(const Message& m) {
   }
   switch (m.kind) {
     case MessageKind::terminate:
-      // Only the root declares the end, and the news comes down the tree.
-      if (cfg_.self != cfg_.root && m.src == parent_) return true;
+      // Only the root declares the end, and the news comes down the tree (with recovery,
+      // from the root itself).
+      if (cfg_.self != cfg_.root && m.src == (recovering() ? cfg_.root : parent_)) return true;
       ++stats_.rejected.terminate;
       return false;
     case MessageKind::weight_return:
       // Weight and results go up the tree, from a child to its parent.
-      if (std::find(children_.begin(), children_.end(), m.src) != children_.end()) return true;
+      if (!recovering() && std::find(children_.begin(), children_.end(), m.src) != children_.end()) return true;
+      ++stats_.rejected.stray_return;
+      return false;
+    case MessageKind::account_return:
+    case MessageKind::alive:
+    case MessageKind::loot_refused:
+      if (recovering()) return true;
       ++stats_.rejected.stray_return;
       return false;
     default: return true;
@@ -688,11 +733,12 @@ void SatelliteCore::handle_timeout(double now) {
     send(std::move(copy));
   }
   if (push_check_at_ <= now) serve_waiting(now);
+  if (heartbeat_at_ <= now) on_heartbeat(now);
   settle(now);  // also pushes downhill when that is due
 }
 
 double SatelliteCore::next_deadline() const {
-  double d = std::min({steal_deadline(), push_check_at_, downhill_at_, demand_at_});
+  double d = std::min({steal_deadline(), push_check_at_, downhill_at_, demand_at_, heartbeat_at_});
   for (const auto& kv : unacked_) d = std::min(d, kv.second.resend_at);
   return d;
 }
@@ -728,7 +774,7 @@ void SatelliteCore::on_weight_return(double now, const Message& m) {
 }
 
 void SatelliteCore::return_weight(double now) {
-  if (cfg_.self == cfg_.root || busy_ || !begun_ || terminated_ || held_.empty() || first_returns_missing_ > 0) return;
+  if (recovering() || cfg_.self == cfg_.root || busy_ || !begun_ || terminated_ || held_.empty() || first_returns_missing_ > 0) return;
   if (!has_room(parent_)) {
     // A window of returns is still unacknowledged: the weight stays here, nothing is lost, and
     // it all goes up in one return once the parent acknowledges one (on_ack()).
@@ -754,7 +800,7 @@ void SatelliteCore::return_weight(double now) {
 }
 
 void SatelliteCore::try_finish(double now) {
-  if (cfg_.self != cfg_.root || busy_ || !begun_ || terminated_ || !held_.is_one()) return;
+  if (recovering() || cfg_.self != cfg_.root || busy_ || !begun_ || terminated_ || !held_.is_one()) return;
   // The whole unit is back and the root is idle: no satellite holds weight, so none is
   // running a task, and no loot is in flight. Every result came home with its weight.
   result_ = absorbed_;
@@ -773,7 +819,17 @@ void SatelliteCore::on_terminate(double now) {
   for (auto& entry : peers_) entry.second.unacked = 0;
   waiting_.clear();
   push_check_at_ = kInf;
-  for (int c : children_) {
+  given_.clear();
+  heartbeat_at_ = kInf;
+  // Down the tree, each satellite passing it on; with recovery a tree parent may be dead, so
+  // the root tells every satellite itself.
+  std::vector<int> told;
+  if (!recovering())
+    told = children_;
+  else if (cfg_.self == cfg_.root)
+    for (int s = 0; s < topo_.satellites(); ++s)
+      if (s != cfg_.self) told.push_back(s);
+  for (int c : told) {
     Message m;
     m.kind = MessageKind::terminate;
     m.src = cfg_.self;
@@ -800,6 +856,8 @@ CoreStateSize SatelliteCore::state_size() const {
   s.peers = peers_.size();
   s.outbound = outbound_.size();
   s.events = events_.size();
+  s.accounts = accounts_open_;
+  s.given = given_.size();
   return s;
 }
 

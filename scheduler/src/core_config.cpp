@@ -22,6 +22,8 @@ const std::vector<CoreKnob>& core_knobs() {
       {"demand_horizon_hops", &CoreConfig::demand_horizon_hops, "a busy satellite pushes surplus toward hungry satellites at most this many ISL hops away (whole number; 0: off)", false, true, 1, kMaxDemandHorizon},
       {"demand_interval_s", &CoreConfig::demand_interval_s, "a changed distance to demand is sent at most this often, and downhill pushes to one neighbour go at most this often"},
       {"low_check_s", &CoreConfig::low_check_s, "how often a busy satellite looks at its queue against the low-water mark"},
+      {"heartbeat_s", &CoreConfig::heartbeat_s, "crash recovery: a satellite holding loot tells its givers it is alive this often, and each giver keeps a copy until the loot's results return (0: off, the end is told by weight throwing)", true, true, 1e-3, 60},
+      {"suspect_s", &CoreConfig::suspect_s, "crash recovery: a receiver of loot not heard from for this long is taken for dead, and its loot runs again at the giver", true, false, 1e-3, 3600},
   };
   // clang-format on
   return knobs;
@@ -88,6 +90,10 @@ std::vector<mesh::Error> apply(CoreConfig& config, const KnobOverrides& override
     problems.push_back(mesh::fail("demand_horizon_hops", "must be a whole number of hops from 0 to " +
                                                              std::to_string(kMaxDemandHorizon) + ", got " +
                                                              mesh::format_number(horizon)));
+  if (config.heartbeat_s > 0 && config.suspect_s < 2 * config.heartbeat_s)
+    problems.push_back(mesh::fail("suspect_s", "is " + mesh::format_number(config.suspect_s) +
+                                                   ", less than twice heartbeat_s = " + mesh::format_number(config.heartbeat_s) +
+                                                   ": one late heartbeat would count as a crash"));
   if (config.backoff_max_s < config.backoff_min_s) {
     // Named after the one the user set (the maximum when both or neither were).
     const bool min_only = overrides.count("backoff_min_s") && !overrides.count("backoff_max_s");
@@ -140,6 +146,8 @@ mesh::Result<CoreConfig> make_core_config(const CoreSettings& s) {
   c.max_batch = s.max_batch;
   c.seed = s.seed;
   c.workers = s.workers;
+  if (s.epoch < 1) return mesh::fail("epoch", "must be at least 1, got 0");
+  c.epoch = s.epoch;
   auto tuned = apply_core_knobs(c, s.knobs);
   if (!tuned) return mesh::fail(knob_flag(tuned.error().parameter), tuned.error().reason);
   return tuned;

@@ -6,10 +6,12 @@ namespace leomesh::scheduler {
 
 void PumpHost::record(const StealEvent&) {}
 void PumpHost::finished(double) {}
+void PumpHost::recovered(const RecoveryEvent&) {}
 
 void CorePump::after_event(double now) {
   while (auto out = core_.poll_outbound()) host_.send(now, *out);
   while (auto e = core_.poll_event()) host_.record(*e);
+  while (auto r = core_.poll_recovery()) host_.recovered(*r);
   if (core_.finished() && !finished_) {
     finished_ = true;
     host_.finished(now);

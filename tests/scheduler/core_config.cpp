@@ -15,7 +15,7 @@ TEST_CASE("core_knobs: every numeric knob of CoreConfig, with CoreConfig's defau
   for (const CoreKnob& k : core_knobs()) names.push_back(k.name);
   CHECK(names == std::vector<std::string>{"steal_timeout_s", "retransmit_s", "backoff_min_s",
                                           "backoff_max_s", "requests_in_flight", "remember_s",
-                                          "push_check_s", "ask_below_per_worker", "demand_horizon_hops", "demand_interval_s", "low_check_s"});
+                                          "push_check_s", "ask_below_per_worker", "demand_horizon_hops", "demand_interval_s", "low_check_s", "heartbeat_s", "suspect_s"});
   const CoreConfig d;
   CHECK(d.*(*find_core_knob("steal_timeout_s"))->field == 0.5);
   CHECK(d.*(*find_core_knob("retransmit_s"))->field == 0.5);
@@ -58,7 +58,7 @@ TEST_CASE("bad knob names and values are refused, naming the knob and why", "[co
   CHECK(unknown.parameter == "steal_timeout");
   CHECK(unknown.reason ==
         "unknown core setting; known: steal_timeout_s, retransmit_s, backoff_min_s, backoff_max_s, "
-        "requests_in_flight, remember_s, push_check_s, ask_below_per_worker, demand_horizon_hops, demand_interval_s, low_check_s");
+        "requests_in_flight, remember_s, push_check_s, ask_below_per_worker, demand_horizon_hops, demand_interval_s, low_check_s, heartbeat_s, suspect_s");
   CHECK(error({{"retransmit_s", -0.5}}).message() == "retransmit_s: cannot be negative, got -0.5");
   CHECK(error({{"backoff_min_s", 0}}).message() ==
         "backoff_min_s: must be more than 0 seconds, got 0");

@@ -13,6 +13,15 @@
 
 namespace leomesh::emulator {
 
+/// A satellite that crashes at `at_s` (its tasks, timers and messages are lost, its ISLs go
+/// dark) and, unless `until_s` is infinite, restarts then with empty memory and a new
+/// incarnation. Needs crash recovery (core.heartbeat_s > 0) to finish exactly.
+struct HarnessCrash {
+  int satellite = 1;
+  double at_s = 0;
+  double until_s = 1e300;
+};
+
 /// What to run. Plain data.
 struct HarnessConfig {
   std::string topology = "torus:4x4";
@@ -26,6 +35,7 @@ struct HarnessConfig {
   std::uint64_t seed = 1;
   scheduler::CoreConfig core;          ///< template: self and seed are set per satellite
   double max_virtual_s = 1e6;          ///< give up (finished = false) after this
+  std::vector<HarnessCrash> crashes;   ///< never the root
 };
 
 /// What happened, per satellite and in total.
@@ -35,16 +45,20 @@ struct HarnessReport {
   double makespan_s = 0;               ///< virtual time when the root had the result
   double last_task_s = 0;              ///< virtual time the last task completed
   std::vector<scheduler::CoreStats> per_satellite;
-  std::vector<std::uint64_t> tasks_executed;
+  std::vector<std::uint64_t> tasks_executed;   ///< by each satellite's latest life
+  std::uint64_t tasks_executed_lost = 0;      ///< by lives that ended in a crash
   std::vector<scheduler::StealEvent> steals;
   std::uint64_t events = 0;            ///< simulation events processed
   std::uint64_t messages_dropped = 0;  ///< by the loss model
+  std::uint64_t messages_lost_to_crashes = 0;  ///< delivered to a crashed satellite
+  std::vector<scheduler::RecoveryEvent> recoveries;  ///< loot run again by its giver
   /// True if a satellite received a message from a satellite that was not its ISL
   /// neighbour at that moment (must never happen in mesh topologies).
   bool non_neighbor_send = false;
 };
 
-/// Runs `workload` to completion. Fails on a bad topology or link string.
+/// Runs `workload` to completion. Fails on a bad topology or link string, or a crash of the
+/// root or of no satellite.
 mesh::Result<HarnessReport> run_harness(const HarnessConfig& config,
                                         const workloads::Workload& workload);
 

@@ -18,13 +18,20 @@ struct LiveOptions : RunOptions {
   double timeout_s = 600;         ///< give up (and clean up) after this long
   bool sign = true;               ///< origin signatures; off only to measure what they cost
   std::string agent_path;         ///< "" = leomesh-agent next to the running executable
+  /// With crash recovery (core heartbeat_s > 0) an agent other than the root that dies is
+  /// reported and the run goes on; with this, it is also started again at once, as a new
+  /// incarnation (--epoch) with empty memory.
+  bool restart_crashed = false;
 };
 
 /// Generates the configurations in a private temporary directory ($TMPDIR or /tmp), starts one agent per
 /// satellite, waits for the root's result, stops every agent (SIGTERM, then SIGKILL after a
 /// grace period), gathers their telemetry and removes the directory. Leaves no process,
-/// socket file or directory behind: also when an agent dies (reported in `failure`), on
-/// timeout, and on SIGINT / SIGTERM to this process (which it then re-raises).
+/// socket file or directory behind: also when an agent dies, on timeout, and on SIGINT /
+/// SIGTERM to this process (which it then re-raises). An agent that dies ends the run
+/// (reported in `failure`), unless crash recovery is on and it is not the root: then the
+/// death is reported (the summary's "crashes", and a line on stderr) and the run goes on,
+/// with the agent restarted if `restart_crashed`.
 /// Fails (Error) only on bad options; a failed run is a summary with finished == false.
 mesh::Result<RunSummary> run_live(const LiveOptions& options, const workloads::Workload& workload);
 

@@ -2,6 +2,7 @@
 // each task advances virtual time by a cost proportional to the work it did.
 #pragma once
 
+#include <array>
 #include <deque>
 #include <optional>
 #include <vector>
@@ -35,7 +36,9 @@ class SimulatedPool final : public scheduler::LocalPool {
   double queued_work_s() const override { return queued_units_ * task_cost_s_; }
   std::size_t take_work(double work_s, std::size_t max, std::vector<scheduler::Task>& out) override;
   void push(const scheduler::Task* tasks, std::size_t count) override;
-  scheduler::Reduction reduction() const override { return ctx_.reduction_copy(); }
+  scheduler::Reduction reduction() const override;
+  bool account_done(std::uint8_t account) const override { return outstanding_[account] == 0; }
+  scheduler::Reduction take_account(std::uint8_t account) override;
 
   struct Started {
     int worker;
@@ -59,8 +62,8 @@ class SimulatedPool final : public scheduler::LocalPool {
  private:
   class Context final : public scheduler::TaskContext {
    public:
-    void spawn(const scheduler::Task& child) override { out->push_back(child); }
-    scheduler::Reduction reduction_copy() const { return reduction_; }
+    void spawn(const scheduler::Task& child) override { out->push_back(stamped(child)); }
+    scheduler::Reduction& reduction_ref() { return reduction_; }
     std::vector<scheduler::Task>* out = nullptr;  // the running worker's children
   };
 
@@ -85,6 +88,10 @@ class SimulatedPool final : public scheduler::LocalPool {
   std::uint64_t executed_ = 0;
   double busy_s_ = 0;
   Context ctx_;
+  // Per loot account: tasks queued or running, and the results of those run.
+  std::array<std::uint32_t, scheduler::TaskContext::kAccounts> outstanding_{};
+  std::array<scheduler::Reduction, scheduler::TaskContext::kAccounts> results_{};
+  std::vector<std::uint8_t> running_account_;  // per worker
 };
 
 }  // namespace leomesh::emulator

@@ -19,7 +19,7 @@
 namespace leomesh::node {
 
 /// The current protocol version carried in every envelope.
-inline constexpr std::uint32_t kWireVersion = 4;
+inline constexpr std::uint32_t kWireVersion = 5;
 
 /// The size of a Message's origin_proof on the wire (what it holds: origin_auth.hpp). A frame
 /// carries one of exactly this size or none.

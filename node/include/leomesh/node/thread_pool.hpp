@@ -8,6 +8,7 @@
 // injects tasks stolen from other satellites (push). It knows nothing about the network.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -175,6 +176,10 @@ class ThreadPool final : public scheduler::LocalPool {
   scheduler::Reduction reduction() const;
   /// Zeroes every worker's reduction. Call when idle.
   void reset_reduction();
+  /// Crash recovery: no task of loot account `account` queued or running (exact when true).
+  bool account_done(std::uint8_t account) const override;
+  /// The reduction of loot account `account`, zeroed. Call once account_done(account).
+  scheduler::Reduction take_account(std::uint8_t account) override;
   /// Per-worker and total counters (relaxed snapshot; exact when idle).
   PoolStats stats() const;
 
@@ -237,6 +242,9 @@ class ThreadPool final : public scheduler::LocalPool {
 
   std::atomic<std::uint64_t> pushed_{0};
   std::atomic<std::uint64_t> taken_{0};
+  // Per loot account (crash recovery): tasks submitted, and tasks taken out (account_done()).
+  std::array<std::atomic<std::uint64_t>, scheduler::TaskContext::kAccounts> driver_in_{};
+  std::array<std::atomic<std::uint64_t>, scheduler::TaskContext::kAccounts> driver_out_{};
   std::atomic<std::uint64_t> wakeups_{0};
   std::atomic<std::size_t> take_cursor_{0};
 };

@@ -70,6 +70,18 @@ struct CoreConfig {
   double push_check_s = 5e-3;        ///< first wait before a busy victim with thieves waiting
                                      ///< looks again for loot to push (doubling up to backoff_max_s)
   std::uint64_t seed = 1;            ///< victim choice is deterministic per (seed, self)
+  /// Crash recovery (scheduler/README.md, "Recovery"); 0 = off, and the end of the run is
+  /// told by weight throwing. Else every giver keeps a copy of each loot until its receiver
+  /// returns that loot's results, a satellite holding loot tells its givers it is alive this
+  /// often, and a giver that has not heard from a receiver for suspect_s runs the loot again.
+  double heartbeat_s = 0;
+  /// Crash recovery: the detection time. A receiver of loot silent this long is taken for dead.
+  double suspect_s = 0.3;
+  /// Crash recovery: this satellite's incarnation, 1 at the start of a run and higher after
+  /// every restart with empty memory. Every satellite takes the others to be at 1 until it
+  /// hears otherwise, so a driver must give a restarted core a number it never had.
+  std::uint64_t epoch = 1;
+  bool recovering() const { return heartbeat_s > 0; }
 };
 
 /// The spanning tree over which termination weight and results travel to the root and the
@@ -86,6 +98,10 @@ struct SpanningTree {
   int share_holders = 0;
 
   static SpanningTree build(const mesh::Topology& topo, int root);
+  /// The view of satellite `s` restarted with empty memory long after the start: the same
+  /// tree, but neither it nor its children hold or wait for a start share (those went to
+  /// its earlier life).
+  SpanningTree rejoining(int s) const;
 };
 
 /// One finished steal attempt, for telemetry and latency distributions.
@@ -120,6 +136,20 @@ struct CoreBounds {
   static constexpr std::size_t outbound = 1 << 14;
   /// Steal events waiting for poll_event(); the newest are dropped beyond it.
   static constexpr std::size_t events = 4096;
+  /// Crash recovery: loot accounts held at once (Task::account is one byte; 0 is the work
+  /// injected at the root). Loot that would need more waits, unacknowledged, and is resent.
+  static constexpr std::size_t accounts = 255;
+  /// Crash recovery: loot given to one satellite and not yet settled (its copies kept here).
+  static constexpr std::size_t given = 255;
+};
+
+/// Loot run again by its giver (crash recovery): the receiver was taken for dead.
+struct RecoveryEvent {
+  double at_s = 0;
+  int giver = 0, receiver = 0;
+  std::uint64_t receiver_epoch = 0;  ///< the incarnation that had it
+  std::size_t tasks = 0;             ///< restored to the giver's queue
+  bool restarted = false;            ///< the receiver came back as a new incarnation (else it fell silent)
 };
 
 /// How many entries the core's bounded structures hold now (SatelliteCore::state_size()),
@@ -134,7 +164,11 @@ struct CoreStateSize {
   std::size_t peers = 0;      ///< per-satellite records (numbering, receive windows): one per other satellite
   std::size_t outbound = 0;   ///< not yet polled: CoreBounds::outbound
   std::size_t events = 0;     ///< not yet polled: CoreBounds::events
-  std::size_t total() const { return requests + timed_out + taken + waiting + unacked + peers + outbound + events; }
+  std::size_t accounts = 0;   ///< crash recovery: loot accounts open here: CoreBounds::accounts
+  std::size_t given = 0;      ///< crash recovery: loot given and not settled: CoreBounds::given per other satellite
+  std::size_t total() const {
+    return requests + timed_out + taken + waiting + unacked + peers + outbound + events + accounts + given;
+  }
 };
 
 /// Counters of one satellite's core.
@@ -171,7 +205,21 @@ struct CoreStats {
     std::uint64_t timed_out_forgotten = 0;  ///< timed-out requests forgotten beyond timed_out_kept (their loot would now be refused)
     std::uint64_t outbound_full = 0;   ///< messages dropped: the driver left CoreBounds::outbound unpolled
     std::uint64_t events_full = 0;     ///< steal events dropped: the driver left CoreBounds::events unpolled
+    std::uint64_t accounts_full = 0;   ///< crash recovery: loot not taken (resent later) while CoreBounds::accounts were open
+    std::uint64_t given_full = 0;      ///< crash recovery: loot not given while CoreBounds::given to that satellite were unsettled
   } capped;
+  /// Crash recovery.
+  struct Recovery {
+    std::uint64_t account_returns = 0;  ///< accounts settled with their giver (first copies)
+    std::uint64_t loots_restored = 0;   ///< loot given to a satellite taken for dead, run again here
+    std::uint64_t tasks_restored = 0;   ///< their tasks
+    std::uint64_t restarts_seen = 0;    ///< other satellites heard from with a new incarnation
+    std::uint64_t stale = 0;            ///< messages from an earlier incarnation of their sender, or for one of this satellite: dropped
+    std::uint64_t stale_returns = 0;    ///< account returns for loot not outstanding (a copy, or loot already run again here)
+    std::uint64_t orphaned = 0;         ///< accounts done whose giver had restarted since: their results were not wanted
+    std::uint64_t heartbeats = 0;       ///< alive messages sent
+    std::uint64_t refused = 0;          ///< loot taken back: its receiver had no account free
+  } recovery;
   double attempt_latency_sum_s = 0;      ///< over answered attempts
   std::uint64_t attempt_hops_sum = 0;    ///< over answered attempts, one way
 };
@@ -256,6 +304,8 @@ class SatelliteCore {
 
   std::optional<Outbound> poll_outbound();
   std::optional<StealEvent> poll_event();
+  /// Crash recovery: loot run again here since the last poll.
+  std::optional<RecoveryEvent> poll_recovery();
   /// Earliest time handle_timeout() must be called; infinity when nothing is pending.
   double next_deadline() const;
 
@@ -268,7 +318,10 @@ class SatelliteCore {
   /// (with work, or results not yet returned), and the destinations of the unacknowledged
   /// messages that carry some. The root finishes only once all of it is back, so a driver
   /// that knows a part of the constellation is cut off for good can tell the run is stranded.
+  /// (Weight throwing only; with crash recovery there is no weight.)
   bool holds_weight() const { return !held_.empty(); }
+  /// Crash recovery is on (CoreConfig::heartbeat_s > 0).
+  bool recovering() const { return cfg_.recovering(); }
   void weight_in_flight_to(std::vector<int>& destinations) const;
   const CoreStats& stats() const { return stats_; }
   int self() const { return cfg_.self; }
@@ -299,6 +352,7 @@ class SatelliteCore {
     std::size_t unacked = 0;        // its entries in unacked_: at most CoreBounds::window
     Window pushes_in;               // its pushes that arrived here
     Window returns_in;              // its weight returns that arrived here (tree children only)
+    std::size_t given = 0;          // crash recovery: its entries in given_: at most CoreBounds::given
   };
 
   void send(Message m);
@@ -311,12 +365,12 @@ class SatelliteCore {
   bool plausible(const Message& m);       // false (and counted) for what an honest run cannot send
   void acknowledge(const Message& m);     // tells the sender of a reliable message it arrived
   void on_ack(double now, const Message& m);
-  void take_loot(const Message& m);       // its tasks and weight are this satellite's now
-  void on_loot_push(const Message& m);
+  void take_loot(double now, Message& m);  // its tasks and weight (or accounts) are this satellite's now
+  void on_loot_push(double now, Message& m);
   bool has_room(int peer) const;          // fewer than CoreBounds::window unacknowledged toward it
   void record(const StealEvent& e);
   // Fills `loot` with an even share of the queue and a weight piece; false if nothing to give.
-  bool fill_loot(double want_s, Message& loot);
+  bool fill_loot(double now, double want_s, Message& loot);
   double keep_s() const;  // queued work this satellite keeps for itself: one round trip per worker
   bool push_loot(double now, int to, double want_s);  // unasked loot worth about want_s; false if none
   void serve_waiting(double now);  // push loot to thieves that asked in vain
@@ -328,6 +382,24 @@ class SatelliteCore {
   void try_finish(double now);       // root: idle and holding the whole unit
   void on_terminate(double now);
   double backoff(std::uint32_t failures) const;
+
+  // Crash recovery (recovery.cpp).
+  bool admit_epoch(double now, const Message& m);  // false (and counted) for a stale incarnation
+  void peer_restarted(double now, int peer, std::uint64_t epoch);
+  int account_for(const Message& loot, std::uint8_t giver_account) const;  // an open one to share, or -1
+  bool room_for(const Message& loot);  // accounts free for every account of `loot` (else counted)
+  void open_accounts(double now, Message& loot);   // one per giver account; retags the tasks
+  void keep_copy(double now, const Message& loot); // the giver's side, until settled
+  void settle_accounts(double now);                // idle: return every finished account
+  void on_account_return(double now, const Message& m);
+  void refuse(const Message& loot);  // no account free: tell the giver to take it back
+  void on_loot_refused(double now, const Message& m);
+  enum class Restore { silent, restarted, refused };
+  // A loot's outstanding tasks run here again: of `account` only, or (-1) of all its shares.
+  void restore(double now, std::uint64_t key, Restore why, int account = -1);
+  void on_alive(double now, const Message& m);
+  void on_heartbeat(double now);
+  void schedule_heartbeat(double now);
 
   CoreConfig cfg_;
   LocalPool& pool_;
@@ -416,6 +488,41 @@ class SatelliteCore {
   std::uint64_t return_seq_ = 0;
 
   Reduction result_;
+
+  // Crash recovery: per-loot accounts (Dijkstra and Scholten's diffusing computations, with
+  // the giver keeping a copy). Account a holds the tasks here with Task::account == a and
+  // the loot given from them; it is settled with its giver once it has neither. Loots from
+  // the same account of the same giver share an account here (at most kLootsPerAccount).
+  static constexpr std::size_t kLootsPerAccount = 64;
+  static constexpr std::size_t kAliveLoots = 4096;  // loots one alive message names (the wire's limit)
+  struct Account {
+    bool open = false;
+    int giver = -1;                  // -1: the work injected at the root (account 0)
+    std::uint64_t giver_epoch = 0;
+    std::vector<std::uint64_t> loots;  // the loot messages' ids
+    std::uint8_t giver_account = 0;  // the giver's account their tasks came from
+    std::uint32_t loots_out = 0;     // loot given from it, not settled
+    Reduction absorbed;              // results returned for that loot
+  };
+  std::vector<Account> accounts_;    // TaskContext::kAccounts entries when recovering
+  std::size_t accounts_open_ = 0;
+  // Loot given and not settled, by loot_key(receiver, id): the tasks as given, and which of
+  // this satellite's accounts among them still wait for a return, each with when the
+  // receiver last said it holds it (or when it was given).
+  struct Share {
+    std::uint8_t account;
+    double heard;
+  };
+  struct Given {
+    int receiver = -1;
+    std::uint64_t receiver_epoch = 0;
+    std::vector<Task> copy;
+    std::vector<Share> waiting;
+  };
+  std::unordered_map<std::uint64_t, Given> given_;
+  std::vector<std::uint64_t> epochs_;  // per satellite, the latest incarnation heard of (1 before)
+  double heartbeat_at_ = std::numeric_limits<double>::infinity();
+  std::deque<RecoveryEvent> recoveries_;
 
   std::deque<Outbound> outbound_;
   std::deque<StealEvent> events_;

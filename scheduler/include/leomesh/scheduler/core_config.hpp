@@ -85,6 +85,7 @@ struct CoreSettings {
   std::size_t max_batch = CoreConfig{}.max_batch;
   std::uint64_t seed = CoreConfig{}.seed;
   std::size_t workers = CoreConfig{}.workers;
+  std::uint64_t epoch = CoreConfig{}.epoch;  ///< crash recovery: this incarnation (1 = first)
   KnobOverrides knobs;  ///< by knob name
 };
 

@@ -23,6 +23,12 @@ enum class MessageKind : std::uint8_t {
   weight_return = 9,  ///< child -> tree parent: termination weight and the reduction of the
                       ///< tasks run since the previous return
   demand = 10,        ///< satellite -> ISL neighbours: its distance to demand changed (no ack)
+  /// Crash recovery only (CoreConfig::heartbeat_s > 0), in place of weight returns:
+  account_return = 11,  ///< receiver of loot -> its giver: every task of one of its accounts in
+                        ///< one or more loots is done, with their results (`loots`, `account`,
+                        ///< `reduction`)
+  alive = 12,           ///< satellite -> the givers of the accounts it holds: still running (no ack)
+  loot_refused = 13,    ///< receiver -> giver: loot `id` not taken (no account free): take it back
 };
 
 /// One message. `src` and `dst` are end points (satellite ids); `hops` counts the ISL hops
@@ -38,7 +44,14 @@ struct Message {
   std::uint16_t demand_hops = 0;    ///< the sender's ISL hops to the nearest hungry satellite (every kind)
   double load_s = 0;                ///< the sender's queued work (LocalPool::queued_work_s) when it sent this (every kind)
   Weight weight;                    ///< loot and weight_return: termination weight carried
-  Reduction reduction;              ///< weight_return: results since the sender's previous return
+  Reduction reduction;              ///< weight_return: results since the sender's previous return;
+                                    ///< account_return: the account's results
+  /// Crash recovery (0 in runs without it): the sender's incarnation (1 at the start of a run,
+  /// higher after each restart), and the receiver's as the sender knows it.
+  std::uint64_t epoch = 0;
+  std::uint64_t to_epoch = 0;
+  std::vector<std::uint64_t> loots; ///< account_return: the ids of the loot messages it settles
+  std::uint8_t account = 0;         ///< account_return: the giver's account those tasks came from
   /// Proof of who wrote the message, set by the driver of its origin (node/: an Ed25519
   /// signature with the origin's certified key). Opaque here: the core never reads it and
   /// a forwarder passes it on unchanged. Empty in simulations.

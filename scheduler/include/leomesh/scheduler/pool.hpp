@@ -39,6 +39,13 @@ class LocalPool {
   virtual void push(const Task* tasks, std::size_t count) = 0;
   /// The merged reduction of every task run here so far. Called once the pool is idle.
   virtual Reduction reduction() const = 0;
+  /// Crash recovery: no task of loot account `account` (Task::account, inherited by every
+  /// child) is queued or running here. Exact when it says true, as idle() is: only a running
+  /// task of the account or the driver's thread can add one.
+  virtual bool account_done(std::uint8_t account) const = 0;
+  /// Crash recovery: moves out the reduction of the tasks of `account` run here so far,
+  /// leaving it zero. Call only once account_done(account).
+  virtual Reduction take_account(std::uint8_t account) = 0;
 };
 
 }  // namespace leomesh::scheduler

@@ -28,6 +28,9 @@ class PumpHost {
   virtual void send(double now, Outbound& out) = 0;
   /// A steal attempt finished (answered or timed out), for telemetry. Default: ignored.
   virtual void record(const StealEvent& event);
+  /// Crash recovery: loot given to a satellite taken for dead is running here again.
+  /// Default: ignored.
+  virtual void recovered(const RecoveryEvent& event);
   /// Arms the driver's one timer to fire at time `at` (finite, and usually >= now; fire at
   /// once if it is not), then to call CorePump::on_timer(its now, at). The timer armed before
   /// is superseded: cancel it if that is cheap; if it fires anyway, on_timer() ignores it.

@@ -31,7 +31,9 @@ struct Task {
 
   TaskKind kind = 0;
   std::uint8_t size = 0;  ///< payload bytes in use (what goes on the wire)
-  std::uint8_t reserved = 0;
+  /// The loot account the task belongs to (crash recovery, CoreConfig::heartbeat_s > 0): set
+  /// by the pools, inherited by every child, 0 otherwise. Not the workload's to read.
+  std::uint8_t account = 0;
   std::array<std::uint8_t, kPayloadBytes> payload{};
 
   /// Builds a task whose payload is the bytes of `value`.
@@ -75,8 +77,14 @@ struct Reduction {
 
 /// What a running task may do: spawn children and add to the reduction. Implemented by each
 /// pool (threaded, simulated); one context per worker, used only by that worker's thread.
+///
+/// With crash recovery the results are kept per loot account (Task::account): a pool calls
+/// enter() before each task and files the reduction under that account afterwards; stamped()
+/// gives a child its parent's account.
 class TaskContext {
  public:
+  /// The number of accounts a satellite can keep at once (Task::account is one byte).
+  static constexpr std::size_t kAccounts = 256;
   virtual ~TaskContext() = default;
   /// Makes `child` runnable on this satellite. Never blocks; never allocates per task in
   /// the steady state.
@@ -88,6 +96,15 @@ class TaskContext {
   const T& env() const {
     return *static_cast<const T*>(env_);
   }
+  /// For pools: the next task runs in `account`.
+  void enter(std::uint8_t account) { account_ = account; }
+  std::uint8_t account() const { return account_; }
+  /// For pools: `child` stamped with the running task's account.
+  Task stamped(const Task& child) const {
+    Task t = child;
+    t.account = account_;
+    return t;
+  }
 
  protected:
   Reduction reduction_;
@@ -95,6 +112,7 @@ class TaskContext {
  private:
   friend class TaskRegistry;
   const void* env_ = nullptr;
+  std::uint8_t account_ = 0;
 };
 
 /// A task function. Must be thread-safe with respect to other tasks.
