@@ -469,7 +469,7 @@ TEST_CASE("bad knobs in steal.tuning fail validation at their field path", "[val
   REQUIRE(paths(unknown) == std::vector<std::string>{"steal.tuning[steal_timout_s]"});
   CHECK(unknown[0].reason ==
         "unknown core setting; known: steal_timeout_s, retransmit_s, backoff_min_s, backoff_max_s, "
-        "requests_in_flight, remember_s, push_check_s, ask_below_per_worker, demand_horizon_hops, demand_interval_s, low_check_s");
+        "requests_in_flight, remember_s, push_check_s, ask_below_per_worker, demand_horizon_hops, demand_interval_s, low_check_s, heartbeat_s, suspect_s");
   auto negative = problems({{"remember_s", -0.25}});
   REQUIRE(paths(negative) == std::vector<std::string>{"steal.tuning[remember_s]"});
   CHECK(negative[0].reason == "cannot be negative, got -0.25");
