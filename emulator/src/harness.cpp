@@ -101,6 +101,7 @@ class Harness {
 
   // Its ISLs go dark with it (the link layer of each neighbour sees that), or come back.
   void set_links(int s, bool up) {
+    if (!cfg_.crashed_links_go_dark) return;
     for (std::size_t l = 0; l < topo_.links().size(); ++l)
       if (topo_.links()[l].a == s || topo_.links()[l].b == s) topo_.force_down(static_cast<int>(l), !up);
     routes_.recompute(topo_);

@@ -156,7 +156,8 @@ AgentProcess spawn(const std::string& agent, int config_fd, const std::string& e
     else dup2(config_fd, kConfigFd);
     const std::string config = "/dev/fd/" + std::to_string(kConfigFd);
     const std::string life = std::to_string(epoch);
-    execl(agent.c_str(), "leomesh-agent", "--config", config.c_str(), "--epoch", life.c_str(), static_cast<char*>(nullptr));
+    execl(agent.c_str(), "leomesh-agent", "--config", config.c_str(), "--incarnation", life.c_str(),
+          static_cast<char*>(nullptr));
     std::fprintf(stderr, "cannot run %s: %s\n", agent.c_str(), std::strerror(errno));
     _exit(127);
   }
@@ -261,12 +262,12 @@ class Launch {
           // Crash recovery: its givers run its loot again; the run goes on without it, or
           // with a new life of it.
           const double at = std::chrono::duration<double>(Clock::now() - start).count();
-          json crash{{"satellite", a.satellite}, {"epoch", a.epoch}, {"at_s", at}, {"exit", describe_exit(a.status)}};
+          json crash{{"satellite", a.satellite}, {"incarnation", a.epoch}, {"at_s", at}, {"exit", describe_exit(a.status)}};
           std::string line = "leomesh: " + what + " at t = " + mesh::format_number(std::round(at * 1000) / 1000) + " s";
           if (opt_.restart_crashed) {
             const std::uint64_t next = a.epoch + 1;
-            crash["restarted_epoch"] = next;
-            line += "; restarted (epoch " + std::to_string(next) + ")";
+            crash["restarted_incarnation"] = next;
+            line += "; restarted (incarnation " + std::to_string(next) + ")";
             if (a.out_fd >= 0) ::close(a.out_fd);
             const int id = a.satellite;
             a = start_agent(*std::find_if(configs->begin(), configs->end(),
@@ -291,11 +292,16 @@ class Launch {
       if (std::chrono::duration<double>(Clock::now() - start).count() > opt_.timeout_s) {
         s.failure = "timed out after " + std::to_string(opt_.timeout_s) + " s";
         stop_all();
+        if (std::getenv("LEOMESH_DEBUG_TELEMETRY"))
+          for (auto& a : agents_) std::fprintf(stderr, "%s\n", a.telemetry.dump().c_str());
         return s;
       }
     }
     s.finished = true;
-    s.extra["crashes"] = crashes;
+    if (core->recovering()) {
+      s.extra["crashes"] = crashes;
+      s.extra["recoveries"] = recoveries_;
+    }
     const json& r = (*finished)["result"];
     s.result = {r["sum"].get<std::uint64_t>(), r["aux"].get<std::uint64_t>(), r["max"].get<std::uint64_t>()};
     s.makespan_s = (*finished)["makespan_s"].get<double>();
@@ -326,6 +332,11 @@ class Launch {
                         {"latency_p90_s", st.value("latency_p90_s", 0.0)},
                         {"latency_max_s", st.value("latency_max_s", 0.0)},
                         {"link_queue_high_water", t.value("link_queue_high_water", 0ULL)}};
+        if (t.contains("recovery") && core->recovering()) {
+          ss.extra["recovery"] = t["recovery"];
+          ss.extra["capped"] = t["capped"];
+          if (std::getenv("LEOMESH_DEBUG_TELEMETRY")) ss.extra["telemetry"] = t;
+        }
       }
       s.per_satellite.push_back(ss);
     }
@@ -371,6 +382,7 @@ class Launch {
       json j = json::parse(line, nullptr, false);
       if (j.is_discarded()) continue;
       if (j.value("event", "") == "telemetry") a.telemetry = j;
+      if (j.value("event", "") == "recovered" && recoveries_.size() < 10000) recoveries_.push_back(j);
       out.push_back(std::move(j));
     }
     return out;
@@ -416,6 +428,7 @@ class Launch {
   fs::path dir_;
   std::unique_ptr<DirectoryWarden> warden_;
   std::vector<AgentProcess> agents_;
+  json recoveries_ = json::array();  // crash recovery: loot run again, as the agents reported it
 };
 
 }  // namespace

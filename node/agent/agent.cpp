@@ -173,6 +173,14 @@ struct Agent::Impl : scheduler::PumpHost {
     if (!e.timed_out && latencies.size() < kLatencySamples) latencies.push_back(e.latency_s);
   }
 
+  // Crash recovery: loot given to a satellite taken for dead runs here again; one line each.
+  void recovered(const scheduler::RecoveryEvent& e) override {
+    json j{{"event", "recovered"},       {"satellite", self},           {"at_s", e.at_s},
+           {"receiver", e.receiver},     {"receiver_incarnation", e.receiver_epoch}, {"tasks", e.tasks},
+           {"cause", e.restarted ? "restarted" : "silent"}};
+    std::cout << j.dump() << std::endl;
+  }
+
   void arm_timer(double, double at) override {
     // Re-arming cancels the wait armed before; a handler already due runs anyway, and the
     // pump ignores it.
@@ -299,7 +307,7 @@ struct Agent::Impl : scheduler::PumpHost {
                   {"given_full", s.capped.given_full}}},
                 // Crash recovery (all 0 without it).
                 {"recovery",
-                 {{"epoch", core->recovering() ? core_config.epoch : 0},
+                 {{"incarnation", core->recovering() ? core_config.epoch : 0},
                   {"account_returns", s.recovery.account_returns},
                   {"loots_restored", s.recovery.loots_restored},
                   {"tasks_restored", s.recovery.tasks_restored},
@@ -307,7 +315,10 @@ struct Agent::Impl : scheduler::PumpHost {
                   {"stale", s.recovery.stale},
                   {"stale_returns", s.recovery.stale_returns},
                   {"orphaned", s.recovery.orphaned},
-                  {"heartbeats", s.recovery.heartbeats}}},
+                  {"heartbeats", s.recovery.heartbeats},
+                  {"refused", s.recovery.refused},
+                  {"accounts_open", core->state_size().accounts},
+                  {"loot_given_unsettled", core->state_size().given}}},
                 {"messages_sent", s.messages_sent},
                 {"frames_sent", ts.frames_sent},
                 {"frames_received", ts.frames_received},
@@ -358,7 +369,7 @@ mesh::Result<std::unique_ptr<Agent>> Agent::create(const config::SatelliteConfig
   if (core->recovering() && cfg.workload().inject_here() && cfg.identity().satellite() != cfg.steal().root())
     return mesh::fail("workload.inject_here", "with crash recovery the work enters at the root (steal.root)");
   if (core->recovering() && epoch > 1 && cfg.identity().satellite() == cfg.steal().root())
-    return mesh::fail("--epoch", "the root cannot restart: it holds the run's result");
+    return mesh::fail("--incarnation", "the root cannot restart: it holds the run's result");
   auto w = workloads::parse_workload(cfg.workload().spec());
   if (!w) return w.error();
   const int n = topo->satellites();

@@ -44,7 +44,7 @@ int main(int argc, char** argv) {
           },
           "SECONDS"));
   std::uint64_t epoch = 1;
-  app.add_option("--epoch", epoch,
+  app.add_option("--incarnation", epoch,
                  "Crash recovery: this agent's incarnation, 1 for the first life; an agent restarted "
                  "during a run needs a number it never had (the launcher's --restart-crashed counts them)")
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 62));

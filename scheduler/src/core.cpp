@@ -129,6 +129,9 @@ void SatelliteCore::send(Message m) {
   }
   ++m.hops;
   ++stats_.messages_sent;
+  if (recovering())
+    for (Neighbour& n : neighbours_)
+      if (n.id == next) n.told = now_;
   outbound_.push_back(Outbound{next, std::move(m)});
 }
 
@@ -180,6 +183,7 @@ void SatelliteCore::record(const StealEvent& e) {
 }
 
 void SatelliteCore::submit(double now, const Task* tasks, std::size_t count) {
+  now_ = now;
   if (count == 0) return;
   pool_.push(tasks, count);
   busy_ = true;
@@ -188,7 +192,12 @@ void SatelliteCore::submit(double now, const Task* tasks, std::size_t count) {
 }
 
 void SatelliteCore::begin(double now) {
+  now_ = now;
   begun_ = true;
+  if (recovering()) {
+    for (Neighbour& n : neighbours_) n.heard = now;
+    schedule_heartbeat(now);  // ISL neighbours hear from each other every heartbeat_s
+  }
   if (cfg_.remember_s > 0) {
     // Nobody but the injection satellites has work yet: every tree child waits for a start
     // share in proportion to the satellites of its subtree, so work injected at the root is
@@ -207,6 +216,7 @@ void SatelliteCore::begin(double now) {
 }
 
 void SatelliteCore::handle_local_idle(double now) {
+  now_ = now;
   busy_ = false;
   if (terminated_) return;
   if (recovering())
@@ -235,17 +245,25 @@ void SatelliteCore::try_steal(double now) {
     return;
   }
   if (now < retry_at_) return;
+  if (accounts_short()) {
+    // Crash recovery: nearly every account is open, waiting for loot given from it to be
+    // settled; new loot would be refused, and the giver would take it back. Ask later.
+    retry_at_ = now + backoff(++failures_);
+    return;
+  }
   // One-hop policies can keep at most one request per active neighbour in flight.
   std::size_t limit = static_cast<std::size_t>(std::max(cfg_.requests_in_flight, 1.0));
   if (cfg_.policy.one_hop()) {
     std::size_t active = 0;
-    for (const mesh::Adjacent& a : topo_.adjacency(cfg_.self)) active += topo_.state(a.link).active && a.neighbor != cfg_.self;
+    for (const mesh::Adjacent& a : topo_.adjacency(cfg_.self))
+      active += topo_.state(a.link).active && a.neighbor != cfg_.self && !(recovering() && quiet(a.neighbor));
     limit = std::min(limit, active);
   }
   for (int tries = 0; requests_.size() < limit && tries < 4 * static_cast<int>(limit); ++tries) {
     const int victim = cfg_.policy.choose(cfg_.self, topo_, routes_, rng_, scratch_, failures_, last_victim_);
     if (victim < 0) break;
     if (std::any_of(requests_.begin(), requests_.end(), [&](const Request& r) { return r.victim == victim; })) continue;
+    if (recovering() && quiet(victim)) continue;
     Message m;
     m.kind = MessageKind::steal_request;
     m.src = cfg_.self;
@@ -395,12 +413,27 @@ void SatelliteCore::on_loot_push(double now, Message& m) {
 
 // --- victim ---
 
+void SatelliteCore::keep_one_account() {
+  // Loot of one account only, that of the oldest task: the rest goes back to the pool. The
+  // receiver opens one account per giver account in a loot, or adds the loot to the one it
+  // has open for that giver account; loots of mixed accounts multiplied the accounts open
+  // along every chain of givers until none was free (255), while loots of a giver's oldest
+  // account, which stays the same for long, mostly share one.
+  const std::uint8_t first = take_buffer_.front().account;
+  const auto rest = std::stable_partition(take_buffer_.begin(), take_buffer_.end(),
+                                          [&](const Task& t) { return t.account == first; });
+  if (rest == take_buffer_.end()) return;
+  pool_.push(&*rest, static_cast<std::size_t>(take_buffer_.end() - rest));
+  take_buffer_.erase(rest, take_buffer_.end());
+}
+
 bool SatelliteCore::fill_loot(double now, double want_s, Message& loot) {
   if (terminated_ || !busy_ || !(want_s > 0)) return false;
   if (recovering() && peers_[loot.dst].given >= CoreBounds::given) {
     ++stats_.capped.given_full;
     return false;
   }
+  if (recovering() && quiet(loot.dst)) return false;  // it would most likely be lost with it
   // With recovery the giver's copy stands in for the weight.
   Weight piece = recovering() ? Weight{} : held_.split();
   if (piece.empty() && !recovering()) return false;  // no finer piece can be made: keep the work
@@ -413,6 +446,7 @@ bool SatelliteCore::fill_loot(double now, double want_s, Message& loot) {
     held_.merge(piece);
     return false;
   }
+  if (recovering()) keep_one_account();
   loot.tasks = take_buffer_;
   loot.weight = std::move(piece);
   stats_.tasks_given += loot.tasks.size();
@@ -537,6 +571,10 @@ void SatelliteCore::serve_waiting(double now) {
 // --- messages and time ---
 
 void SatelliteCore::handle_message(double now, Message m) {
+  now_ = now;
+  if (recovering())
+    for (Neighbour& n : neighbours_)
+      if (n.id == m.src) n.heard = now;  // alive, whatever it sent and to whom
   if (m.dst != cfg_.self) {
     // Satellites whose link views briefly disagree (live agents update their topology at
     // slightly different moments) could bounce a message; a hop limit ends any such loop.
@@ -607,6 +645,7 @@ void SatelliteCore::update_demand(double now) {
     hungry_ = false;
   else if (!hungry_ && !busy_)
     hungry_ = true;
+  if (accounts_short()) hungry_ = false;  // it could take no loot: nobody should push it any
   // Distance vector over the ISLs: 0 when hungry, else one more than the nearest neighbour,
   // capped at the horizon. The cap bounds how far a stale value can count up when a hungry
   // region fills (the count-to-infinity of distance-vector routing).
@@ -703,6 +742,7 @@ bool SatelliteCore::plausible(const Message& m) {
 }
 
 void SatelliteCore::handle_timeout(double now) {
+  now_ = now;
   if (!terminated_) {
     for (auto it = requests_.begin(); it != requests_.end();) {
       if (it->deadline > now) {

@@ -148,10 +148,14 @@ void SatelliteCore::settle_accounts(double now) {
   for (std::size_t s = 0; s < accounts_.size(); ++s) {
     Account& a = accounts_[s];
     if (!a.open || a.loots_out > 0 || !pool_.account_done(static_cast<std::uint8_t>(s))) continue;
+    // Work injected elsewhere than at the root has no giver to settle with. (Checked before
+    // its results are taken: they would be lost.) The root's account 0 may settle while the
+    // root is busy: what still runs then belongs to loot run again elsewhere, whose results
+    // nobody will take.
+    if (a.giver < 0 && cfg_.self != cfg_.root) continue;
     Reduction r = pool_.take_account(static_cast<std::uint8_t>(s));
     r.merge(a.absorbed);
     if (a.giver < 0) {
-      if (cfg_.self != cfg_.root || busy_) continue;  // injected elsewhere: no giver to settle with
       // The injected work and everything derived from it is done and counted once.
       result_ = r;
       a.open = false;
@@ -230,6 +234,16 @@ void SatelliteCore::on_loot_refused(double now, const Message& m) {
   const auto it = given_.find(key);
   if (it == given_.end() || it->second.receiver_epoch != m.epoch) return;
   restore(now, key, Restore::refused);
+  // It has no account free: no more pushes to it for a while (it asks again when it has).
+  waiting_.erase(std::remove_if(waiting_.begin(), waiting_.end(), [&](const Waiting& w) { return w.thief == m.src; }),
+                 waiting_.end());
+  for (Neighbour& n : neighbours_)
+    if (n.id == m.src) n.next_push = std::max(n.next_push, now + cfg_.remember_s);
+}
+
+bool SatelliteCore::accounts_short() const {
+  // A margin of one loot's worth of new accounts (one) and some slack for loot in flight.
+  return recovering() && accounts_open_ + 16 >= CoreBounds::accounts;
 }
 
 void SatelliteCore::restore(double now, std::uint64_t key, Restore why, int account) {
@@ -279,6 +293,15 @@ void SatelliteCore::schedule_heartbeat(double now) {
   if (heartbeat_at_ == kInf) heartbeat_at_ = now + cfg_.heartbeat_s;
 }
 
+bool SatelliteCore::quiet(int satellite) const {
+  // Three heartbeats missed (a neighbour sends one when it sent nothing else for one, and
+  // looks every heartbeat_s, so two can pass between messages). Not yet taken for dead
+  // (suspect_s): merely not given, asked or routed through, which costs nothing if it wakes.
+  for (const Neighbour& n : neighbours_)
+    if (n.id == satellite) return now_ - n.heard > std::min(3 * cfg_.heartbeat_s, cfg_.suspect_s);
+  return false;  // only ISL neighbours send heartbeats; others' silence means nothing
+}
+
 void SatelliteCore::on_heartbeat(double now) {
   heartbeat_at_ = kInf;
   if (terminated_) return;
@@ -303,6 +326,16 @@ void SatelliteCore::on_heartbeat(double now) {
     ++stats_.recovery.heartbeats;
     send(std::move(m));
   }
+  // Every ISL neighbour hears from this satellite at least every heartbeat_s.
+  for (const Neighbour& n : neighbours_) {
+    if (!topo_.state(n.link).active || now - n.told < cfg_.heartbeat_s) continue;
+    Message m;
+    m.kind = MessageKind::alive;
+    m.src = cfg_.self;
+    m.dst = n.id;
+    ++stats_.recovery.heartbeats;
+    send(std::move(m));
+  }
   // Run again here the shares no receiver has mentioned for too long.
   std::vector<std::pair<std::uint64_t, std::uint8_t>> silent;
   for (const auto& [key, g] : given_)
@@ -310,7 +343,7 @@ void SatelliteCore::on_heartbeat(double now) {
       if (now - s.heard >= cfg_.suspect_s) silent.emplace_back(key, s.account);
   std::sort(silent.begin(), silent.end());
   for (const auto& [key, account] : silent) restore(now, key, Restore::silent, account);
-  if (!scratch_.empty() || !given_.empty()) heartbeat_at_ = now + cfg_.heartbeat_s;
+  heartbeat_at_ = now + cfg_.heartbeat_s;
 }
 
 void SatelliteCore::on_alive(double now, const Message& m) {

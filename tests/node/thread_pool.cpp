@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -456,4 +457,42 @@ TEST_CASE("options: zero workers means one, tiny deques grow", "[pool]") {
   pool.submit(Task::make(kFib, std::uint32_t{20}));
   pool.wait_idle();
   CHECK(pool.reduction().sum == fib(20));
+}
+
+TEST_CASE("accounts: done only when none of its tasks is left, and every result filed under it", "[pool]") {
+  // Crash recovery reads account_done() and take_account() from the driver while the workers
+  // run: a false "done" would settle an account early and lose the results still to come.
+  TaskRegistry reg;
+  reg.set(kFib, fib_task);
+  for (std::size_t workers : {1, 2, 4}) {
+    ThreadPool pool(reg, workers);
+    constexpr int kAccounts = 6;
+    std::array<Reduction, kAccounts> got{};
+    std::array<bool, kAccounts> settled{};
+    for (int a = 0; a < kAccounts; ++a) {
+      Task t = Task::make(kFib, std::uint32_t(18 + a));
+      t.account = static_cast<std::uint8_t>(a + 1);
+      pool.submit(&t, 1);
+    }
+    // The driver's way: steal some, give them back, poll.
+    std::vector<Task> taken;
+    int open = kAccounts;
+    while (open > 0) {
+      taken.clear();
+      pool.take_oldest(3, taken);
+      if (!taken.empty()) pool.submit(taken.data(), taken.size());
+      for (int a = 0; a < kAccounts; ++a) {
+        if (settled[a] || !pool.account_done(static_cast<std::uint8_t>(a + 1))) continue;
+        got[a] = pool.take_account(static_cast<std::uint8_t>(a + 1));
+        settled[a] = true;
+        --open;
+      }
+    }
+    pool.wait_idle();
+    for (int a = 0; a < kAccounts; ++a) {
+      INFO(workers << " workers, account " << a + 1);
+      CHECK(got[a].sum == fib(std::uint32_t(18 + a)));
+      CHECK(pool.take_account(static_cast<std::uint8_t>(a + 1)).sum == 0);  // nothing came after
+    }
+  }
 }

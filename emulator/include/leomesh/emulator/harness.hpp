@@ -36,6 +36,10 @@ struct HarnessConfig {
   scheduler::CoreConfig core;          ///< template: self and seed are set per satellite
   double max_virtual_s = 1e6;          ///< give up (finished = false) after this
   std::vector<HarnessCrash> crashes;   ///< never the root
+  /// A crashed satellite's ISLs go dark, so routes steer around it at once (as in ns-3). Off:
+  /// its links stay up and routes still lead through it, as between live agents over ZeroMQ,
+  /// where only the core's own detection steers around it.
+  bool crashed_links_go_dark = true;
 };
 
 /// What happened, per satellite and in total.

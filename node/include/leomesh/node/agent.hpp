@@ -32,7 +32,7 @@ class Agent {
   /// Builds everything from a validated config; fails on an inconsistent one. With
   /// `exit_when_done`, the agent stops by itself `linger_s` after it learns the run is over
   /// (batch jobs, where no launcher stops it); the linger lets it still forward the last
-  /// messages of others. `epoch` is its incarnation for crash recovery (steal.tuning
+  /// messages of others. `epoch` is its incarnation (--incarnation) for crash recovery (steal.tuning
   /// heartbeat_s > 0): 1 for the first life, and a number it never had for each restart.
   static mesh::Result<std::unique_ptr<Agent>> create(const config::SatelliteConfig& config,
                                                      bool exit_when_done = false, double linger_s = 2.0,

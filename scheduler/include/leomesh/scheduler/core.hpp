@@ -76,7 +76,7 @@ struct CoreConfig {
   /// often, and a giver that has not heard from a receiver for suspect_s runs the loot again.
   double heartbeat_s = 0;
   /// Crash recovery: the detection time. A receiver of loot silent this long is taken for dead.
-  double suspect_s = 0.3;
+  double suspect_s = 1.0;
   /// Crash recovery: this satellite's incarnation, 1 at the start of a run and higher after
   /// every restart with empty memory. Every satellite takes the others to be at 1 until it
   /// hears otherwise, so a driver must give a restarted core a number it never had.
@@ -218,7 +218,7 @@ struct CoreStats {
     std::uint64_t stale_returns = 0;    ///< account returns for loot not outstanding (a copy, or loot already run again here)
     std::uint64_t orphaned = 0;         ///< accounts done whose giver had restarted since: their results were not wanted
     std::uint64_t heartbeats = 0;       ///< alive messages sent
-    std::uint64_t refused = 0;          ///< loot taken back: its receiver had no account free
+    std::uint64_t refused = 0;          ///< loot given back: its receiver had no account free
   } recovery;
   double attempt_latency_sum_s = 0;      ///< over answered attempts
   std::uint64_t attempt_hops_sum = 0;    ///< over answered attempts, one way
@@ -371,6 +371,7 @@ class SatelliteCore {
   void record(const StealEvent& e);
   // Fills `loot` with an even share of the queue and a weight piece; false if nothing to give.
   bool fill_loot(double now, double want_s, Message& loot);
+  void keep_one_account();  // crash recovery: take_buffer_ down to the oldest task's account
   double keep_s() const;  // queued work this satellite keeps for itself: one round trip per worker
   bool push_loot(double now, int to, double want_s);  // unasked loot worth about want_s; false if none
   void serve_waiting(double now);  // push loot to thieves that asked in vain
@@ -398,10 +399,15 @@ class SatelliteCore {
   // A loot's outstanding tasks run here again: of `account` only, or (-1) of all its shares.
   void restore(double now, std::uint64_t key, Restore why, int account = -1);
   void on_alive(double now, const Message& m);
+  // Crash recovery: an ISL neighbour that missed three heartbeats. It is given nothing and
+  // asked for nothing until it is heard again.
+  bool quiet(int satellite) const;
+  bool accounts_short() const;  // crash recovery: too few accounts free to take loot
   void on_heartbeat(double now);
   void schedule_heartbeat(double now);
 
   CoreConfig cfg_;
+  double now_ = 0;  // the time of the input being handled
   LocalPool& pool_;
   const mesh::Topology& topo_;
   const mesh::RoutingTable& routes_;
@@ -460,6 +466,8 @@ class SatelliteCore {
     int link;
     std::uint16_t demand_hops;
     double next_push;  // no downhill push to it before this
+    double heard = 0;  // crash recovery: its latest message (it sends one every heartbeat_s)
+    double told = -std::numeric_limits<double>::infinity();  // our latest message to it
   };
   std::vector<Neighbour> neighbours_;
   bool hungry_ = true;
@@ -493,7 +501,7 @@ class SatelliteCore {
   // the giver keeping a copy). Account a holds the tasks here with Task::account == a and
   // the loot given from them; it is settled with its giver once it has neither. Loots from
   // the same account of the same giver share an account here (at most kLootsPerAccount).
-  static constexpr std::size_t kLootsPerAccount = 64;
+  static constexpr std::size_t kLootsPerAccount = 8;  // a stale one voids the others' results too
   static constexpr std::size_t kAliveLoots = 4096;  // loots one alive message names (the wire's limit)
   struct Account {
     bool open = false;
