@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Crash recovery in live mode: kill -9 of two non-root agents during a UTS T1L run on
+# torus:3x3 still gives the exact result, with the agents left dead and with them
+# restarted (--restart-crashed); nothing is left behind either way.
+set -u
+bin="$(dirname "$1")"
+leomesh="$bin/leomesh"
+passes=0
+failures=0
+ok() { echo "ok:   $*"; passes=$((passes + 1)); }
+bad() { echo "FAIL: $*"; failures=$((failures + 1)); }
+private_tmp=$(mktemp -d)
+export TMPDIR="$private_tmp"
+err=$(mktemp -p /tmp)
+json=$(mktemp -p /tmp)
+
+# The pid of satellite $2's agent under launcher $1 (its configuration's memory file names it).
+agent_of() {
+  for _ in $(seq 1 200); do
+    for p in $(pgrep -P "$1" -f leomesh-agent || true); do
+      case "$(readlink "/proc/$p/fd/3" 2>/dev/null)" in *"sat-$2.conf"*) echo "$p"; return 0 ;; esac
+    done
+    sleep 0.05
+  done
+  return 1
+}
+
+run_and_kill() {  # extra launcher flags in "$@"
+  "$leomesh" emulate --mode live --topology torus:3x3 --workload uts:T1L --workers 1 --heartbeat 0.1 \
+    --timeout 300 --json "$json" "$@" >/dev/null 2>"$err" &
+  launcher=$!
+  a=$(agent_of $launcher 4) && b=$(agent_of $launcher 8) || bad "agents did not start"
+  sleep 2  # the run takes 7-10 s without crashes
+  kill -9 "$a" "$b"
+  wait $launcher
+  code=$?
+}
+
+check_run() {  # $1: label, $2: the launcher's exit code
+  local label=$1 code=$2
+  [ "$code" -eq 0 ] && ok "$label: launcher exit 0" || bad "$label: exit $code: $(cat "$err")"
+  python3 - "$json" <<'EOF' && ok "$label: exact result, both crashes reported" || bad "$label: $(head -c 400 "$json")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["finished"] and d["verified"] and d["result"] == 102181082, d.get("result")
+crashed = sorted(c["satellite"] for c in d["crashes"])
+assert crashed == [4, 8], crashed
+assert all("signal 9" in c["exit"] for c in d["crashes"])
+EOF
+  [ "$(grep -c 'killed by signal 9' "$err")" -eq 2 ] && ok "$label: each crash reported on stderr" || bad "$label: stderr: $(cat "$err")"
+  left=$(pgrep -f "leomesh-agent --config /dev/fd/3" | wc -l)
+  [ "$left" -eq 0 ] && ok "$label: no agent left" || bad "$label: $left agents left"
+  [ "$(ls -A "$private_tmp" | wc -l)" -eq 0 ] && ok "$label: no run directory left" || bad "$label: left: $(ls -A "$private_tmp")"
+}
+
+run_and_kill
+check_run "kill -9 of agents 4 and 8" "$code"
+grep -q "the run goes on without it" "$err" && ok "the run went on without them" || bad "no 'goes on' line: $(cat "$err")"
+
+run_and_kill --restart-crashed
+check_run "kill -9 with --restart-crashed" "$code"
+python3 -c "
+import json, sys
+d = json.load(open('$json'))
+assert all(c.get('restarted_incarnation') == 2 for c in d['crashes']), d['crashes']
+" && ok "both restarted as incarnation 2" || bad "restarts: $(head -c 300 "$json")"
+
+# Without crash recovery a crash still ends the run, and says how to survive it.
+"$leomesh" emulate --mode live --topology torus:3x3 --workload uts:T1L --workers 1 --timeout 300 >/dev/null 2>"$err" &
+launcher=$!
+a=$(agent_of $launcher 4) || bad "agents did not start"
+sleep 1
+kill -9 "$a"
+wait $launcher
+code=$?
+[ $code -eq 1 ] && grep -q -- "--heartbeat" "$err" && ok "without recovery: exit 1, naming --heartbeat" || bad "without recovery: exit $code: $(cat "$err")"
+
+rm -rf "$private_tmp" "$err" "$json"
+echo "$passes passed, $failures failed"
+[ "$failures" -eq 0 ]
