@@ -292,8 +292,6 @@ class Launch {
       if (std::chrono::duration<double>(Clock::now() - start).count() > opt_.timeout_s) {
         s.failure = "timed out after " + std::to_string(opt_.timeout_s) + " s";
         stop_all();
-        if (std::getenv("LEOMESH_DEBUG_TELEMETRY"))
-          for (auto& a : agents_) std::fprintf(stderr, "%s\n", a.telemetry.dump().c_str());
         return s;
       }
     }
@@ -335,7 +333,6 @@ class Launch {
         if (t.contains("recovery") && core->recovering()) {
           ss.extra["recovery"] = t["recovery"];
           ss.extra["capped"] = t["capped"];
-          if (std::getenv("LEOMESH_DEBUG_TELEMETRY")) ss.extra["telemetry"] = t;
         }
       }
       s.per_satellite.push_back(ss);
