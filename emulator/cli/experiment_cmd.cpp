@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <memory>
 #include <set>
 #include <sstream>
@@ -30,9 +31,14 @@ struct RunSpec {
   std::string task_cost;  // sim only; "" = the workload's measured cost
   int rep = 0;
   int spread = 0;         // sim only: 0 = all work at one satellite, K = spread over K hops
+  // Faults (sim only): a label, random crashes (per satellite and second; downtime < 0 =
+  // crash-stop) and crash recovery's heartbeat (0 = off, weight throwing).
+  std::string scenario;
+  double crash_rate = 0, downtime_s = -1, heartbeat_s = 0, suspect_s = 0;
   std::string key() const {
     return mode + "|" + topology + "|" + links + "|" + policy + "|" + workload + "|" + std::to_string(workers) + "|" +
-           task_cost + "|" + std::to_string(rep) + (spread ? "|spread:" + std::to_string(spread) : "");
+           task_cost + "|" + std::to_string(rep) + (spread ? "|spread:" + std::to_string(spread) : "") +
+           (scenario.empty() ? "" : "|faults:" + scenario);
   }
 };
 
@@ -47,7 +53,19 @@ void add(Plan& p, const std::string& mode, const std::vector<std::string>& topol
   for (int rep = 0; rep < repeat; ++rep)
     for (const auto& t : topologies)
       for (const auto& w : workloads)
-        for (const auto& pol : policies) p.runs.push_back({mode, t, links, pol, w, workers, task_cost, rep, spread});
+        for (const auto& pol : policies) {
+          RunSpec r;
+          r.mode = mode;
+          r.topology = t;
+          r.links = links;
+          r.policy = pol;
+          r.workload = w;
+          r.workers = workers;
+          r.task_cost = task_cost;
+          r.rep = rep;
+          r.spread = spread;
+          p.runs.push_back(r);
+        }
 }
 
 // One word for /bin/sh, whatever it contains (descriptions have apostrophes, paths may too).
@@ -115,8 +133,54 @@ Plan plan(const std::string& name, bool quick, int repeat) {
       add(p, "live", {"torus:3x3"}, "uniform:2ms", policies, {"uts:T1"}, 1, "", repeat);
       add(p, "live", {"mesh:4x4"}, "none", policies, {"uts:T1L"}, 1, "", repeat);
     }
+  } else if (name == "faults") {
+    p.description =
+        "Crash recovery in ns-3: random crash schedules (seeded; crash-stop, and crash-restart after 50 ms) on "
+        "torus:4x4 (heartbeat 20 ms, detection 100 ms) and on Starlink shell 1 (100 ms, 500 ms), against the same "
+        "runs without crashes, with and without recovery (weight throwing); UTS T1 at 20 us per node on the torus "
+        "and at 1 ms on the shell";
+    struct Scenario {
+      const char* label;
+      double rate, downtime, heartbeat, suspect;
+      int reps;
+    };
+    const int crash_reps = quick ? 10 : 100 * repeat;
+    const Scenario torus[] = {{"no faults, weight throwing", 0, -1, 0, 0, repeat},
+                              {"no faults, recovery", 0, -1, 0.02, 0.1, repeat},
+                              {"crash-stop 0.5/s, recovery", 0.5, -1, 0.02, 0.1, crash_reps},
+                              {"crash-restart 1/s, recovery", 1, 0.05, 0.02, 0.1, crash_reps}};
+    const int shell_reps = quick ? 2 : 10 * repeat;
+    // Heartbeats every 100 ms on the shell: at 20 ms its 1,584 satellites sent 300,000 a
+    // simulated second to their neighbours alone.
+    const Scenario shell[] = {{"no faults, weight throwing", 0, -1, 0, 0, 1},
+                              {"no faults, recovery", 0, -1, 0.1, 0.5, 1},
+                              {"crash-restart 0.05/s, recovery", 0.05, 0.05, 0.1, 0.5, shell_reps}};
+    auto add_faults = [&](const std::string& topology, const std::string& links, const std::string& workload,
+                          const std::string& cost, const Scenario* s, std::size_t n) {
+      for (std::size_t i = 0; i < n; ++i)
+        for (int rep = 0; rep < s[i].reps; ++rep) {
+          RunSpec r;
+          r.mode = "sim";
+          r.topology = topology;
+          r.links = links;
+          r.policy = "neighbor";
+          r.workload = workload;
+          r.workers = 2;
+          r.task_cost = cost;
+          r.rep = rep;
+          r.scenario = s[i].label;
+          r.crash_rate = s[i].rate;
+          r.downtime_s = s[i].downtime;
+          r.heartbeat_s = s[i].heartbeat;
+          r.suspect_s = s[i].suspect;
+          p.runs.push_back(r);
+        }
+    };
+    add_faults("torus:4x4", "uniform:1ms", "uts:T1", "20us", torus, std::size(torus));
+    add_faults("starlink-s1", "", "uts:T1", "1ms", shell, std::size(shell));
   } else {
-    throw UsageError("experiment: unknown experiment '" + name + "' (known: demo, paper-hpc, scale, policies, smoke)");
+    throw UsageError("experiment: unknown experiment '" + name +
+                     "' (known: demo, paper-hpc, scale, policies, faults, smoke)");
   }
   return p;
 }
@@ -151,6 +215,12 @@ json run_one(const RunSpec& r) {
   q.run.seed = static_cast<std::uint64_t>(r.rep) + 1;
   if (!r.task_cost.empty()) q.sim.task_cost_s = need(mesh::parse_duration_s(r.task_cost, "task cost"));
   q.sim.spread_hops = r.spread;
+  q.sim.faults.crash_rate = r.crash_rate;
+  q.sim.faults.crash_downtime_s = r.downtime_s;
+  if (r.heartbeat_s > 0) {
+    q.run.core["heartbeat_s"] = r.heartbeat_s;
+    q.run.core["suspect_s"] = r.suspect_s;
+  }
   emulator::RunSummary s = emulate(q, w);
   s.workload = &w;
   json j = s.to_json();
@@ -161,7 +231,7 @@ json run_one(const RunSpec& r) {
   j["key"] = r.key();
   j["rep"] = r.rep;
   j["task_cost"] = r.task_cost;
-  j["placement"] = r.spread ? "spread:" + std::to_string(r.spread) : "one satellite";
+  j["placement"] = !r.scenario.empty() ? r.scenario : r.spread ? "spread:" + std::to_string(r.spread) : "one satellite";
   j["wall_s"] = std::chrono::duration<double>(Clock::now() - t0).count();
   j["model"] = model_prediction(r);
   return j;
@@ -245,7 +315,7 @@ int run_experiment(const ExperimentArgs& a) {
 void add_experiment_command(CLI::App& app, Action& action) {
   auto a = std::make_shared<ExperimentArgs>();
   CLI::App* cmd = app.add_subcommand("experiment", "Run a named sweep and write raw results, a CSV, plots and a report");
-  cmd->add_option("name", a->name, "demo | paper-hpc | scale | policies | smoke")->required();
+  cmd->add_option("name", a->name, "demo | paper-hpc | scale | policies | faults | smoke")->required();
   cmd->add_option("--out", a->out, "Output directory (default out/experiments/NAME)");
   cmd->add_option("--repeat", a->repeat, "Repetitions per point (default 3; 1 with --quick)")->check(CLI::Range(1, 100));
   cmd->add_flag("--quick", a->quick, "A smaller, faster version of the sweep");

@@ -269,6 +269,34 @@ for s in lat:
             f"{s['attempt_latency_s'] * 1e3:.2f} ms is {ratio:.2f}x the model's {s['model_latency_s'] * 1e3:.2f} ms "
             f"(queueing, busy victims, link churn or non-uniform thieves).")
 
+# Crash recovery: per fault scenario, how many runs were exact, how much loot ran again and
+# how long after its receiver's crash, and the makespan against the same runs without faults
+# and without recovery (weight throwing) -- the overhead and the cost of the crashes.
+fault_rows = []
+for (mode, topo, links, workload, policy, workers, cost, placement), rs in points.items():
+    if not any((r.get("faults") or {}).get("recovery") for r in rs) and "weight throwing" not in placement:
+        continue
+    base = points.get((mode, topo, links, workload, policy, workers, cost, "no faults, weight throwing"), [])
+    base_mk = mean([r["makespan_s"] for r in base if r["verified"]])
+    ok = [r for r in rs if r["verified"]]
+    rec = [r["faults"].get("recovery") or {} for r in rs if r.get("faults")]
+    after = [x.get("after_crash_s") for x in rec if x.get("after_crash_s")]
+    mk = mean([r["makespan_s"] for r in ok])
+    fault_rows.append(OrderedDict([
+        ("topology", topo), ("workload", workload), ("scenario", placement), ("runs", len(rs)), ("exact", len(ok)),
+        ("crashes", mean([len(r.get("faults", {}).get("crashes", [])) for r in rs])),
+        ("loots_restored", mean([x.get("loots_restored") for x in rec])),
+        ("after_crash_p50_s", statistics.median([a["p50"] for a in after]) if after else None),
+        ("after_crash_max_s", max(a["max"] for a in after) if after else None),
+        ("makespan_s", mk), ("over_weight_throwing", mk / base_mk if mk and base_mk else None)]))
+if fault_rows:
+    exact = sum(r["exact"] for r in fault_rows)
+    total = sum(r["runs"] for r in fault_rows)
+    findings.append(f"Crash recovery: {exact} of {total} runs exact, "
+                    + "; ".join(f"{r['topology']} {r['scenario']}: makespan {fnum(r['over_weight_throwing'], '', 3)}x "
+                                f"weight throwing without faults" for r in fault_rows if r["over_weight_throwing"])
+                    + ".")
+
 with open(os.path.join(out_dir, "report.md"), "w") as f:
     f.write(f"# leomesh experiment: {name}\n\n{description}.\n\n")
     f.write(f"{len(rows)} runs, {sum(1 for r in rows if r['verified'])} verified (exact result). "
@@ -285,6 +313,15 @@ with open(os.path.join(out_dir, "report.md"), "w") as f:
                 f"{fnum(s['limit_s'])} | {fnum(s['makespan_over_limit'], '', 2)} | {fnum(s['makespan_over_host_limit'], '', 2)} | {fnum(s['efficiency'])} | {fnum(s['steal_successes'], '', 0)}/{fnum(s['steal_attempts'], '', 0)} | "
                 f"{fnum(ms(s['attempt_latency_s']), '', 2)} ({fnum(ms(s['model_latency_s']), '', 2)}) | "
                 f"{fnum(s['attempt_hops'], '', 2)} ({fnum(s['model_hops'], '', 2)}) |\n")
+    if fault_rows:
+        f.write("\n## Crash recovery\n\n| topology | workload | scenario | exact/runs | crashes per run | loot run again "
+                "per run | after its crash: p50 s, max s | makespan s | x weight throwing, no faults |\n"
+                "|---|---|---|---|---|---|---|---|---|\n")
+        for r in fault_rows:
+            f.write(f"| {r['topology']} | {r['workload']} | {r['scenario']} | {r['exact']}/{r['runs']} | "
+                    f"{fnum(r['crashes'], '', 1)} | {fnum(r['loots_restored'], '', 1)} | "
+                    f"{fnum(r['after_crash_p50_s'])}, {fnum(r['after_crash_max_s'])} | {fnum(r['makespan_s'])} | "
+                    f"{fnum(r['over_weight_throwing'], '', 3)} |\n")
     f.write("\n## Plots\n\n")
     for title, png in figures:
         f.write(f"### {title}\n\n![{title}]({png})\n\n")
