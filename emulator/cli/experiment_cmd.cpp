@@ -147,7 +147,7 @@ Plan plan(const std::string& name, bool quick, int repeat) {
     const int crash_reps = quick ? 10 : 100 * repeat;
     const Scenario torus[] = {{"no faults, weight throwing", 0, -1, 0, 0, repeat},
                               {"no faults, recovery", 0, -1, 0.02, 0.1, repeat},
-                              {"crash-stop 0.5/s, recovery", 0.5, -1, 0.02, 0.1, crash_reps},
+                              {"crash-stop 0.1/s, recovery", 0.1, -1, 0.02, 0.1, crash_reps},
                               {"crash-restart 1/s, recovery", 1, 0.05, 0.02, 0.1, crash_reps}};
     const int shell_reps = quick ? 2 : 10 * repeat;
     // Heartbeats every 100 ms on the shell: at 20 ms its 1,584 satellites sent 300,000 a
