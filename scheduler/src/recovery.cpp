@@ -5,18 +5,18 @@
 // giver keeping a copy of what it gave:
 // - Every task here belongs to an account (Task::account; its children inherit it). Account
 //   0 at the root is the injected work; every other account is one giver account's share of
-//   one loot message that arrived here, and remembers that giver, its incarnation, the loot's
-//   id and the giver's account.
+//   the loot messages that arrived here from it (up to kLootsPerAccount), and remembers that
+//   giver, its incarnation, the loots' ids and the giver's account.
 // - A giver keeps each loot it gives (the tasks as given) until, for every one of its
 //   accounts the loot drew on, the receiver has returned that account's results. An account
-//   is done when this satellite is idle (none of its tasks is queued or running) and every
-//   loot given from it is settled; its results are the pool's for it plus what those loots
-//   returned, and they go to its giver in one account_return. The root's account 0 done is
-//   the end of the run, and its results are the constellation's.
-// - A satellite holding accounts tells their givers it is alive every heartbeat_s. A giver
-//   that has not heard from a receiver for suspect_s, or hears from a new incarnation of it,
-//   takes the receiver for dead: it forgets the loot's outstanding accounts and pushes their
-//   tasks back into its own queue, in the accounts they came from.
+//   is done when none of its tasks is queued or running here (LocalPool::account_done) and
+//   every loot given from it is settled; its results are the pool's for it plus what those
+//   loots returned, and they go to its giver in one account_return naming its loots. The
+//   root's account 0 done is the end of the run, and its results are the constellation's.
+// - Every heartbeat_s a satellite tells each giver of an open account which of its loots it
+//   holds (alive). A giver that has not heard a share of a loot mentioned for suspect_s, or
+//   hears from a new incarnation of its receiver, takes the share for lost and pushes its
+//   tasks back into its own queue, in the account they came from.
 //
 // Invariant: every loot's outstanding share is counted in exactly one place. Until the giver
 // settles or restores it, the results of its tasks and of everything derived from them can

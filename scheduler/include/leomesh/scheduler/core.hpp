@@ -274,6 +274,10 @@ struct Outbound {
 ///   holds the whole unit again, nothing is running anywhere and no loot is in flight, and
 ///   it already holds every result: it learns the end one tree path after the last task,
 ///   with no probing wave and no final gather. It then sends `terminate` down the tree.
+/// - With crash recovery (CoreConfig::heartbeat_s > 0) accounts replace the weight: each loot
+///   is settled with its giver by a return of its results, the giver keeps a copy until then
+///   and runs it again if the receiver falls silent or restarts, and the root's own account
+///   settling is the end (recovery.cpp, scheduler/README.md "Crash recovery").
 ///
 ///   SatelliteCore core(config, pool, topo, routes, tree);
 ///   core.submit(now, roots.data(), roots.size());   // at the injection satellite(s)
