@@ -365,14 +365,16 @@ void SatelliteCore::on_steal_reply(double now, Message& m) {
   }
 }
 
-void SatelliteCore::acknowledge(const Message& m) {
-  Message ack;
-  ack.kind = MessageKind::ack;
-  ack.src = cfg_.self;
-  ack.dst = m.src;
-  ack.id = m.id;
-  ack.to_epoch = m.epoch;  // with recovery: only that incarnation kept the message
-  send(std::move(ack));
+void SatelliteCore::acknowledge(const Message& m) { answer(m, MessageKind::ack); }
+
+void SatelliteCore::answer(const Message& m, MessageKind kind) {
+  Message a;
+  a.kind = kind;
+  a.src = cfg_.self;
+  a.dst = m.src;
+  a.id = m.id;
+  a.to_epoch = m.epoch;  // with recovery: only that incarnation kept the message
+  send(std::move(a));
 }
 
 void SatelliteCore::on_ack(double now, const Message& m) {

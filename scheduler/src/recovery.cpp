@@ -220,13 +220,7 @@ void SatelliteCore::on_account_return(double now, const Message& m) {
 }
 
 void SatelliteCore::refuse(const Message& loot) {
-  Message m;
-  m.kind = MessageKind::loot_refused;
-  m.src = cfg_.self;
-  m.dst = loot.src;
-  m.id = loot.id;
-  m.to_epoch = loot.epoch;
-  send(std::move(m));  // if lost, the giver runs the loot again when it finds this one silent
+  answer(loot, MessageKind::loot_refused);  // if lost, the giver runs the loot again when it finds this one silent
 }
 
 void SatelliteCore::on_loot_refused(double now, const Message& m) {

@@ -368,6 +368,7 @@ class SatelliteCore {
   void on_steal_reply(double now, Message& m);
   bool plausible(const Message& m);       // false (and counted) for what an honest run cannot send
   void acknowledge(const Message& m);     // tells the sender of a reliable message it arrived
+  void answer(const Message& m, MessageKind kind);  // a message of `kind` back to m's sender, naming m
   void on_ack(double now, const Message& m);
   void take_loot(double now, Message& m);  // its tasks and weight (or accounts) are this satellite's now
   void on_loot_push(double now, Message& m);
