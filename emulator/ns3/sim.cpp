@@ -194,8 +194,8 @@ struct World {
     return std::find(scratch.begin(), scratch.end(), to) != scratch.end();
   }
 
-  // The protocol has no crash recovery yet: termination weight lost with a crashed satellite
-  // keeps the root from ever holding the whole unit, so the run could only end at max_sim_s
+  // Without crash recovery (heartbeat_s = 0, weight throwing): termination weight lost with a
+  // crashed satellite keeps the root from ever holding the whole unit, so the run could only end at max_sim_s
   // (or, with a restarted satellite, by luck of its numbering). Where the weight is when `s`
   // crashes decides it now: held there or sent from there and not yet acknowledged (a
   // message lost later could not be resent), sent to it, or held by a tree child, whose

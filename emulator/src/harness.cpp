@@ -73,6 +73,9 @@ class Harness {
     for (int s = 0; s < n; ++s) {
       report_.per_satellite.push_back(cores_[static_cast<std::size_t>(s)]->stats());
       report_.tasks_executed.push_back(pools_[static_cast<std::size_t>(s)]->tasks_executed());
+      std::vector<int>& dead = report_.taken_for_dead.emplace_back();
+      for (int v = 0; v < n; ++v)
+        if (cores_[static_cast<std::size_t>(s)]->taken_for_dead(v)) dead.push_back(v);
     }
     report_.tasks_executed_lost = lost_tasks_;
     return std::move(report_);

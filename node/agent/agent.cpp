@@ -87,7 +87,7 @@ struct Agent::Impl : scheduler::PumpHost {
     // A restarted agent comes back long after the start: its start share went to its first life.
     if (core_config.epoch > 1) tree = tree.rejoining(self);
     topo.update(emulated_now());
-    routes.recompute(topo);
+    recompute_routes();
     ThreadPoolOptions po;
     po.workers = static_cast<std::size_t>(cfg.workers());
     po.worker_nice = 5;  // the event loop answers steal requests before workers compute
@@ -181,6 +181,33 @@ struct Agent::Impl : scheduler::PumpHost {
     std::cout << j.dump() << std::endl;
   }
 
+  // Crash recovery: routes avoid the satellites the core takes for dead.
+  void liveness_changed(double) override {
+    recompute_routes();
+    std::cout << json{{"event", "liveness"}, {"satellite", self}, {"at_s", now()}, {"taken_for_dead", taken_for_dead()}}.dump()
+              << std::endl;
+  }
+
+  std::vector<int> taken_for_dead() const {
+    std::vector<int> dead;
+    for (int s = 0; s < topo.satellites(); ++s)
+      if (core->taken_for_dead(s)) dead.push_back(s);
+    return dead;
+  }
+
+  // Routes follow a copy of the links with those of satellites taken for dead held down; the
+  // core keeps seeing the links as they are, so that it still sends such a neighbour its
+  // heartbeats and hears it when it is back.
+  void recompute_routes() {
+    const auto& links = topo.links();
+    auto dead = [&](const mesh::Link& l) { return core && (core->taken_for_dead(l.a) || core->taken_for_dead(l.b)); };
+    if (std::none_of(links.begin(), links.end(), dead)) return routes.recompute(topo);
+    mesh::Topology view = topo;
+    for (std::size_t i = 0; i < links.size(); ++i)
+      if (dead(links[i])) view.force_down(static_cast<int>(i), true);
+    routes.recompute(view);
+  }
+
   void arm_timer(double, double at) override {
     // Re-arming cancels the wait armed before; a handler already due runs anyway, and the
     // pump ignores it.
@@ -216,7 +243,7 @@ struct Agent::Impl : scheduler::PumpHost {
     update_timer.async_wait([this](const asio::error_code& ec) {
       if (ec || stopping) return;
       topo.update(emulated_now());
-      routes.recompute(topo);
+      recompute_routes();
       arm_update();
     });
   }
@@ -317,6 +344,9 @@ struct Agent::Impl : scheduler::PumpHost {
                   {"orphaned", s.recovery.orphaned},
                   {"heartbeats", s.recovery.heartbeats},
                   {"refused", s.recovery.refused},
+                  {"declared_dead", s.recovery.declared_dead},
+                  {"revived", s.recovery.revived},
+                  {"taken_for_dead", taken_for_dead()},
                   {"accounts_open", core->state_size().accounts},
                   {"loot_given_unsettled", core->state_size().given}}},
                 {"messages_sent", s.messages_sent},

@@ -44,6 +44,7 @@ void fill(wire::Envelope& e, const scheduler::Message& m, bool for_signature) {
   if (m.epoch) e.set_epoch(m.epoch);
   if (m.to_epoch) e.set_to_epoch(m.to_epoch);
   for (std::uint64_t l : m.loots) e.add_loots(l);
+  for (std::uint64_t l : m.liveness) e.add_liveness(l);
   if (m.account) e.set_account(m.account);
   if (carries_results(m.kind)) {
     wire::Reduction* r = e.mutable_reduction();
@@ -105,6 +106,12 @@ mesh::Result<scheduler::Message> decode(std::string_view frame, const DecodeLimi
   m.to_epoch = e.to_epoch();
   if (e.loots_size() > 4096) return mesh::fail(what, "at most 4096 loots in a message, got " + std::to_string(e.loots_size()));
   m.loots.assign(e.loots().begin(), e.loots().end());
+  if (e.liveness_size() > 0 && e.kind() != wire::ALIVE) return mesh::fail(what, "liveness news in a message other than alive");
+  if (e.liveness_size() > 64) return mesh::fail(what, "at most 64 liveness entries in a message, got " + std::to_string(e.liveness_size()));
+  for (std::uint64_t l : e.liveness())
+    if (static_cast<int>(l >> 48) >= limits.satellites)
+      return mesh::fail(what, "liveness news of satellite " + std::to_string(l >> 48) + ", out of range");
+  m.liveness.assign(e.liveness().begin(), e.liveness().end());
   m.account = static_cast<std::uint8_t>(e.account());
   // Only returns carry results (encode() writes them for no other kind): a reduction on
   // another kind is dropped, so that every frame decodes to what re-encoding it gives.
@@ -156,7 +163,8 @@ mesh::Result<scheduler::Message> decode(std::string_view frame, const DecodeLimi
   const bool recovering = m.epoch != 0;
   if (!recovering && (m.kind == scheduler::MessageKind::account_return || m.kind == scheduler::MessageKind::alive ||
                       m.kind == scheduler::MessageKind::loot_refused ||
-                      m.to_epoch != 0 || !m.loots.empty() || m.account != 0 || !accounts.empty()))
+                      m.to_epoch != 0 || !m.loots.empty() || m.account != 0 || !accounts.empty() ||
+                      !m.liveness.empty()))
     return mesh::fail(what, "crash-recovery fields from a sender without an epoch");
   if (recovering) {
     if (!m.weight.empty() || m.kind == scheduler::MessageKind::weight_return)

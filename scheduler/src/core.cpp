@@ -89,6 +89,8 @@ SatelliteCore::SatelliteCore(const CoreConfig& config, LocalPool& pool, const me
     // No weight: the root's account 0, the injected work, settles last of all.
     accounts_.assign(TaskContext::kAccounts, Account{});
     epochs_.assign(static_cast<std::size_t>(topo.satellites()), 1);
+    views_.assign(static_cast<std::size_t>(topo.satellites()), 1 << 24);  // first incarnation, alive
+    views_[self] = config.epoch << 24;
     if (config.self == config.root) {
       accounts_[0].open = true;
       accounts_open_ = 1;
@@ -107,12 +109,18 @@ SatelliteCore::SatelliteCore(const CoreConfig& config, LocalPool& pool, const me
 
 void SatelliteCore::send(Message m) {
   const int next = m.dst == cfg_.self ? -1 : routes_.next_hop(cfg_.self, m.dst);
-  if (next < 0) {
-    // No route right now (a link is down). Steal messages are retried by timeouts; loot,
-    // returns and terminate by retransmission, so dropping here loses nothing for good.
+  if (next < 0 || (recovering() && taken_for_dead(m.dst))) {
+    // No route right now (a link is down), or none worth taking (crash recovery: what is
+    // sent to a satellite taken for dead would be lost with it, or circle its neighbours).
+    // Steal messages are retried by timeouts; loot, returns and terminate by retransmission,
+    // so dropping here loses nothing for good.
     ++stats_.unroutable;
     return;
   }
+  emit(std::move(m), next);
+}
+
+void SatelliteCore::emit(Message m, int next) {
   if (outbound_.size() >= CoreBounds::outbound) {
     // The driver has not drained for a long while: the newest go, as from a full link queue,
     // and are recovered from in the same way.
@@ -574,9 +582,7 @@ void SatelliteCore::serve_waiting(double now) {
 
 void SatelliteCore::handle_message(double now, Message m) {
   now_ = now;
-  if (recovering())
-    for (Neighbour& n : neighbours_)
-      if (n.id == m.src) n.heard = now;  // alive, whatever it sent and to whom
+  if (recovering()) heard_from(now, m);
   if (m.dst != cfg_.self) {
     // Satellites whose link views briefly disagree (live agents update their topology at
     // slightly different moments) could bounce a message; a hop limit ends any such loop.

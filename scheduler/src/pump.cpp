@@ -7,11 +7,16 @@ namespace leomesh::scheduler {
 void PumpHost::record(const StealEvent&) {}
 void PumpHost::finished(double) {}
 void PumpHost::recovered(const RecoveryEvent&) {}
+void PumpHost::liveness_changed(double) {}
 
 void CorePump::after_event(double now) {
   while (auto out = core_.poll_outbound()) host_.send(now, *out);
   while (auto e = core_.poll_event()) host_.record(*e);
   while (auto r = core_.poll_recovery()) host_.recovered(*r);
+  if (core_.liveness_changes() != liveness_seen_) {
+    liveness_seen_ = core_.liveness_changes();
+    host_.liveness_changed(now);
+  }
   if (core_.finished() && !finished_) {
     finished_ = true;
     host_.finished(now);

@@ -291,6 +291,8 @@ bool SatelliteCore::quiet(int satellite) const {
   // Three heartbeats missed (a neighbour sends one when it sent nothing else for one, and
   // looks every heartbeat_s, so two can pass between messages). Not yet taken for dead
   // (suspect_s): merely not given, asked or routed through, which costs nothing if it wakes.
+  // Any satellite taken for dead, near or far, is quiet too.
+  if (taken_for_dead(satellite)) return true;
   for (const Neighbour& n : neighbours_)
     if (n.id == satellite) return now_ - n.heard > std::min(3 * cfg_.heartbeat_s, cfg_.suspect_s);
   return false;  // only ISL neighbours send heartbeats; others' silence means nothing
@@ -320,16 +322,44 @@ void SatelliteCore::on_heartbeat(double now) {
     ++stats_.recovery.heartbeats;
     send(std::move(m));
   }
-  // Every ISL neighbour hears from this satellite at least every heartbeat_s.
-  for (const Neighbour& n : neighbours_) {
-    if (!topo_.state(n.link).active || now - n.told < cfg_.heartbeat_s) continue;
+  // Every ISL neighbour hears from this satellite at least every heartbeat_s, and one that
+  // stays silent for suspect_s over a link that is up is taken for dead. While news of
+  // liveness is fresh every neighbour hears it each heartbeat, whatever else it was sent.
+  rumours_.erase(std::remove_if(rumours_.begin(), rumours_.end(), [&](const Rumour& r) { return r.until < now; }),
+                 rumours_.end());
+  for (Neighbour& n : neighbours_) {
+    if (!topo_.state(n.link).active) {
+      n.heard = std::max(n.heard, now);  // silence counts only while the link is up
+      continue;
+    }
+    const bool silent = now - n.heard >= cfg_.suspect_s;
+    if (silent && !n.silent && n.heard > 0) {  // never heard: not started yet, or long gone
+      n.silent = true;
+      const auto id = static_cast<std::size_t>(n.id);
+      const std::uint64_t known = std::max(views_[id], epochs_[id] << 24);
+      if (!(known & 1)) {
+        ++stats_.recovery.declared_dead;
+        believe(now, n.id, known + 1);
+      }
+    }
+  }
+  // Straight over the link, also to a neighbour taken for dead, whose links a driver's
+  // routes avoid: two that took each other for dead in a pause must hear each other again.
+  for (Neighbour& n : neighbours_) {
+    if (!topo_.state(n.link).active) continue;
+    if (rumours_.empty() && !n.news && now - n.told < cfg_.heartbeat_s) continue;
     Message m;
     m.kind = MessageKind::alive;
     m.src = cfg_.self;
     m.dst = n.id;
+    add_liveness(m);
+    n.news = false;
     ++stats_.recovery.heartbeats;
-    send(std::move(m));
+    emit(std::move(m), n.id);
   }
+  // More news than one message holds: the rest goes first next time.
+  if (rumours_.size() > kLivenessEntries)
+    std::rotate(rumours_.begin(), rumours_.begin() + kLivenessEntries, rumours_.end());
   // Run again here the shares no receiver has mentioned for too long.
   std::vector<std::pair<std::uint64_t, std::uint8_t>> silent;
   for (const auto& [key, g] : given_)
@@ -340,7 +370,84 @@ void SatelliteCore::on_heartbeat(double now) {
   heartbeat_at_ = now + cfg_.heartbeat_s;
 }
 
+void SatelliteCore::heard_from(double now, const Message& m) {
+  for (Neighbour& n : neighbours_) {
+    if (n.id != m.src) continue;
+    n.heard = now;  // alive, whatever it sent and to whom
+    // Straight from it (not forwarded): it is alive in the incarnation it names. A message
+    // of an earlier life changes nothing, and one that outlived its sender's crash costs
+    // one more suspect_s before it is declared dead again.
+    if (m.hops != 1 || m.epoch < epochs_[static_cast<std::size_t>(n.id)]) return;
+    if (n.silent || m.epoch > epochs_[static_cast<std::size_t>(n.id)]) n.news = true;  // it missed the news
+    n.silent = false;
+    const std::uint64_t view = views_[static_cast<std::size_t>(n.id)];
+    if (m.epoch > view >> 24)
+      believe(now, n.id, m.epoch << 24);
+    else if (view & 1)
+      believe(now, n.id, view + 1);
+    else
+      return;
+    ++stats_.recovery.revived;
+    return;
+  }
+}
+
+void SatelliteCore::believe(double now, int satellite, std::uint64_t view) {
+  const auto s = static_cast<std::size_t>(satellite);
+  if (satellite == cfg_.self) {
+    // Taken for dead while alive (a link's silence, or a pause): say otherwise, louder.
+    if (!(view & 1) || view < views_[s]) return;
+    view += 1;
+  } else if (view <= views_[s]) {
+    return;
+  }
+  const bool was_dead = views_[s] & 1;
+  views_[s] = view;
+  spread(now, satellite);
+  if (was_dead == static_cast<bool>(view & 1)) return;
+  ++liveness_changes_;
+  if (view & 1)
+    dead_.insert(std::lower_bound(dead_.begin(), dead_.end(), satellite), satellite);
+  else
+    dead_.erase(std::lower_bound(dead_.begin(), dead_.end(), satellite));
+}
+
+void SatelliteCore::spread(double now, int satellite) {
+  const double until = now + 3 * cfg_.heartbeat_s;  // a lost heartbeat or two do not stop it
+  auto r = std::find_if(rumours_.begin(), rumours_.end(), [&](const Rumour& x) { return x.satellite == satellite; });
+  if (r != rumours_.end())
+    r->until = until;
+  else
+    rumours_.push_back(Rumour{satellite, until});  // one per satellite at most
+}
+
+void SatelliteCore::add_liveness(Message& m) const {
+  // Fresh news first, then the satellites taken for dead (a neighbour that missed their
+  // news, or restarted, learns them so).
+  auto add = [&](int s) {
+    const std::uint64_t entry = static_cast<std::uint64_t>(s) << kViewBits | views_[static_cast<std::size_t>(s)];
+    if (m.liveness.size() < kLivenessEntries && std::find(m.liveness.begin(), m.liveness.end(), entry) == m.liveness.end())
+      m.liveness.push_back(entry);
+  };
+  for (const Rumour& r : rumours_) add(r.satellite);
+  for (int s : dead_) add(s);
+}
+
+bool SatelliteCore::taken_for_dead(int satellite) const {
+  return recovering() && satellite != cfg_.self && (views_[static_cast<std::size_t>(satellite)] & 1);
+}
+
 void SatelliteCore::on_alive(double now, const Message& m) {
+  for (std::uint64_t entry : m.liveness) {
+    const auto s = static_cast<int>(entry >> kViewBits);
+    if (s >= topo_.satellites()) continue;
+    const std::uint64_t view = entry & ((1ULL << kViewBits) - 1);
+    // A neighbour that missed news (it still says dead of one that came back) hears it again.
+    if (view < views_[static_cast<std::size_t>(s)])
+      spread(now, s);
+    else
+      believe(now, s, view);
+  }
   for (std::uint64_t entry : m.loots) {
     const auto it = given_.find(loot_key(m.src, entry & ((1ULL << 48) - 1)));
     if (it == given_.end() || it->second.receiver_epoch != m.epoch) continue;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Crash recovery in live mode: kill -9 of two non-root agents during a UTS T1L run on
 # torus:3x3 still gives the exact result, with the agents left dead and with them
-# restarted (--restart-crashed); nothing is left behind either way.
+# restarted (--restart-crashed); nothing is left behind either way. Left dead, every other
+# agent takes both for dead by the end (and routes around them); restarted, none does.
 set -u
 bin="$(dirname "$1")"
 leomesh="$bin/leomesh"
@@ -53,9 +54,21 @@ EOF
   [ "$(ls -A "$private_tmp" | wc -l)" -eq 0 ] && ok "$label: no run directory left" || bad "$label: left: $(ls -A "$private_tmp")"
 }
 
+# Which satellites each surviving agent takes for dead at the end: $1 as JSON.
+taken_for_dead_is() {
+  python3 - "$json" "$1" <<'EOF'
+import json, sys
+d, want = json.load(open(sys.argv[1])), json.loads(sys.argv[2])
+views = {s["satellite"]: s["recovery"]["taken_for_dead"] for s in d["per_satellite"] if "recovery" in s}
+assert len(views) == 9 - len(want), views
+assert all(v == want for v in views.values()), views
+EOF
+}
+
 run_and_kill
 check_run "kill -9 of agents 4 and 8" "$code"
 grep -q "the run goes on without it" "$err" && ok "the run went on without them" || bad "no 'goes on' line: $(cat "$err")"
+taken_for_dead_is "[4, 8]" && ok "every other agent took 4 and 8 for dead" || bad "taken for dead: $(head -c 600 "$json")"
 
 run_and_kill --restart-crashed
 check_run "kill -9 with --restart-crashed" "$code"
@@ -64,6 +77,7 @@ import json, sys
 d = json.load(open('$json'))
 assert all(c.get('restarted_incarnation') == 2 for c in d['crashes']), d['crashes']
 " && ok "both restarted as incarnation 2" || bad "restarts: $(head -c 300 "$json")"
+taken_for_dead_is "[]" && ok "restarted, no agent takes any for dead" || bad "taken for dead: $(head -c 600 "$json")"
 
 # Without crash recovery a crash still ends the run, and says how to survive it.
 "$leomesh" emulate --mode live --topology torus:3x3 --workload uts:T1L --workers 1 --timeout 300 >/dev/null 2>"$err" &

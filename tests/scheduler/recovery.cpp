@@ -115,6 +115,46 @@ TEST_CASE("satellites crash and restart during the run: exact every time", "[rec
   }
 }
 
+TEST_CASE("crashed satellites are taken for dead by every other, restarted ones are not", "[recovery]") {
+  // Links stay up, as between live agents: only the cores' heartbeats tell who is gone.
+  const auto w = workload("fib:30");
+  auto cfg = recovering("torus:4x4", "neighbor", 3);
+  cfg.crashed_links_go_dark = false;
+  auto base = emulator::run_harness(cfg, w);
+  REQUIRE(base.ok());
+  const double span = base->makespan_s;
+  // Time for the news to go round: detection (50 ms) and a heartbeat (10 ms) a hop.
+  REQUIRE(span > 0.5);
+  SECTION("crash-stops") {
+    cfg.crashes = {{5, 0.1 * span}, {10, 0.2 * span}};
+    auto r = emulator::run_harness(cfg, w);
+    REQUIRE(r.ok());
+    REQUIRE(r->finished);
+    CHECK(r->result.sum == *w.expected.sum);
+    for (int s = 0; s < 16; ++s)
+      if (s != 5 && s != 10) CHECK(r->taken_for_dead[static_cast<std::size_t>(s)] == std::vector<int>{5, 10});
+    std::uint64_t declared = 0;
+    for (const auto& st : r->per_satellite) declared += st.recovery.declared_dead;
+    CHECK(declared >= 2);  // by a neighbour of each, at least
+    CHECK(declared <= 8);  // by their four neighbours each, at most once
+  }
+  SECTION("a restart long after its neighbours took it for dead") {
+    cfg.crashes = {{5, 0.1 * span, 0.3 * span}};
+    auto r = emulator::run_harness(cfg, w);
+    REQUIRE(r.ok());
+    REQUIRE(r->finished);
+    CHECK(r->result.sum == *w.expected.sum);
+    std::uint64_t declared = 0, revived = 0;
+    for (const auto& st : r->per_satellite) {
+      declared += st.recovery.declared_dead;
+      revived += st.recovery.revived;
+    }
+    CHECK(declared >= 1);
+    CHECK(revived >= 1);
+    for (int s = 0; s < 16; ++s) CHECK(r->taken_for_dead[static_cast<std::size_t>(s)].empty());
+  }
+}
+
 TEST_CASE("300 seeded crash schedules: never early, never double-counted", "[recovery]") {
   // Each schedule crashes 1-4 satellites other than the root at random moments of the run,
   // half of them restarting after a random downtime; torus and mesh, both policies, fib and

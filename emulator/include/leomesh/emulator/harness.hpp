@@ -56,6 +56,9 @@ struct HarnessReport {
   std::uint64_t messages_dropped = 0;  ///< by the loss model
   std::uint64_t messages_lost_to_crashes = 0;  ///< delivered to a crashed satellite
   std::vector<scheduler::RecoveryEvent> recoveries;  ///< loot run again by its giver
+  /// Crash recovery: the satellites each satellite's latest life takes for dead at the end
+  /// (SatelliteCore::taken_for_dead), ascending.
+  std::vector<std::vector<int>> taken_for_dead;
   /// True if a satellite received a message from a satellite that was not its ISL
   /// neighbour at that moment (must never happen in mesh topologies).
   bool non_neighbor_send = false;

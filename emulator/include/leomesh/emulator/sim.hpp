@@ -63,11 +63,14 @@ struct SimOptions : RunOptions {
 /// batch capped so that a reply fits one datagram. Fails (Error) on bad options, naming
 /// their flags; a run that does not finish is a summary with finished false.
 ///
-/// Faults: the protocol has no crash recovery yet, so a crash that loses termination weight
-/// (held by the satellite, owed to it, or waiting below it in the spanning tree) or weight
-/// handed to a crashed or restarted satellite stops the run at that moment, finished false
-/// and the reason in `failure`: never a wrong result, never a wait until max_sim_s. Lost,
-/// duplicated and corrupted frames and healing outages are recovered by the core itself.
+/// Faults: with crash recovery (core heartbeat_s > 0) a crash of any satellite but the root
+/// is survived while the surviving ISLs stay connected, and the result stays exact; the
+/// summary's faults.recovery says what was run again and when. Without it (weight
+/// throwing), a crash that loses termination weight (held by the satellite, owed to it, or
+/// waiting below it in the spanning tree) or weight handed to a crashed or restarted
+/// satellite stops the run at that moment, finished false and the reason in `failure`:
+/// never a wrong result, never a wait until max_sim_s. Lost, duplicated and corrupted
+/// frames and healing outages are recovered by the core itself in both modes.
 /// The summary's "faults" reports every crash (satellite, at_s, until_s) and the counts of
 /// flaps, duplicated and corrupted frames.
 mesh::Result<RunSummary> run_sim(const SimOptions& options, const workloads::Workload& workload);

@@ -219,6 +219,8 @@ struct CoreStats {
     std::uint64_t orphaned = 0;         ///< accounts done whose giver had restarted since: their results were not wanted
     std::uint64_t heartbeats = 0;       ///< alive messages sent
     std::uint64_t refused = 0;          ///< loot given back: its receiver had no account free
+    std::uint64_t declared_dead = 0;    ///< ISL neighbours this satellite found silent for suspect_s and took for dead
+    std::uint64_t revived = 0;          ///< of those, and of ones others took for dead, heard from again directly
   } recovery;
   double attempt_latency_sum_s = 0;      ///< over answered attempts
   std::uint64_t attempt_hops_sum = 0;    ///< over answered attempts, one way
@@ -326,6 +328,26 @@ class SatelliteCore {
   bool holds_weight() const { return !held_.empty(); }
   /// Crash recovery is on (CoreConfig::heartbeat_s > 0).
   bool recovering() const { return cfg_.recovering(); }
+  /// Crash recovery: this satellite takes `satellite` for dead. An ISL neighbour that heard
+  /// nothing from it over an active link for suspect_s says so, and the word spreads with
+  /// heartbeats, one hop per heartbeat_s; the next message straight from it (a restart, or a
+  /// pause that ended) brings it back, and that word spreads the same way. Nothing is sent
+  /// to a satellite taken for dead. A driver that routes by its own table holds such
+  /// satellites' links down while it is true (node/'s agent does; in the simulators a crashed
+  /// satellite's links go dark by themselves). Never true of this satellite itself, nor
+  /// without crash recovery.
+  ///
+  ///   if (core.liveness_changes() != seen) {
+  ///     seen = core.liveness_changes();
+  ///     for (std::size_t i = 0; i < topo.links().size(); ++i) {
+  ///       const mesh::Link& l = topo.links()[i];
+  ///       topo.force_down(static_cast<int>(i), core.taken_for_dead(l.a) || core.taken_for_dead(l.b));
+  ///     }
+  ///     routes.recompute(topo);
+  ///   }
+  bool taken_for_dead(int satellite) const;
+  /// How often taken_for_dead() has changed so far, for any satellite.
+  std::uint64_t liveness_changes() const { return liveness_changes_; }
   void weight_in_flight_to(std::vector<int>& destinations) const;
   const CoreStats& stats() const { return stats_; }
   int self() const { return cfg_.self; }
@@ -359,7 +381,8 @@ class SatelliteCore {
     std::size_t given = 0;          // crash recovery: its entries in given_: at most CoreBounds::given
   };
 
-  void send(Message m);
+  void send(Message m);             // along the route to m.dst
+  void emit(Message m, int next);   // to the ISL neighbour `next`, whatever the routes say
   void send_reliably(double now, Message m);
   void try_steal(double now);
   bool running_low() const;  // busy, but the queue is below the low-water mark
@@ -473,6 +496,8 @@ class SatelliteCore {
     double next_push;  // no downhill push to it before this
     double heard = 0;  // crash recovery: its latest message (it sends one every heartbeat_s)
     double told = -std::numeric_limits<double>::infinity();  // our latest message to it
+    bool silent = false;  // crash recovery: not heard from for suspect_s (taken for dead once)
+    bool news = false;    // crash recovery: it was silent or restarted: tell it who is dead
   };
   std::vector<Neighbour> neighbours_;
   bool hungry_ = true;
@@ -536,6 +561,25 @@ class SatelliteCore {
   std::vector<std::uint64_t> epochs_;  // per satellite, the latest incarnation heard of (1 before)
   double heartbeat_at_ = std::numeric_limits<double>::infinity();
   std::deque<RecoveryEvent> recoveries_;
+  // Liveness as this satellite believes it, per satellite: incarnation << 24 | count << 1 |
+  // dead, where `count` grows with each change within an incarnation. Only an ISL neighbour
+  // declares a satellite dead (its view + 1, odd) and only a message straight from it brings
+  // it back (+ 1 again, even), so views of one satellite are ordered and news merges by the
+  // larger: every satellite that hears the latest news agrees.
+  static constexpr std::size_t kLivenessEntries = 64;  // news in one alive message
+  static constexpr std::uint64_t kViewBits = 48;
+  std::vector<std::uint64_t> views_;
+  std::vector<int> dead_;  // satellites whose view says dead, ascending
+  struct Rumour {
+    int satellite;
+    double until;  // told to every ISL neighbour each heartbeat until then
+  };
+  std::vector<Rumour> rumours_;
+  std::uint64_t liveness_changes_ = 0;
+  void believe(double now, int satellite, std::uint64_t view);
+  void spread(double now, int satellite);  // its view goes to every neighbour for a while
+  void heard_from(double now, const Message& m);  // any message: liveness of its sender
+  void add_liveness(Message& m) const;
 
   std::deque<Outbound> outbound_;
   std::deque<StealEvent> events_;

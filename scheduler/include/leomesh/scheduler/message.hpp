@@ -52,6 +52,10 @@ struct Message {
   std::uint64_t to_epoch = 0;
   std::vector<std::uint64_t> loots; ///< account_return: the ids of the loot messages it settles
   std::uint8_t account = 0;         ///< account_return: the giver's account those tasks came from
+  /// alive to an ISL neighbour: what the sender believes of satellites whose liveness changed
+  /// lately or that it takes for dead, one entry each, satellite << 48 | view (see
+  /// SatelliteCore::taken_for_dead). At most 64 entries.
+  std::vector<std::uint64_t> liveness;
   /// Proof of who wrote the message, set by the driver of its origin (node/: an Ed25519
   /// signature with the origin's certified key). Opaque here: the core never reads it and
   /// a forwarder passes it on unchanged. Empty in simulations.

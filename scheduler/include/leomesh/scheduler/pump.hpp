@@ -31,6 +31,10 @@ class PumpHost {
   /// Crash recovery: loot given to a satellite taken for dead is running here again.
   /// Default: ignored.
   virtual void recovered(const RecoveryEvent& event);
+  /// Crash recovery: SatelliteCore::taken_for_dead() changed for some satellite; a driver
+  /// that routes by its own table routes around the ones taken for dead. Default: ignored
+  /// (the simulators' links of a crashed satellite go dark, and their routes follow).
+  virtual void liveness_changed(double now);
   /// Arms the driver's one timer to fire at time `at` (finite, and usually >= now; fire at
   /// once if it is not), then to call CorePump::on_timer(its now, at). The timer armed before
   /// is superseded: cancel it if that is cheap; if it fires anyway, on_timer() ignores it.
@@ -45,7 +49,8 @@ class PumpHost {
 ///
 /// The rules it implements, and why:
 /// - Outputs are drained after every input: poll_outbound() into PumpHost::send(), then
-///   poll_event() into PumpHost::record(), then finished() is checked, then the timer.
+///   poll_event() into PumpHost::record(), poll_recovery() into recovered(), a change of
+///   liveness into liveness_changed(), then finished() is checked, then the timer.
 /// - The timer is re-armed only when next_deadline() moved earlier than the armed one. A
 ///   timer that fires before the core needs it is harmless (handle_timeout() early does
 ///   nothing, and the pump re-arms for the real deadline), while re-arming on every message
@@ -102,6 +107,7 @@ class CorePump {
   PumpHost& host_;
   double armed_ = std::numeric_limits<double>::infinity();
   bool finished_ = false;  // PumpHost::finished() was called
+  std::uint64_t liveness_seen_ = 0;  // SatelliteCore::liveness_changes() at the last drain
 };
 
 }  // namespace leomesh::scheduler
