@@ -148,6 +148,40 @@ Seeds wire_seeds() {
   out.emplace_back("seed-refused-origin-proof-size", envelope([](wire::Envelope& e) {
     e.set_origin_proof(std::string(node::kOriginProofBytes - 1, '\x5a'));
   }));
+  // Crash recovery (wire version 5): a neighbour's heartbeat with news of who is dead, an
+  // account return, and frames that mix recovery with weight or put news where none goes.
+  const std::string request = frame(uts, message(kRequest, 1, 1));
+  auto recovering = [&](void (*edit)(wire::Envelope&)) {
+    wire::Envelope e;
+    e.ParseFromString(request);
+    e.set_epoch(1);
+    e.set_to_epoch(1);
+    edit(e);
+    return e.SerializeAsString();
+  };
+  out.emplace_back("seed-alive-liveness", recovering([](wire::Envelope& e) {
+    e.set_kind(wire::ALIVE);
+    e.add_loots(1ULL << 48 | 7);
+    e.add_liveness(1ULL << 48 | (1ULL << 24 | 1));  // satellite 1, first incarnation, dead
+  }));
+  out.emplace_back("seed-account-return", recovering([](wire::Envelope& e) {
+    e.set_kind(wire::ACCOUNT_RETURN);
+    e.add_loots(7);
+    e.set_account(3);
+    e.mutable_reduction()->set_sum(1234);
+  }));
+  out.emplace_back("seed-refused-liveness-in-request", recovering([](wire::Envelope& e) { e.add_liveness(1); }));
+  out.emplace_back("seed-refused-liveness-out-of-range", recovering([](wire::Envelope& e) {
+    e.set_kind(wire::ALIVE);
+    e.add_liveness(60000ULL << 48);
+  }));
+  out.emplace_back("seed-refused-recovery-with-weight", recovering([](wire::Envelope& e) { e.add_weight(1); }));
+  out.emplace_back("seed-refused-alive-without-epoch", envelope([](wire::Envelope& e) {
+    e.clear_tasks();
+    e.clear_task_count();
+    e.clear_weight();
+    e.set_kind(wire::ALIVE);
+  }));
   return out;
 }
 

@@ -24,12 +24,13 @@ bool same(const scheduler::Message& a, const scheduler::Message& b) {
   if (a.kind != b.kind || a.src != b.src || a.dst != b.dst || a.hops != b.hops || a.id != b.id ||
       a.request_hops != b.request_hops || a.demand_hops != b.demand_hops || a.load_s != b.load_s ||
       a.weight != b.weight || a.reduction != b.reduction || a.origin_proof != b.origin_proof ||
-      a.tasks.size() != b.tasks.size())
+      a.tasks.size() != b.tasks.size() || a.epoch != b.epoch || a.to_epoch != b.to_epoch || a.loots != b.loots ||
+      a.account != b.account || a.liveness != b.liveness)
     return false;
   for (std::size_t i = 0; i < a.tasks.size(); ++i) {
     const scheduler::Task& x = a.tasks[i];
     const scheduler::Task& y = b.tasks[i];
-    if (x.kind != y.kind || x.size != y.size || x.payload != y.payload) return false;
+    if (x.kind != y.kind || x.size != y.size || x.payload != y.payload || x.account != y.account) return false;
   }
   return true;
 }

@@ -101,6 +101,56 @@ TEST_CASE("every message kind survives a round trip", "[codec]") {
   CHECK(pb->tasks.size() == 5);
 }
 
+TEST_CASE("crash recovery's fields survive a round trip, and stray ones are refused", "[codec][recovery]") {
+  scheduler::Message alive;
+  alive.kind = scheduler::MessageKind::alive;
+  alive.src = 3;
+  alive.dst = 4;
+  alive.epoch = 2;
+  alive.to_epoch = 1;
+  alive.loots = {5ULL << 48 | 17};
+  alive.liveness = {7ULL << 48 | (1ULL << 24 | 3), 9ULL << 48 | (2ULL << 24)};
+  auto back = node::decode(node::encode(alive), limits());
+  REQUIRE(back.ok());
+  CHECK(back->epoch == 2);
+  CHECK(back->to_epoch == 1);
+  CHECK(back->loots == alive.loots);
+  CHECK(back->liveness == alive.liveness);
+
+  scheduler::Message loot_with_accounts = loot(3);
+  loot_with_accounts.weight = {};
+  loot_with_accounts.epoch = 1;
+  loot_with_accounts.to_epoch = 1;
+  loot_with_accounts.tasks[1].account = 200;
+  auto lb = node::decode(node::encode(loot_with_accounts), limits());
+  REQUIRE(lb.ok());
+  CHECK(lb->tasks[0].account == 0);
+  CHECK(lb->tasks[1].account == 200);
+
+  auto refused = [&](scheduler::Message m, const char* reason) {
+    auto r = node::decode(node::encode(m), limits());
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().reason.find(reason) != std::string::npos);
+  };
+  scheduler::Message request = alive;
+  request.kind = scheduler::MessageKind::steal_request;
+  request.loots.clear();
+  refused(request, "liveness news in a message other than alive");
+  scheduler::Message far = alive;
+  far.liveness = {16ULL << 48};  // limits() knows 16 satellites: 0-15
+  refused(far, "out of range");
+  scheduler::Message crowded = alive;
+  crowded.liveness.assign(65, 1ULL << 48);
+  refused(crowded, "at most 64 liveness entries");
+  scheduler::Message without_epoch = alive;
+  without_epoch.epoch = 0;
+  without_epoch.to_epoch = 0;
+  refused(without_epoch, "without an epoch");
+  scheduler::Message weighed = alive;
+  weighed.weight = scheduler::Weight::piece(2);
+  refused(weighed, "termination weight from a sender with crash recovery");
+}
+
 TEST_CASE("malformed frames are refused with a reason", "[codec]") {
   const std::string good = node::encode(loot(3));
   CHECK_FALSE(node::decode("not protobuf at all \xff\xff\xff", limits()).ok());
