@@ -6,20 +6,12 @@
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
-#include <optional>
-#include <unordered_map>
 
-#include "leomesh/firmware_config/config.hpp"
-#include "leomesh/mesh/spec.hpp"
-#include "leomesh/node/codec.hpp"
+#include "leomesh/node/agent_runtime.hpp"
 #include "leomesh/node/link_emulator.hpp"
-#include "leomesh/node/origin_auth.hpp"
 #include "leomesh/node/thread_pool.hpp"
 #include "leomesh/node/transport.hpp"
-#include "leomesh/scheduler/core_config.hpp"
-#include "leomesh/scheduler/pump.hpp"
 #include "leomesh/scheduler/quantile.hpp"
-#include "leomesh/workloads/workload.hpp"
 
 namespace leomesh::node {
 namespace {
@@ -31,18 +23,12 @@ double unix_now_s() {
 }
 }  // namespace
 
-// The agent is its core's PumpHost: frames go over the emulated links, the timer is Asio's.
-struct Agent::Impl : scheduler::PumpHost {
+// The agent drives its AgentRuntime: frames go over the emulated links, the timer is Asio's.
+struct Agent::Impl : AgentDriver {
   config::SatelliteConfig cfg;
-  scheduler::CoreConfig core_config;
   int self;
-  workloads::Workload workload;
-  mesh::Topology topo;
-  mesh::RoutingTable routes;
-  scheduler::SpanningTree tree;
+  std::unique_ptr<AgentRuntime> runtime;  // made once the driver exists: it keeps a reference
   std::unique_ptr<ThreadPool> pool;
-  std::unique_ptr<scheduler::SatelliteCore> core;
-  std::unique_ptr<scheduler::CorePump> pump;
   asio::io_context io;
   std::unique_ptr<ZmqTransport> transport;
   asio::steady_timer core_timer{io};
@@ -53,23 +39,11 @@ struct Agent::Impl : scheduler::PumpHost {
   double linger_s = 2.0;
   asio::signal_set signals{io};
   std::unique_ptr<LinkEmulator> links;
-  DecodeLimits limits;
-  std::optional<OriginAuth> auth;  // origin signatures; unset when the configuration has them off
   Clock::time_point start = Clock::now();
-  double finished_at = -1;
   bool stopping = false;
-  std::uint64_t dropped_frames = 0;
   std::uint64_t max_pool_size = 0;
-  std::string last_drop_reason;
-  // Round trips of answered steal attempts, for quantiles: a mean alone hides a slow first
-  // attempt (sent before the connection was up) and outliers. Bounded: the first samples.
-  static constexpr std::size_t kLatencySamples = 1 << 16;
-  std::vector<double> latencies;
 
-  Impl(const config::SatelliteConfig& c, const scheduler::CoreConfig& cc, workloads::Workload w,
-       mesh::Topology t)
-      : cfg(c), core_config(cc), self(c.identity().satellite()), workload(std::move(w)), topo(std::move(t)),
-        routes(topo) {}
+  explicit Impl(const config::SatelliteConfig& c) : cfg(c), self(c.identity().satellite()) {}
 
   double now() const { return std::chrono::duration<double>(Clock::now() - start).count(); }
   double emulated_now() const {
@@ -78,26 +52,11 @@ struct Agent::Impl : scheduler::PumpHost {
   }
 
   void start_up() {
-    // Built at emulated time 0, not at this agent's own start: the tree's edges are candidate
-    // links (the same at any time), but its start-share holders are the satellites the root
-    // reaches over the links up when it is built. Those must be the ones reachable at the
-    // run's start, identically on every agent, whenever each one starts.
-    topo.update(0.0);
-    tree = scheduler::SpanningTree::build(topo, core_config.root);
-    // A restarted agent comes back long after the start: its start share went to its first life.
-    if (core_config.epoch > 1) tree = tree.rejoining(self);
-    topo.update(emulated_now());
-    recompute_routes();
     ThreadPoolOptions po;
     po.workers = static_cast<std::size_t>(cfg.workers());
     po.worker_nice = 5;  // the event loop answers steal requests before workers compute
-    po.unit_cost_s = workload.unit_cost_s;  // what a unit of the workload's estimates costs
-    pool = std::make_unique<ThreadPool>(workload.registry, po);
-    core = std::make_unique<scheduler::SatelliteCore>(core_config, *pool, topo, routes, tree);
-    pump = std::make_unique<scheduler::CorePump>(*core, *this);
-    limits.satellites = topo.satellites();
-    limits.registry = &workload.registry;
-    if (cfg.limits().max_message_bytes() > 0) limits.max_frame_bytes = cfg.limits().max_message_bytes();
+    po.unit_cost_s = runtime->workload().unit_cost_s;  // what a unit of the workload's estimates costs
+    pool = std::make_unique<ThreadPool>(runtime->registry(), po);
 
     TransportOptions to;
     to.bind_endpoint = cfg.endpoint();
@@ -106,7 +65,8 @@ struct Agent::Impl : scheduler::PumpHost {
     to.public_key = cfg.security().public_key();
     to.secret_key = cfg.security().secret_key();
     to.admitted_keys.assign(cfg.security().admitted_keys().begin(), cfg.security().admitted_keys().end());
-    to.max_message_bytes = static_cast<std::int64_t>(limits.max_frame_bytes);
+    to.max_message_bytes = cfg.limits().max_message_bytes() > 0 ? cfg.limits().max_message_bytes()
+                                                                  : static_cast<std::int64_t>(DecodeLimits{}.max_frame_bytes);
     if (cfg.limits().send_high_water_mark() > 0) to.send_hwm = cfg.limits().send_high_water_mark();
     if (cfg.limits().receive_high_water_mark() > 0) to.receive_hwm = cfg.limits().receive_high_water_mark();
     transport = std::make_unique<ZmqTransport>(io, to, [this](std::string_view f) { on_frame(f); });
@@ -119,13 +79,9 @@ struct Agent::Impl : scheduler::PumpHost {
     signals.add(SIGTERM);
     signals.add(SIGUSR1);
     wait_signal();
-    if (topo.moves() && cfg.network().update_interval_s() > 0) arm_update();
+    if (runtime->topology().moves() && cfg.network().update_interval_s() > 0) arm_update();
     if (cfg.telemetry().report_interval_s() > 0) arm_telemetry();
-
-    const double t = now();
-    if (cfg.workload().inject_here()) core->submit(t, workload.roots.data(), workload.roots.size());
-    core->begin(t);
-    pump->after_event(t);
+    runtime->start(now(), *pool, emulated_now());
   }
 
   void wait_signal() {
@@ -142,35 +98,22 @@ struct Agent::Impl : scheduler::PumpHost {
 
   void on_pool_idle() {
     if (stopping || !pool->idle()) return;  // work arrived meanwhile: a later call will come
-    pump->on_pool_idle(now());
+    runtime->pool_idle(now());
   }
 
   void on_frame(std::string_view frame) {
-    auto m = decode(frame, limits);
-    if (!m) {
-      // Malformed or oversized frames are dropped and counted, never trusted.
-      ++dropped_frames;
-      last_drop_reason = m.error().message();
-      return;
-    }
-    // Forwarded messages are checked at their destination. One claiming to come from here is
-    // checked too: forwarding it, send() would sign it as this satellite's own.
-    if (auth && (m->dst == self || m->src == self) && auth->verify(*m) != Verdict::ok) return;
+    if (stopping) return;
     max_pool_size = std::max<std::uint64_t>(max_pool_size, pool->approx_size());
-    core->handle_message(now(), std::move(*m));
-    if (!stopping) pump->after_event(now());
+    runtime->deliver(now(), frame);
   }
 
-  // scheduler::PumpHost: what the core's outputs become here.
-  void send(double, scheduler::Outbound& out) override {
-    // Only what this satellite originates; forwarded messages keep their origin's proof. A
-    // retransmission is a fresh copy from the core, signed again with its new load.
-    if (auth && out.message.src == self) auth->sign(out.message);
-    send_over_link(out.next_hop, encode(out.message));
-  }
-
-  void record(const scheduler::StealEvent& e) override {
-    if (!e.timed_out && latencies.size() < kLatencySamples) latencies.push_back(e.latency_s);
+  // AgentDriver: what the runtime's outputs become here.
+  void transmit(double, int next_hop, std::string frame) override {
+    const auto& topo = runtime->topology();
+    const auto link = topo.link_between(self, next_hop);
+    if (!link) return;  // the core routes over ISLs only
+    links->send(next_hop, topo.state(*link).latency_s, topo.link_model().serialisation_s(frame.size()),
+                std::move(frame));
   }
 
   // Crash recovery: loot given to a satellite taken for dead runs here again; one line each.
@@ -181,31 +124,11 @@ struct Agent::Impl : scheduler::PumpHost {
     std::cout << j.dump() << std::endl;
   }
 
-  // Crash recovery: routes avoid the satellites the core takes for dead.
+  // Crash recovery: routes avoid the satellites the core takes for dead (the runtime's doing).
   void liveness_changed(double) override {
-    recompute_routes();
-    std::cout << json{{"event", "liveness"}, {"satellite", self}, {"at_s", now()}, {"taken_for_dead", taken_for_dead()}}.dump()
+    std::cout << json{{"event", "liveness"}, {"satellite", self}, {"at_s", now()},
+                      {"taken_for_dead", runtime->taken_for_dead()}}.dump()
               << std::endl;
-  }
-
-  std::vector<int> taken_for_dead() const {
-    std::vector<int> dead;
-    for (int s = 0; s < topo.satellites(); ++s)
-      if (core->taken_for_dead(s)) dead.push_back(s);
-    return dead;
-  }
-
-  // Routes follow a copy of the links with those of satellites taken for dead held down; the
-  // core keeps seeing the links as they are, so that it still sends such a neighbour its
-  // heartbeats and hears it when it is back.
-  void recompute_routes() {
-    const auto& links = topo.links();
-    auto dead = [&](const mesh::Link& l) { return core && (core->taken_for_dead(l.a) || core->taken_for_dead(l.b)); };
-    if (std::none_of(links.begin(), links.end(), dead)) return routes.recompute(topo);
-    mesh::Topology view = topo;
-    for (std::size_t i = 0; i < links.size(); ++i)
-      if (dead(links[i])) view.force_down(static_cast<int>(i), true);
-    routes.recompute(view);
   }
 
   void arm_timer(double, double at) override {
@@ -214,13 +137,12 @@ struct Agent::Impl : scheduler::PumpHost {
     core_timer.expires_at(start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(at)));
     core_timer.async_wait([this, at](const asio::error_code& ec) {
       if (ec || stopping) return;
-      pump->on_timer(now(), at);
+      runtime->on_timer(now(), at);
     });
   }
 
-  void finished(double t) override {
-    finished_at = t;
-    if (self == core_config.root) print_finished();
+  void finished(double) override {
+    if (self == runtime->root()) print_finished();
     if (exit_when_done) {
       exit_timer.expires_after(std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(linger_s)));
       exit_timer.async_wait([this](const asio::error_code& ec) {
@@ -229,21 +151,13 @@ struct Agent::Impl : scheduler::PumpHost {
     }
   }
 
-  void send_over_link(int next_hop, std::string frame) {
-    const auto link = topo.link_between(self, next_hop);
-    if (!link) return;  // the core routes over ISLs only
-    links->send(next_hop, topo.state(*link).latency_s, topo.link_model().serialisation_s(frame.size()),
-                std::move(frame));
-  }
-
   void arm_update() {
     update_timer.expires_after(std::chrono::duration_cast<Clock::duration>(
         std::chrono::duration<double>(cfg.network().update_interval_s() /
                                       (cfg.network().time_scale() > 0 ? cfg.network().time_scale() : 1.0))));
     update_timer.async_wait([this](const asio::error_code& ec) {
       if (ec || stopping) return;
-      topo.update(emulated_now());
-      recompute_routes();
+      runtime->move_to(emulated_now());
       arm_update();
     });
   }
@@ -259,34 +173,35 @@ struct Agent::Impl : scheduler::PumpHost {
   }
 
   void print_finished() {
-    const scheduler::Reduction& r = core->result();
+    const scheduler::Reduction& r = runtime->result();
     json j{{"event", "finished"},
            {"satellite", self},
-           {"makespan_s", finished_at},
+           {"makespan_s", runtime->finished_at()},
            {"result", {{"sum", r.sum}, {"aux", r.aux}, {"max", r.max}}},
-           {"verified", workload.verify(r)}};
+           {"verified", runtime->workload().verify(r)}};
     std::cout << j.dump() << std::endl;
   }
 
   // The round trips' median, 90th percentile and maximum (zeros before the first answer).
   std::array<double, 3> latency_quantiles() const {
-    if (latencies.empty()) return {0, 0, 0};
-    std::vector<double> v = latencies;
+    if (runtime->steal_latencies().empty()) return {0, 0, 0};
+    std::vector<double> v = runtime->steal_latencies();
     std::sort(v.begin(), v.end());
     return {scheduler::quantile(v, 0.5), scheduler::quantile(v, 0.9), v.back()};
   }
 
   json telemetry() const {
-    const scheduler::CoreStats& s = core->stats();
+    const scheduler::SatelliteCore& core = runtime->core();
+    const scheduler::CoreStats& s = core.stats();
     const TransportStats& ts = transport->stats();
     const PoolStats ps = pool->stats();
     const std::size_t link_hwm = links->high_water();
     const auto quantiles = latency_quantiles();
-    const OriginAuthStats as = auth ? auth->stats() : OriginAuthStats{};
+    const OriginAuthStats as = runtime->origin_auth_stats();
     return json{{"event", "telemetry"},
                 {"satellite", self},
                 {"uptime_s", now()},
-                {"finished", core->finished()},
+                {"finished", core.finished()},
                 {"tasks_executed", ps.total.executed},
                 {"local_steals", ps.total.steals},
                 {"steals",
@@ -334,7 +249,7 @@ struct Agent::Impl : scheduler::PumpHost {
                   {"given_full", s.capped.given_full}}},
                 // Crash recovery (all 0 without it).
                 {"recovery",
-                 {{"incarnation", core->recovering() ? core_config.epoch : 0},
+                 {{"incarnation", core.recovering() ? runtime->epoch() : 0},
                   {"account_returns", s.recovery.account_returns},
                   {"loots_restored", s.recovery.loots_restored},
                   {"tasks_restored", s.recovery.tasks_restored},
@@ -346,17 +261,17 @@ struct Agent::Impl : scheduler::PumpHost {
                   {"refused", s.recovery.refused},
                   {"declared_dead", s.recovery.declared_dead},
                   {"revived", s.recovery.revived},
-                  {"taken_for_dead", taken_for_dead()},
-                  {"accounts_open", core->state_size().accounts},
-                  {"loot_given_unsettled", core->state_size().given}}},
+                  {"taken_for_dead", runtime->taken_for_dead()},
+                  {"accounts_open", core.state_size().accounts},
+                  {"loot_given_unsettled", core.state_size().given}}},
                 {"messages_sent", s.messages_sent},
                 {"frames_sent", ts.frames_sent},
                 {"frames_received", ts.frames_received},
                 {"bytes_sent", ts.bytes_sent},
                 {"bytes_received", ts.bytes_received},
                 {"send_failures", ts.send_failures},
-                {"dropped_frames", dropped_frames},
-                {"last_drop_reason", last_drop_reason},
+                {"dropped_frames", runtime->counters().dropped_frames},
+                {"last_drop_reason", runtime->counters().last_drop_reason},
                 {"auth_failures", ts.auth_failures},
                 {"connections_dropped", ts.connections_dropped},
                 {"pool_queue_high_water", max_pool_size},
@@ -390,30 +305,11 @@ struct Agent::Impl : scheduler::PumpHost {
 
 mesh::Result<std::unique_ptr<Agent>> Agent::create(const config::SatelliteConfig& cfg, bool exit_when_done,
                                                     double linger_s, std::uint64_t epoch) {
-  auto topo = mesh::build_topology(cfg.network().topology(), cfg.network().links());
-  if (!topo) return topo.error();
-  auto settings = firmware_config::core_settings(cfg);
-  settings.epoch = epoch;
-  auto core = scheduler::make_core_config(settings);
-  if (!core) return core.error();
-  if (core->recovering() && cfg.workload().inject_here() && cfg.identity().satellite() != cfg.steal().root())
-    return mesh::fail("workload.inject_here", "with crash recovery the work enters at the root (steal.root)");
-  if (core->recovering() && epoch > 1 && cfg.identity().satellite() == cfg.steal().root())
-    return mesh::fail("--incarnation", "the root cannot restart: it holds the run's result");
-  auto w = workloads::parse_workload(cfg.workload().spec());
-  if (!w) return w.error();
-  const int n = topo->satellites();
-  if (cfg.identity().satellite() < 0 || cfg.identity().satellite() >= n)
-    return mesh::fail("identity.satellite", "outside 0.." + std::to_string(n - 1));
-  if (cfg.steal().root() < 0 || cfg.steal().root() >= n)
-    return mesh::fail("steal.root", "outside 0.." + std::to_string(n - 1));
   if (cfg.workers() < 1) return mesh::fail("workers", "must be at least 1");
-  auto impl = std::make_unique<Impl>(cfg, *core, std::move(*w), std::move(*topo));
-  if (firmware_config::signs(cfg)) {
-    auto a = OriginAuth::create(firmware_config::origin_keys(cfg), n);
-    if (!a) return a.error();
-    impl->auth = std::move(*a);
-  }
+  auto impl = std::make_unique<Impl>(cfg);
+  auto runtime = AgentRuntime::create(cfg, epoch, *impl);
+  if (!runtime) return runtime.error();
+  impl->runtime = std::move(*runtime);
   impl->exit_when_done = exit_when_done;
   impl->linger_s = linger_s;
   return std::unique_ptr<Agent>(new Agent(std::move(impl)));

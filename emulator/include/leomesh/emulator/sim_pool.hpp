@@ -2,12 +2,11 @@
 // each task advances virtual time by a cost proportional to the work it did.
 #pragma once
 
-#include <array>
-#include <deque>
 #include <optional>
 #include <vector>
 
 #include "leomesh/scheduler/pool.hpp"
+#include "leomesh/scheduler/task_queue.hpp"
 #include "leomesh/workloads/workload.hpp"
 
 namespace leomesh::emulator {
@@ -33,12 +32,12 @@ class SimulatedPool final : public scheduler::LocalPool {
   std::size_t take_oldest(std::size_t max, std::vector<scheduler::Task>& out) override;
   std::size_t approx_size() const override { return queue_.size(); }
   /// The registry's estimates of the queued tasks, at task_cost_s per unit.
-  double queued_work_s() const override { return queued_units_ * task_cost_s_; }
+  double queued_work_s() const override { return queue_.queued_units() * task_cost_s_; }
   std::size_t take_work(double work_s, std::size_t max, std::vector<scheduler::Task>& out) override;
   void push(const scheduler::Task* tasks, std::size_t count) override;
-  scheduler::Reduction reduction() const override;
-  bool account_done(std::uint8_t account) const override { return outstanding_[account] == 0; }
-  scheduler::Reduction take_account(std::uint8_t account) override;
+  scheduler::Reduction reduction() const override { return queue_.reduction(); }
+  bool account_done(std::uint8_t account) const override { return queue_.account_done(account); }
+  scheduler::Reduction take_account(std::uint8_t account) override { return queue_.take_account(account); }
 
   struct Started {
     int worker;
@@ -72,15 +71,7 @@ class SimulatedPool final : public scheduler::LocalPool {
 
   const workloads::Workload& workload_;
   double task_cost_s_;
-  struct Queued {
-    scheduler::Task task;
-    double units;  // the registry's estimate
-  };
-  void enqueue(const scheduler::Task& t);
-  scheduler::Task dequeue_newest();
-  std::deque<Queued> queue_;  // front = oldest
-  std::vector<Queued> kept_;  // take_work's scratch
-  double queued_units_ = 0;
+  scheduler::TaskQueue queue_;  // grows as needed: the constellation's memory is not simulated
 
   std::vector<std::vector<scheduler::Task>> spawned_;  // per worker, until it finishes
   std::vector<bool> busy_;
@@ -88,9 +79,6 @@ class SimulatedPool final : public scheduler::LocalPool {
   std::uint64_t executed_ = 0;
   double busy_s_ = 0;
   Context ctx_;
-  // Per loot account: tasks queued or running, and the results of those run.
-  std::array<std::uint32_t, scheduler::TaskContext::kAccounts> outstanding_{};
-  std::array<scheduler::Reduction, scheduler::TaskContext::kAccounts> results_{};
   std::vector<std::uint8_t> running_account_;  // per worker
 };
 
