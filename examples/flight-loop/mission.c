@@ -116,7 +116,7 @@ int mission_setup(mission *m, int argc, char **argv, uint32_t threads) {
       fprintf(stderr, "flight-loop: satellite %d: %s\n", i, why);
       return 2;
     }
-    if (!m->workload && leomesh_register_kind(m->agents[i], KIND_TILE, tile_task, NULL, 1) != LEOMESH_OK) return 2;
+    if (!m->workload && leomesh_register_kind(m->agents[i], KIND_TILE, tile_task, NULL, NULL) != LEOMESH_OK) return 2;
   }
   m->start_ns = monotonic_now_ns();
   for (i = 0; i < m->satellites; ++i) leomesh_start(m->agents[i], m->start_ns);

@@ -28,8 +28,8 @@ using leomesh::scheduler::Task;
 // What a host kind's trampoline reads as the kind's env.
 struct HostKind {
   leomesh_task_fn fn = nullptr;
+  leomesh_estimate_fn estimate = nullptr;
   void* user = nullptr;
-  double units = 1;
   const leomesh::scheduler::TaskRegistry* registry = nullptr;  // what leomesh_spawn() checks kinds in
 };
 
@@ -161,7 +161,13 @@ void run_host_kind(const Task& task, leomesh::scheduler::TaskContext& ctx) {
   k.fn(&t, &c, k.user);
 }
 
-double estimate_host_kind(const Task&, const void* env) { return static_cast<const HostKind*>(env)->units; }
+double estimate_host_kind(const Task& task, const void* env) {
+  const HostKind& k = *static_cast<const HostKind*>(env);
+  leomesh_task t;
+  task_to_c(task, t);
+  const double units = k.estimate(&t, k.user);
+  return units > 0 && units < std::numeric_limits<double>::infinity() ? units : 1.0;  // a bad estimate counts as one
+}
 
 // One wrapper for every entry point: no exception crosses into C.
 template <class F>
@@ -314,15 +320,14 @@ leomesh_status leomesh_create_from_text(const char* text, const leomesh_host* ho
   });
 }
 
-leomesh_status leomesh_register_kind(leomesh_agent* a, std::uint16_t kind, leomesh_task_fn fn, void* user,
-                                     double units) {
+leomesh_status leomesh_register_kind(leomesh_agent* a, std::uint16_t kind, leomesh_task_fn fn,
+                                     leomesh_estimate_fn estimate, void* user) {
   if (!a || !fn) return LEOMESH_ERR_NULL;
   if (a->runtime->started()) return LEOMESH_ERR_STATE;
   if (kind < LEOMESH_FIRST_HOST_KIND || kind > LEOMESH_LAST_KIND || a->runtime->registry().get(kind))
     return LEOMESH_ERR_KIND;
-  if (!(units > 0) || std::isinf(units)) return LEOMESH_ERR_ARG;
-  a->kinds[kind] = HostKind{fn, user, units, &a->runtime->registry()};
-  a->runtime->registry().set(kind, run_host_kind, &a->kinds[kind], estimate_host_kind);
+  a->kinds[kind] = HostKind{fn, estimate, user, &a->runtime->registry()};
+  a->runtime->registry().set(kind, run_host_kind, &a->kinds[kind], estimate ? estimate_host_kind : nullptr);
   return LEOMESH_OK;
 }
 

@@ -28,6 +28,10 @@ mesh::Result<std::unique_ptr<AgentRuntime>> AgentRuntime::create(const config::S
   if (!topo) return topo.error();
   auto settings = firmware_config::core_settings(cfg);
   settings.epoch = epoch;
+  // Poll-driven (no workers of its own): the host's thread is its one worker. With none, a
+  // victim would keep nothing back, and two idle neighbours passed their last task to each
+  // other for ever, neither running it between the host's steps.
+  settings.workers = std::max<std::size_t>(settings.workers, 1);
   auto core = scheduler::make_core_config(settings);
   if (!core) return core.error();
   if (core->recovering() && cfg.workload().inject_here() && cfg.identity().satellite() != cfg.steal().root())

@@ -141,6 +141,24 @@ static void queens_task(const leomesh_task *task, leomesh_ctx *ctx, void *user) 
   }
 }
 
+/* A placement at row r stands for about (n - r)! / 4 nodes below it (a rough count, which is
+   all an estimate needs to be). */
+static double queens_estimate(const leomesh_task *task, void *user) {
+  queens q;
+  double units = 1;
+  int k;
+  (void)user;
+  memcpy(&q, task->payload, sizeof q);
+  for (k = 2; k <= q.n - q.row; ++k) units *= k;
+  return units / 4 + 1;
+}
+
+static double bad_estimate(const leomesh_task *task, void *user) {
+  (void)task;
+  (void)user;
+  return -1; /* counted as one unit */
+}
+
 static leomesh_task queens_root(int n) {
   leomesh_task t;
   queens q;
@@ -204,6 +222,8 @@ static leomesh_reduction run(const run_spec *spec, leomesh_agent **agents_out, i
     cfg.workload = spec->workload;
     cfg.inject_here = s == 0 && spec->workload != NULL;
     cfg.workers = spec->workers;
+    /* What a task costs on the virtual clock, so that sharing decisions weigh it right. */
+    if (spec->workers == 0) cfg.task_cost_s = 1e-6;
     if (spec->max_queued_tasks) cfg.max_queued_tasks = spec->max_queued_tasks;
     ends[s].link = &link;
     ends[s].self = s;
@@ -216,7 +236,7 @@ static leomesh_reduction run(const run_spec *spec, leomesh_agent **agents_out, i
       fprintf(stderr, "create: %s\n", why);
       exit(1);
     }
-    if (!spec->workload) CHECK_STATUS(leomesh_register_kind(agents[s], KIND_QUEENS, queens_task, &cutoff, 1), LEOMESH_OK);
+    if (!spec->workload) CHECK_STATUS(leomesh_register_kind(agents[s], KIND_QUEENS, queens_task, queens_estimate, &cutoff), LEOMESH_OK);
     CHECK_STATUS(leomesh_start(agents[s], link.now_ns), LEOMESH_OK);
   }
   if (!spec->workload) {
@@ -304,13 +324,12 @@ static void test_bad_calls(void) {
 
   /* A good one, and every call that is wrong for its state or its arguments. */
   CHECK_STATUS(leomesh_create(&cfg, &host, &agent, why, sizeof why), LEOMESH_OK);
-  CHECK_STATUS(leomesh_register_kind(NULL, KIND_QUEENS, queens_task, NULL, 1), LEOMESH_ERR_NULL);
-  CHECK_STATUS(leomesh_register_kind(agent, KIND_QUEENS, NULL, NULL, 1), LEOMESH_ERR_NULL);
-  CHECK_STATUS(leomesh_register_kind(agent, 3, queens_task, NULL, 1), LEOMESH_ERR_KIND);  /* built-in range */
-  CHECK_STATUS(leomesh_register_kind(agent, 64, queens_task, NULL, 1), LEOMESH_ERR_KIND);
-  CHECK_STATUS(leomesh_register_kind(agent, KIND_QUEENS, queens_task, NULL, 0), LEOMESH_ERR_ARG);
-  CHECK_STATUS(leomesh_register_kind(agent, 21, bad_spawner, NULL, 1), LEOMESH_OK);
-  CHECK_STATUS(leomesh_register_kind(agent, 21, bad_spawner, NULL, 1), LEOMESH_ERR_KIND);  /* twice */
+  CHECK_STATUS(leomesh_register_kind(NULL, KIND_QUEENS, queens_task, NULL, NULL), LEOMESH_ERR_NULL);
+  CHECK_STATUS(leomesh_register_kind(agent, KIND_QUEENS, NULL, NULL, NULL), LEOMESH_ERR_NULL);
+  CHECK_STATUS(leomesh_register_kind(agent, 3, queens_task, NULL, NULL), LEOMESH_ERR_KIND);  /* built-in range */
+  CHECK_STATUS(leomesh_register_kind(agent, 64, queens_task, NULL, NULL), LEOMESH_ERR_KIND);
+  CHECK_STATUS(leomesh_register_kind(agent, 21, bad_spawner, bad_estimate, NULL), LEOMESH_OK);
+  CHECK_STATUS(leomesh_register_kind(agent, 21, bad_spawner, NULL, NULL), LEOMESH_ERR_KIND);  /* twice */
   CHECK_STATUS(leomesh_step(agent, 0, 0), LEOMESH_ERR_STATE);                           /* before start */
   CHECK_STATUS(leomesh_deliver(agent, 0, 0, garbage, sizeof garbage), LEOMESH_ERR_STATE);
   CHECK_STATUS(leomesh_result(agent, &r), LEOMESH_ERR_STATE);
@@ -319,7 +338,7 @@ static void test_bad_calls(void) {
   CHECK_STATUS(leomesh_start(agent, 100), LEOMESH_OK);
   CHECK(leomesh_poll_event(agent, &e) == 1 && e.id == LEOMESH_EVENT_STARTED && e.at_ns == 100);
   CHECK_STATUS(leomesh_start(agent, 100), LEOMESH_ERR_STATE);
-  CHECK_STATUS(leomesh_register_kind(agent, 22, queens_task, NULL, 1), LEOMESH_ERR_STATE);  /* after start */
+  CHECK_STATUS(leomesh_register_kind(agent, 22, queens_task, NULL, NULL), LEOMESH_ERR_STATE);  /* after start */
   {
     leomesh_task t2;
     memset(&t2, 0, sizeof t2);
@@ -383,7 +402,7 @@ static void test_runs(void) {
   }
   /* Two satellites in one process over a 5 ms link, poll-driven: 10 queens, and UTS T1. */
   {
-    run_spec s = {2, "full:2", NULL, 10, 0, 0, 5000000};
+    run_spec s = {2, "full:2", NULL, 10, 0, 0, 100000}; /* 10 queens: ~4 ms of tasks, a 0.1 ms link */
     r = run(&s, &root, 1);
     CHECK(r.sum == 724);
     CHECK_STATUS(leomesh_telemetry_read(root, &t), LEOMESH_OK);

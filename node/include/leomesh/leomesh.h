@@ -108,6 +108,10 @@ void leomesh_reduce(leomesh_ctx *ctx, uint64_t sum, uint64_t aux, uint64_t max);
 /* A task kind's function; must be safe to run on several threads at once in threaded mode.
    `user` is what was registered with the kind. */
 typedef void (*leomesh_task_fn)(const leomesh_task *task, leomesh_ctx *ctx, void *user);
+/* What `task` and everything it will spawn are expected to cost, in units of task_cost_s
+   (> 0): the currency of every decision to share work, since a remote steal is worth it only
+   for work that outlasts the round trip. Cheap and thread-safe; called for every queued task. */
+typedef double (*leomesh_estimate_fn)(const leomesh_task *task, void *user);
 
 /* ---- Configuration and the host -------------------------------------------------------- */
 
@@ -163,10 +167,10 @@ leomesh_status leomesh_create_from_text(const char *text, const leomesh_host *ho
                                         char *error, size_t error_len);
 
 /* Registers task kind `kind` (LEOMESH_FIRST_HOST_KIND..LEOMESH_LAST_KIND, the same on every
-   satellite). `units` is what one task and everything it spawns is expected to cost, in
-   units of task_cost_s (> 0; 1 if unknown). Only before leomesh_start(). */
-leomesh_status leomesh_register_kind(leomesh_agent *agent, uint16_t kind, leomesh_task_fn fn, void *user,
-                                     double units);
+   satellite) with its function and, optionally, its estimate (NULL: every task of the kind is
+   one unit). Both get `user`. Only before leomesh_start(). */
+leomesh_status leomesh_register_kind(leomesh_agent *agent, uint16_t kind, leomesh_task_fn fn,
+                                     leomesh_estimate_fn estimate, void *user);
 
 /* Starts the agent at the host's time `now_ns` (any monotonic clock; every later call uses the
    same one): builds the pool and the protocol, and injects the built-in workload where
