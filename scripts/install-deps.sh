@@ -7,6 +7,7 @@ packages=(
   build-essential cmake pkg-config
   libeigen3-dev                       # mesh/: geometry
   libprotobuf-dev protobuf-compiler   # wire codec, firmware config
+  nanopb libnanopb-dev                # the wire codec for small targets
   libzmq3-dev cppzmq-dev              # agent transport
   libsodium-dev                       # origin signatures (Ed25519)
   libasio-dev                         # agent event loop (standalone Asio)

@@ -1,184 +1,87 @@
+// The Protobuf codec: the envelope's fields to and from libprotobuf's wire::Envelope.
 #include "leomesh/node/codec.hpp"
 
-#include <algorithm>
-#include <cmath>
-
+#include "envelope.hpp"
 #include "wire/wire.pb.h"
 
 namespace leomesh::node {
 namespace {
 
-bool carries_results(scheduler::MessageKind kind) {
-  return kind == scheduler::MessageKind::weight_return || kind == scheduler::MessageKind::account_return;
-}
-
-// One envelope builder for frames and for what is signed, so the two can never disagree.
-void fill(wire::Envelope& e, const scheduler::Message& m, bool for_signature) {
-  e.set_version(kWireVersion);
-  e.set_src(m.src);
-  e.set_dst(m.dst);
-  if (!for_signature) e.set_hops(m.hops);
-  e.set_kind(static_cast<wire::Kind>(m.kind));
-  e.set_id(m.id);
-  if (!m.tasks.empty()) {
-    std::string packed;
-    packed.reserve(m.tasks.size() * (3 + scheduler::Task::kPayloadBytes));
-    for (const scheduler::Task& t : m.tasks) {
-      packed.push_back(static_cast<char>(t.kind & 0xff));
-      packed.push_back(static_cast<char>(t.kind >> 8));
-      packed.push_back(static_cast<char>(t.size));
-      packed.append(reinterpret_cast<const char*>(t.payload.data()), t.size);
-    }
-    e.set_tasks(std::move(packed));
-    e.set_task_count(static_cast<std::uint32_t>(m.tasks.size()));
-    if (std::any_of(m.tasks.begin(), m.tasks.end(), [](const scheduler::Task& t) { return t.account != 0; })) {
-      std::string& accounts = *e.mutable_task_accounts();
-      for (const scheduler::Task& t : m.tasks) accounts.push_back(static_cast<char>(t.account));
-    }
-  }
-  if (m.request_hops) e.set_request_hops(m.request_hops);
-  // Whole microseconds, saturating at about 71 minutes of queued work.
-  if (m.load_s > 0) e.set_load_us(static_cast<std::uint32_t>(std::min(std::round(m.load_s * 1e6), 4294967295.0)));
-  if (m.demand_hops) e.set_demand_hops(m.demand_hops);
-  for (std::uint32_t x : m.weight.exponents()) e.add_weight(x);
-  if (m.epoch) e.set_epoch(m.epoch);
-  if (m.to_epoch) e.set_to_epoch(m.to_epoch);
-  for (std::uint64_t l : m.loots) e.add_loots(l);
-  for (std::uint64_t l : m.liveness) e.add_liveness(l);
-  if (m.account) e.set_account(m.account);
-  if (carries_results(m.kind)) {
+void to_proto(envelope::Fields& f, wire::Envelope& e) {
+  e.set_version(f.version);
+  e.set_src(f.src);
+  e.set_dst(f.dst);
+  e.set_hops(f.hops);
+  e.set_kind(static_cast<wire::Kind>(f.kind));
+  e.set_id(f.id);
+  e.set_tasks(std::move(f.tasks));
+  e.set_task_count(f.task_count);
+  e.set_request_hops(f.request_hops);
+  if (f.has_reduction) {
     wire::Reduction* r = e.mutable_reduction();
-    r->set_sum(m.reduction.sum);
-    r->set_aux(m.reduction.aux);
-    r->set_max(m.reduction.max);
+    r->set_sum(f.reduction.sum);
+    r->set_aux(f.reduction.aux);
+    r->set_max(f.reduction.max);
   }
-  if (!for_signature && !m.origin_proof.empty()) e.set_origin_proof(m.origin_proof);
+  e.set_load_us(f.load_us);
+  for (std::uint32_t x : f.weight) e.add_weight(x);
+  e.set_demand_hops(f.demand_hops);
+  e.set_origin_proof(std::move(f.origin_proof));
+  e.set_epoch(f.epoch);
+  e.set_to_epoch(f.to_epoch);
+  e.set_task_accounts(std::move(f.task_accounts));
+  for (std::uint64_t l : f.loots) e.add_loots(l);
+  e.set_account(f.account);
+  for (std::uint64_t l : f.liveness) e.add_liveness(l);
 }
 
 }  // namespace
 
 std::string encode(const scheduler::Message& m) {
+  envelope::Fields f;
+  envelope::fill(f, m, false);
   wire::Envelope e;
-  fill(e, m, false);
+  to_proto(f, e);
   return e.SerializeAsString();
 }
 
 void append_signed_part(const scheduler::Message& m, std::string& out) {
+  envelope::Fields f;
+  envelope::fill(f, m, true);
   wire::Envelope e;
-  fill(e, m, true);
+  to_proto(f, e);
   e.AppendToString(&out);
 }
 
 mesh::Result<scheduler::Message> decode(std::string_view frame, const DecodeLimits& limits) {
-  const std::string what = "frame";
   if (frame.size() > limits.max_frame_bytes)
-    return mesh::fail(what, "too large: " + std::to_string(frame.size()) + " bytes, limit " +
-                                std::to_string(limits.max_frame_bytes));
+    return mesh::fail("frame", "too large: " + std::to_string(frame.size()) + " bytes, limit " +
+                                   std::to_string(limits.max_frame_bytes));
   wire::Envelope e;
-  if (!e.ParseFromArray(frame.data(), static_cast<int>(frame.size())))
-    return mesh::fail(what, "not a valid envelope");
-  if (e.version() != kWireVersion)
-    return mesh::fail(what, "protocol version " + std::to_string(e.version()) + ", expected " +
-                                std::to_string(kWireVersion));
-  if (e.kind() != wire::STEAL_REQUEST && e.kind() != wire::STEAL_REPLY && e.kind() != wire::ACK &&
-      e.kind() != wire::TERMINATE && e.kind() != wire::LOOT_PUSH && e.kind() != wire::WEIGHT_RETURN &&
-      e.kind() != wire::DEMAND && e.kind() != wire::ACCOUNT_RETURN && e.kind() != wire::ALIVE &&
-      e.kind() != wire::LOOT_REFUSED)
-    return mesh::fail(what, "unknown message kind " + std::to_string(e.kind()));
-  if (e.src() < 0 || e.src() >= limits.satellites || e.dst() < 0 || e.dst() >= limits.satellites)
-    return mesh::fail(what, "end point out of range: " + std::to_string(e.src()) + " -> " +
-                                std::to_string(e.dst()));
-  if (e.hops() > 0xffff || e.request_hops() > 0xffff || e.demand_hops() > 0xffff || e.account() > 0xff)
-    return mesh::fail(what, "hop count out of range");
-  if (!e.origin_proof().empty() && e.origin_proof().size() != kOriginProofBytes)
-    return mesh::fail(what, "origin proof of " + std::to_string(e.origin_proof().size()) + " bytes, expected " +
-                                std::to_string(kOriginProofBytes));
-  scheduler::Message m;
-  m.kind = static_cast<scheduler::MessageKind>(e.kind());
-  m.src = e.src();
-  m.dst = e.dst();
-  m.hops = static_cast<std::uint16_t>(e.hops());
-  m.id = e.id();
-  m.request_hops = static_cast<std::uint16_t>(e.request_hops());
-  m.load_s = static_cast<double>(e.load_us()) * 1e-6;
-  m.demand_hops = static_cast<std::uint16_t>(e.demand_hops());
-  m.epoch = e.epoch();
-  m.to_epoch = e.to_epoch();
-  if (e.loots_size() > 4096) return mesh::fail(what, "at most 4096 loots in a message, got " + std::to_string(e.loots_size()));
-  m.loots.assign(e.loots().begin(), e.loots().end());
-  if (e.liveness_size() > 0 && e.kind() != wire::ALIVE) return mesh::fail(what, "liveness news in a message other than alive");
-  if (e.liveness_size() > 64) return mesh::fail(what, "at most 64 liveness entries in a message, got " + std::to_string(e.liveness_size()));
-  for (std::uint64_t l : e.liveness())
-    if (static_cast<int>(l >> 48) >= limits.satellites)
-      return mesh::fail(what, "liveness news of satellite " + std::to_string(l >> 48) + ", out of range");
-  m.liveness.assign(e.liveness().begin(), e.liveness().end());
-  m.account = static_cast<std::uint8_t>(e.account());
-  // Only returns carry results (encode() writes them for no other kind): a reduction on
-  // another kind is dropped, so that every frame decodes to what re-encoding it gives.
-  if (carries_results(m.kind))
-    m.reduction = {e.reduction().sum(), e.reduction().aux(), e.reduction().max()};
-  m.origin_proof = std::move(*e.mutable_origin_proof());
-  if (e.weight_size() > 4096) return mesh::fail(what, "too many weight pieces: " + std::to_string(e.weight_size()));
-  if (!scheduler::Weight::from_exponents({e.weight().begin(), e.weight().end()}, m.weight))
-    return mesh::fail(what, "weight out of range (a piece finer than 2^-" +
-                                std::to_string(scheduler::Weight::kMaxExponent) + ", or more than one in all)");
-  const std::string& packed = e.tasks();
-  // Each task takes at least 3 bytes, so the count cannot exceed what the frame can hold:
-  // this bounds the allocation before a byte of it is trusted.
-  if (e.task_count() > packed.size() / 3) return mesh::fail(what, "task count exceeds the frame");
-  m.tasks.reserve(e.task_count());
-  std::size_t at = 0;
-  for (std::uint32_t i = 0; i < e.task_count(); ++i) {
-    if (at + 3 > packed.size()) return mesh::fail(what, "truncated task " + std::to_string(i));
-    scheduler::Task t;
-    t.kind = static_cast<scheduler::TaskKind>(static_cast<std::uint8_t>(packed[at]) |
-                                              static_cast<std::uint8_t>(packed[at + 1]) << 8);
-    t.size = static_cast<std::uint8_t>(packed[at + 2]);
-    at += 3;
-    if (t.size > scheduler::Task::kPayloadBytes || at + t.size > packed.size())
-      return mesh::fail(what, "bad payload size in task " + std::to_string(i));
-    if (limits.registry && !limits.registry->get(t.kind))
-      return mesh::fail(what, "unknown task kind " + std::to_string(t.kind));
-    std::copy(packed.begin() + static_cast<std::ptrdiff_t>(at),
-              packed.begin() + static_cast<std::ptrdiff_t>(at + t.size), t.payload.begin());
-    at += t.size;
-    if (limits.registry && !limits.registry->valid(t))
-      return mesh::fail(what, "task " + std::to_string(i) + " of kind " + std::to_string(t.kind) +
-                                  " is not one this workload can produce");
-    m.tasks.push_back(t);
-  }
-  if (at != packed.size()) return mesh::fail(what, "trailing bytes after the tasks");
-  const std::string& accounts = e.task_accounts();
-  if (!accounts.empty()) {
-    if (accounts.size() != m.tasks.size())
-      return mesh::fail(what, std::to_string(accounts.size()) + " task accounts for " + std::to_string(m.tasks.size()) + " tasks");
-    for (std::size_t i = 0; i < accounts.size(); ++i) m.tasks[i].account = static_cast<std::uint8_t>(accounts[i]);
-  }
-  if (m.kind != scheduler::MessageKind::steal_reply && m.kind != scheduler::MessageKind::loot_push &&
-      !m.tasks.empty())
-    return mesh::fail(what, "tasks in a message that carries none");
-  // Crash recovery and weight throwing are two ways to tell the end of a run, and a run uses
-  // one: a frame of a recovering sender (epoch > 0) carries no weight and no weight return,
-  // and one of a sender without recovery has no account return, alive, or accounts.
-  const bool recovering = m.epoch != 0;
-  if (!recovering && (m.kind == scheduler::MessageKind::account_return || m.kind == scheduler::MessageKind::alive ||
-                      m.kind == scheduler::MessageKind::loot_refused ||
-                      m.to_epoch != 0 || !m.loots.empty() || m.account != 0 || !accounts.empty() ||
-                      !m.liveness.empty()))
-    return mesh::fail(what, "crash-recovery fields from a sender without an epoch");
-  if (recovering) {
-    if (!m.weight.empty() || m.kind == scheduler::MessageKind::weight_return)
-      return mesh::fail(what, "termination weight from a sender with crash recovery");
-    return m;
-  }
-  // Loot and returns without weight would let the root end the run while their work is
-  // still pending somewhere: never accept one.
-  const bool carries_weight = !m.tasks.empty() || m.kind == scheduler::MessageKind::loot_push ||
-                              m.kind == scheduler::MessageKind::weight_return;
-  if (carries_weight == m.weight.empty())
-    return mesh::fail(what, carries_weight ? "loot or return without termination weight"
-                                           : "termination weight in a message that carries none");
-  return m;
+  if (!e.ParseFromArray(frame.data(), static_cast<int>(frame.size()))) return mesh::fail("frame", "not a valid envelope");
+  envelope::Fields f;
+  f.version = e.version();
+  f.src = e.src();
+  f.dst = e.dst();
+  f.hops = e.hops();
+  f.kind = e.kind();
+  f.id = e.id();
+  f.tasks = std::move(*e.mutable_tasks());
+  f.task_count = e.task_count();
+  f.request_hops = e.request_hops();
+  f.has_reduction = e.has_reduction();
+  f.reduction = {e.reduction().sum(), e.reduction().aux(), e.reduction().max()};
+  f.load_us = e.load_us();
+  f.weight.assign(e.weight().begin(), e.weight().end());
+  f.demand_hops = e.demand_hops();
+  f.origin_proof = std::move(*e.mutable_origin_proof());
+  f.epoch = e.epoch();
+  f.to_epoch = e.to_epoch();
+  f.task_accounts = std::move(*e.mutable_task_accounts());
+  f.loots.assign(e.loots().begin(), e.loots().end());
+  f.account = e.account();
+  f.liveness.assign(e.liveness().begin(), e.liveness().end());
+  return envelope::to_message(f, limits);
 }
 
 }  // namespace leomesh::node

@@ -1,0 +1,149 @@
+// The nanopb codec: the envelope's fields to and from nanopb's leomesh_wire_Envelope, whose
+// bytes and repeated fields are callbacks over envelope::Fields.
+#include "leomesh/node/codec_nanopb.hpp"
+
+#include <pb_decode.h>
+#include <pb_encode.h>
+
+#include "envelope.hpp"
+#include "nanopb/wire.pb.h"
+
+namespace leomesh::node::nanopb_codec {
+namespace {
+
+bool put_bytes(pb_ostream_t* s, const pb_field_t* field, void* const* arg) {
+  const std::string& b = *static_cast<const std::string*>(*arg);
+  if (b.empty()) return true;  // proto3: an empty bytes field is not written
+  return pb_encode_tag_for_field(s, field) &&
+         pb_encode_string(s, reinterpret_cast<const pb_byte_t*>(b.data()), b.size());
+}
+
+// Repeated integers, packed as proto3 writes them: one length-delimited run of varints.
+template <class T>
+bool put_packed(pb_ostream_t* s, const pb_field_t* field, void* const* arg) {
+  const std::vector<T>& v = *static_cast<const std::vector<T>*>(*arg);
+  if (v.empty()) return true;
+  pb_ostream_t sizing = PB_OSTREAM_SIZING;
+  for (T x : v)
+    if (!pb_encode_varint(&sizing, x)) return false;
+  if (!pb_encode_tag(s, PB_WT_STRING, field->tag) || !pb_encode_varint(s, sizing.bytes_written)) return false;
+  for (T x : v)
+    if (!pb_encode_varint(s, x)) return false;
+  return true;
+}
+
+bool get_bytes(pb_istream_t* s, const pb_field_t*, void** arg) {
+  std::string& b = *static_cast<std::string*>(*arg);
+  b.resize(s->bytes_left);  // a field that comes twice: the last one counts, as in libprotobuf
+  return pb_read(s, reinterpret_cast<pb_byte_t*>(b.data()), b.size());
+}
+
+// One element per call: nanopb calls again while a packed run has bytes left, and once per
+// element of an unpacked one.
+template <class T>
+bool get_varint(pb_istream_t* s, const pb_field_t*, void** arg) {
+  std::uint64_t x = 0;
+  if (!pb_decode_varint(s, &x)) return false;
+  static_cast<std::vector<T>*>(*arg)->push_back(static_cast<T>(x));  // truncated, as libprotobuf does
+  return true;
+}
+
+template <class Fn>
+pb_callback_t encoder(Fn fn, void* arg) {
+  pb_callback_t c{};
+  c.funcs.encode = fn;
+  c.arg = arg;
+  return c;
+}
+
+template <class Fn>
+pb_callback_t decoder(Fn fn, void* arg) {
+  pb_callback_t c{};
+  c.funcs.decode = fn;
+  c.arg = arg;
+  return c;
+}
+
+void to_nanopb(envelope::Fields& f, leomesh_wire_Envelope& e) {
+  e = leomesh_wire_Envelope_init_zero;
+  e.version = f.version;
+  e.src = f.src;
+  e.dst = f.dst;
+  e.hops = f.hops;
+  e.kind = static_cast<leomesh_wire_Kind>(f.kind);
+  e.id = f.id;
+  e.tasks = encoder(put_bytes, &f.tasks);
+  e.task_count = f.task_count;
+  e.request_hops = f.request_hops;
+  e.has_reduction = f.has_reduction;
+  e.reduction = {f.reduction.sum, f.reduction.aux, f.reduction.max};
+  e.load_us = f.load_us;
+  e.weight = encoder(put_packed<std::uint32_t>, &f.weight);
+  e.demand_hops = f.demand_hops;
+  e.origin_proof = encoder(put_bytes, &f.origin_proof);
+  e.epoch = f.epoch;
+  e.to_epoch = f.to_epoch;
+  e.task_accounts = encoder(put_bytes, &f.task_accounts);
+  e.loots = encoder(put_packed<std::uint64_t>, &f.loots);
+  e.account = f.account;
+  e.liveness = encoder(put_packed<std::uint64_t>, &f.liveness);
+}
+
+std::string encoded(envelope::Fields& f) {
+  leomesh_wire_Envelope e;
+  to_nanopb(f, e);
+  std::size_t size = 0;
+  if (!pb_get_encoded_size(&size, leomesh_wire_Envelope_fields, &e)) return {};
+  std::string out(size, '\0');
+  pb_ostream_t s = pb_ostream_from_buffer(reinterpret_cast<pb_byte_t*>(out.data()), out.size());
+  if (!pb_encode(&s, leomesh_wire_Envelope_fields, &e)) return {};
+  return out;
+}
+
+}  // namespace
+
+std::string encode(const scheduler::Message& m) {
+  envelope::Fields f;
+  envelope::fill(f, m, false);
+  return encoded(f);
+}
+
+void append_signed_part(const scheduler::Message& m, std::string& out) {
+  envelope::Fields f;
+  envelope::fill(f, m, true);
+  out += encoded(f);
+}
+
+mesh::Result<scheduler::Message> decode(std::string_view frame, const DecodeLimits& limits) {
+  if (frame.size() > limits.max_frame_bytes)
+    return mesh::fail("frame", "too large: " + std::to_string(frame.size()) + " bytes, limit " +
+                                   std::to_string(limits.max_frame_bytes));
+  envelope::Fields f;
+  leomesh_wire_Envelope e = leomesh_wire_Envelope_init_zero;
+  e.tasks = decoder(get_bytes, &f.tasks);
+  e.weight = decoder(get_varint<std::uint32_t>, &f.weight);
+  e.origin_proof = decoder(get_bytes, &f.origin_proof);
+  e.task_accounts = decoder(get_bytes, &f.task_accounts);
+  e.loots = decoder(get_varint<std::uint64_t>, &f.loots);
+  e.liveness = decoder(get_varint<std::uint64_t>, &f.liveness);
+  pb_istream_t s = pb_istream_from_buffer(reinterpret_cast<const pb_byte_t*>(frame.data()), frame.size());
+  if (!pb_decode(&s, leomesh_wire_Envelope_fields, &e)) return mesh::fail("frame", "not a valid envelope");
+  f.version = e.version;
+  f.src = e.src;
+  f.dst = e.dst;
+  f.hops = e.hops;
+  f.kind = static_cast<std::int32_t>(e.kind);
+  f.id = e.id;
+  f.task_count = e.task_count;
+  f.request_hops = e.request_hops;
+  f.has_reduction = e.has_reduction;
+  f.reduction = {e.reduction.sum, e.reduction.aux, e.reduction.max};
+  f.load_us = e.load_us;
+  f.demand_hops = e.demand_hops;
+  f.epoch = e.epoch;
+  f.to_epoch = e.to_epoch;
+  f.account = e.account;
+  return envelope::to_message(f, limits);
+}
+
+}  // namespace leomesh::node::nanopb_codec
