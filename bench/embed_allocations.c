@@ -72,7 +72,7 @@ int main(int argc, char **argv) {
   port ports[2] = {{0}, {1}};
   leomesh_reduction r;
   leomesh_telemetry t0, t1;
-  unsigned long long at_start, turns = 0;
+  unsigned long long at_start, at_start_bytes, turns = 0;
   double max_per_frame = -1;
   int s, i;
   if (argc == 3 && strcmp(argv[1], "--max-per-frame") == 0) max_per_frame = atof(argv[2]);
@@ -95,6 +95,7 @@ int main(int argc, char **argv) {
     leomesh_start(agents[s], now_ns);
   }
   at_start = allocations;
+  at_start_bytes = bytes;
   allocations = 0;
   bytes = 0;
   while (!leomesh_finished(agents[0]) && turns++ < 1000000) {
@@ -114,7 +115,8 @@ int main(int argc, char **argv) {
   }
   leomesh_telemetry_read(agents[0], &t0);
   leomesh_telemetry_read(agents[1], &t1);
-  printf("start (create and start of 2 agents): %llu allocations\n", at_start);
+  printf("start (create and start of 2 agents): %llu allocations, %llu bytes (%.0f KiB per agent)\n", at_start,
+         at_start_bytes, (double)at_start_bytes / 2048.0);
   printf("run: %llu allocations (%llu bytes) for %llu frames and %llu tasks: %.2f per frame, %.5f per task\n",
          allocations, bytes, frames, (unsigned long long)(t0.tasks_executed + t1.tasks_executed),
          frames ? (double)allocations / (double)frames : 0.0,
