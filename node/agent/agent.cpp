@@ -7,7 +7,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
-#include "leomesh/node/agent_runtime.hpp"
+#include "leomesh/node/agent_config.hpp"
 #include "leomesh/node/link_emulator.hpp"
 #include "leomesh/node/thread_pool.hpp"
 #include "leomesh/node/transport.hpp"
@@ -27,6 +27,7 @@ double unix_now_s() {
 struct Agent::Impl : AgentDriver {
   config::SatelliteConfig cfg;
   int self;
+  std::unique_ptr<SignedMessages> auth;   // origin signatures; null when the configuration has them off
   std::unique_ptr<AgentRuntime> runtime;  // made once the driver exists: it keeps a reference
   std::unique_ptr<ThreadPool> pool;
   asio::io_context io;
@@ -197,7 +198,7 @@ struct Agent::Impl : AgentDriver {
     const PoolStats ps = pool->stats();
     const std::size_t link_hwm = links->high_water();
     const auto quantiles = latency_quantiles();
-    const OriginAuthStats as = runtime->origin_auth_stats();
+    const OriginAuthStats as = auth ? auth->stats() : OriginAuthStats{};
     return json{{"event", "telemetry"},
                 {"satellite", self},
                 {"uptime_s", now()},
@@ -307,7 +308,10 @@ mesh::Result<std::unique_ptr<Agent>> Agent::create(const config::SatelliteConfig
                                                     double linger_s, std::uint64_t epoch) {
   if (cfg.workers() < 1) return mesh::fail("workers", "must be at least 1");
   auto impl = std::make_unique<Impl>(cfg);
-  auto runtime = AgentRuntime::create(cfg, epoch, *impl);
+  auto auth = SignedMessages::create(cfg);
+  if (!auth) return auth.error();
+  impl->auth = std::move(*auth);
+  auto runtime = AgentRuntime::create(agent_settings(cfg, epoch), *impl, impl->auth.get());
   if (!runtime) return runtime.error();
   impl->runtime = std::move(*runtime);
   impl->exit_when_done = exit_when_done;

@@ -16,10 +16,13 @@
 #include <new>
 #include <string>
 
-#include "leomesh/firmware_config/config.hpp"
 #include "leomesh/node/agent_runtime.hpp"
 #include "leomesh/node/inline_pool.hpp"
 #include "leomesh/node/thread_pool.hpp"
+#ifdef LEOMESH_CONFIG_TEXT
+#include "leomesh/firmware_config/config.hpp"
+#include "leomesh/node/agent_config.hpp"
+#endif
 
 namespace {
 using leomesh::node::AgentRuntime;
@@ -181,14 +184,13 @@ leomesh_status guarded(F&& f) {
   }
 }
 
-leomesh_status create_from(const leomesh::config::SatelliteConfig& cfg, const leomesh_host* host,
-                           leomesh_agent** out, char* error, std::size_t error_len, std::size_t queue_capacity,
-                           double task_cost_s) {
+leomesh_status create_from(const leomesh::node::AgentSettings& settings, const leomesh_host* host, leomesh_agent** out,
+                           char* error, std::size_t error_len, std::size_t queue_capacity, double task_cost_s) {
   auto agent = std::make_unique<leomesh_agent>();
   agent->host = *host;
-  agent->workers = static_cast<std::uint32_t>(cfg.workers());
+  agent->workers = static_cast<std::uint32_t>(settings.core.workers);
   agent->queue_capacity = queue_capacity;
-  auto runtime = AgentRuntime::create(cfg, 1, *agent);
+  auto runtime = AgentRuntime::create(settings, *agent);
   if (!runtime) {
     copy_error(error, error_len, runtime.error().message());
     return LEOMESH_ERR_CONFIG;
@@ -280,24 +282,20 @@ leomesh_status leomesh_create(const leomesh_config* c, const leomesh_host* host,
       copy_error(error, error_len, "max_batch: at least 1");
       return LEOMESH_ERR_CONFIG;
     }
-    leomesh::config::SatelliteConfig cfg;
-    cfg.mutable_identity()->set_satellite(c->satellite);
-    cfg.mutable_network()->set_topology(c->topology);
-    if (c->links) cfg.mutable_network()->set_links(c->links);
-    cfg.mutable_steal()->set_root(c->root);
-    cfg.mutable_steal()->set_policy(c->policy ? c->policy : "neighbor");
-    cfg.mutable_steal()->set_amount("half");
-    cfg.mutable_steal()->set_max_batch(c->max_batch);
-    cfg.mutable_steal()->set_seed(c->seed);
-    if (c->workload) cfg.mutable_workload()->set_spec(c->workload);
-    cfg.mutable_workload()->set_inject_here(c->inject_here != 0);
-    cfg.set_workers(static_cast<std::int32_t>(c->workers));
-    cfg.mutable_limits()->set_max_message_bytes(c->max_message_bytes);
-    cfg.mutable_limits()->set_max_queued_tasks(c->max_queued_tasks);
-    cfg.mutable_security()->set_curve(false);
-    cfg.mutable_security()->set_sign(false);
+    leomesh::node::AgentSettings settings;
+    settings.topology = c->topology;
+    if (c->links) settings.links = c->links;
+    settings.core.self = c->satellite;
+    settings.core.root = c->root;
+    settings.core.policy = c->policy ? c->policy : "neighbor";
+    settings.core.max_batch = c->max_batch;
+    settings.core.seed = c->seed;
+    settings.core.workers = c->workers;
+    if (c->workload) settings.workload = c->workload;
+    settings.inject_here = c->inject_here != 0;
+    settings.max_frame_bytes = c->max_message_bytes;
     const std::size_t capacity = c->max_queued_tasks > 0 ? c->max_queued_tasks : 4096;
-    return create_from(cfg, host, out, error, error_len, capacity, c->task_cost_s);
+    return create_from(settings, host, out, error, error_len, capacity, c->task_cost_s);
   });
 }
 
@@ -310,13 +308,19 @@ leomesh_status leomesh_create_from_text(const char* text, const leomesh_host* ho
       return LEOMESH_ERR_NULL;
     }
     if (!check_create_args(host, out, error, error_len)) return LEOMESH_ERR_NULL;
+#ifdef LEOMESH_CONFIG_TEXT
     auto cfg = leomesh::firmware_config::parse_text(text, "");
     if (!cfg) {
       copy_error(error, error_len, cfg.error().message());
       return LEOMESH_ERR_CONFIG;
     }
     const std::size_t capacity = cfg->limits().max_queued_tasks() > 0 ? cfg->limits().max_queued_tasks() : 4096;
-    return create_from(*cfg, host, out, error, error_len, capacity, 0);
+    return create_from(leomesh::node::agent_settings(*cfg), host, out, error, error_len, capacity, 0);
+#else
+    copy_error(error, error_len,
+               "text: this libleomesh has no configuration text format (the embedded profile); use leomesh_create()");
+    return LEOMESH_ERR_CONFIG;
+#endif
   });
 }
 
@@ -350,7 +354,7 @@ leomesh_status leomesh_start(leomesh_agent* a, std::uint64_t now_ns) {
       a->thread_pool->set_on_idle([a] { a->pool_ran_dry.store(true); });
     }
     a->runtime->start(0.0, a->pool());
-    a->event(LEOMESH_EVENT_STARTED, -1, a->runtime->config().workload().inject_here() ? a->runtime->workload().roots.size() : 0);
+    a->event(LEOMESH_EVENT_STARTED, -1, a->runtime->settings().inject_here ? a->runtime->workload().roots.size() : 0);
     return LEOMESH_OK;
   });
 }
@@ -394,7 +398,7 @@ leomesh_status leomesh_deliver(leomesh_agent* a, std::uint64_t now_ns, std::int3
   if (!a || (!bytes && len > 0)) return LEOMESH_ERR_NULL;
   if (!a->runtime->started()) return LEOMESH_ERR_STATE;
   if (from < 0 || from >= a->runtime->topology().satellites()) return LEOMESH_ERR_ARG;
-  const std::size_t limit = a->runtime->config().limits().max_message_bytes();
+  const std::size_t limit = a->runtime->settings().max_frame_bytes;
   return guarded([&] {
     a->now_ns = now_ns;
     ++a->frames_received;

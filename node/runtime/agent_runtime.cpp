@@ -2,9 +2,7 @@
 
 #include <algorithm>
 
-#include "leomesh/firmware_config/config.hpp"
 #include "leomesh/mesh/spec.hpp"
-#include "leomesh/scheduler/core_config.hpp"
 
 namespace leomesh::node {
 
@@ -12,50 +10,43 @@ void AgentDriver::finished(double) {}
 void AgentDriver::recovered(const scheduler::RecoveryEvent&) {}
 void AgentDriver::liveness_changed(double) {}
 
-AgentRuntime::AgentRuntime(const config::SatelliteConfig& c, const scheduler::CoreConfig& cc, workloads::Workload w,
+AgentRuntime::AgentRuntime(const AgentSettings& s, const scheduler::CoreConfig& cc, workloads::Workload w,
                            mesh::Topology t, AgentDriver& driver)
-    : cfg_(c),
+    : settings_(s),
       core_config_(cc),
-      self_(c.identity().satellite()),
+      self_(cc.self),
       workload_(std::move(w)),
       topo_(std::move(t)),
       routes_(topo_),
       driver_(driver) {}
 
-mesh::Result<std::unique_ptr<AgentRuntime>> AgentRuntime::create(const config::SatelliteConfig& cfg,
-                                                                  std::uint64_t epoch, AgentDriver& driver) {
-  auto topo = mesh::build_topology(cfg.network().topology(), cfg.network().links());
+mesh::Result<std::unique_ptr<AgentRuntime>> AgentRuntime::create(const AgentSettings& s, AgentDriver& driver,
+                                                                  MessageAuth* auth) {
+  auto topo = mesh::build_topology(s.topology, s.links);
   if (!topo) return topo.error();
-  auto settings = firmware_config::core_settings(cfg);
-  settings.epoch = epoch;
+  scheduler::CoreSettings settings = s.core;
   // Poll-driven (no workers of its own): the host's thread is its one worker. With none, a
   // victim would keep nothing back, and two idle neighbours passed their last task to each
   // other for ever, neither running it between the host's steps.
   settings.workers = std::max<std::size_t>(settings.workers, 1);
   auto core = scheduler::make_core_config(settings);
   if (!core) return core.error();
-  if (core->recovering() && cfg.workload().inject_here() && cfg.identity().satellite() != cfg.steal().root())
+  const int self = s.core.self, root = s.core.root;
+  if (core->recovering() && s.inject_here && self != root)
     return mesh::fail("workload.inject_here", "with crash recovery the work enters at the root (steal.root)");
-  if (core->recovering() && epoch > 1 && cfg.identity().satellite() == cfg.steal().root())
+  if (core->recovering() && core->epoch > 1 && self == root)
     return mesh::fail("--incarnation", "the root cannot restart: it holds the run's result");
   // No workload: an embedding that brings only kinds of its own.
-  auto w = cfg.workload().spec().empty() ? mesh::Result<workloads::Workload>(workloads::Workload{})
-                                         : workloads::parse_workload(cfg.workload().spec());
+  auto w = s.workload.empty() ? mesh::Result<workloads::Workload>(workloads::Workload{})
+                              : workloads::parse_workload(s.workload);
   if (!w) return w.error();
   const int n = topo->satellites();
-  if (cfg.identity().satellite() < 0 || cfg.identity().satellite() >= n)
-    return mesh::fail("identity.satellite", "outside 0.." + std::to_string(n - 1));
-  if (cfg.steal().root() < 0 || cfg.steal().root() >= n)
-    return mesh::fail("steal.root", "outside 0.." + std::to_string(n - 1));
-  if (cfg.workers() < 0) return mesh::fail("workers", "cannot be negative");
-  std::unique_ptr<AgentRuntime> a(new AgentRuntime(cfg, *core, std::move(*w), std::move(*topo), driver));
-  if (firmware_config::signs(cfg)) {
-    auto auth = OriginAuth::create(firmware_config::origin_keys(cfg), n);
-    if (!auth) return auth.error();
-    a->auth_ = std::move(*auth);
-  }
+  if (self < 0 || self >= n) return mesh::fail("identity.satellite", "outside 0.." + std::to_string(n - 1));
+  if (root < 0 || root >= n) return mesh::fail("steal.root", "outside 0.." + std::to_string(n - 1));
+  std::unique_ptr<AgentRuntime> a(new AgentRuntime(s, *core, std::move(*w), std::move(*topo), driver));
+  a->auth_ = auth;
   a->limits_.satellites = n;
-  if (cfg.limits().max_message_bytes() > 0) a->limits_.max_frame_bytes = cfg.limits().max_message_bytes();
+  if (s.max_frame_bytes > 0) a->limits_.max_frame_bytes = s.max_frame_bytes;
   return a;
 }
 
@@ -74,7 +65,7 @@ void AgentRuntime::start(double now, scheduler::LocalPool& pool, double emulated
   limits_.registry = &workload_.registry;
   core_ = std::make_unique<scheduler::SatelliteCore>(core_config_, pool, topo_, routes_, tree_);
   pump_ = std::make_unique<scheduler::CorePump>(*core_, static_cast<scheduler::PumpHost&>(*this));
-  const bool roots_here = cfg_.workload().inject_here() && !workload_.roots.empty();
+  const bool roots_here = settings_.inject_here && !workload_.roots.empty();
   if (roots_here) core_->submit(now, workload_.roots.data(), workload_.roots.size());
   // A root with nothing to run yet waits for the ground's command (submit()): begun idle, it
   // would take the run for over at once.
@@ -103,7 +94,7 @@ void AgentRuntime::deliver(double now, std::string_view frame) {
   }
   // Forwarded messages are checked at their destination. One claiming to come from here is
   // checked too: forwarding it, send() would sign it as this satellite's own.
-  if (auth_ && (m->dst == self_ || m->src == self_) && auth_->verify(*m) != Verdict::ok) return;
+  if (auth_ && (m->dst == self_ || m->src == self_) && !auth_->verify(*m)) return;
   core_->handle_message(now, std::move(*m));
   pump_->after_event(now);
 }

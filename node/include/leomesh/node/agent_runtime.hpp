@@ -12,7 +12,7 @@
 //     void arm_timer(double now, double at) override { timer.at(at, [=] { agent->on_timer(clock(), at); }); }
 //     node::AgentRuntime* agent;
 //   } radio;
-//   auto agent = node::AgentRuntime::create(config, /*epoch=*/1, radio);
+//   auto agent = node::AgentRuntime::create(agent_settings(config), radio);   // agent_config.hpp
 //   if (!agent) return fail(agent.error());
 //   node::ThreadPool pool((*agent)->registry(), options);   // any scheduler::LocalPool
 //   (*agent)->start(clock(), pool);
@@ -31,11 +31,10 @@
 #include "leomesh/mesh/routing.hpp"
 #include "leomesh/mesh/topology.hpp"
 #include "leomesh/node/codec.hpp"
-#include "leomesh/node/origin_auth.hpp"
 #include "leomesh/scheduler/core.hpp"
+#include "leomesh/scheduler/core_config.hpp"
 #include "leomesh/scheduler/pump.hpp"
 #include "leomesh/workloads/workload.hpp"
-#include "satellite_config.pb.h"
 
 namespace leomesh::node {
 
@@ -56,6 +55,28 @@ class AgentDriver {
   virtual void liveness_changed(double now);
 };
 
+/// What an agent is, as plain data: agent_settings() (agent_config.hpp) makes it from a
+/// satellite configuration file, the C API from its struct.
+struct AgentSettings {
+  std::string topology;  ///< as --topology: "torus:3x3", "starlink-s1", ...
+  std::string links;     ///< as --links; empty: the topology's default
+  /// self, root, policy, knobs, epoch (the incarnation: 1 for the first life), workers (0:
+  /// poll-driven, the host's thread counts as the one worker).
+  scheduler::CoreSettings core;
+  std::string workload;  ///< a built-in workload ("uts:T1"), or empty: the host's kinds only
+  bool inject_here = false;  ///< the workload's roots start here
+  std::size_t max_frame_bytes = 0;  ///< frames beyond are refused; 0: DecodeLimits' default
+};
+
+/// Origin signatures, where a configuration asks for them (OriginAuth behind it): what this
+/// satellite originates is signed, what is addressed to it (or claims to come from it) checked.
+class MessageAuth {
+ public:
+  virtual ~MessageAuth() = default;
+  virtual void sign(scheduler::Message& m) = 0;
+  virtual bool verify(const scheduler::Message& m) = 0;
+};
+
 /// Counters of the agent itself, beside the core's CoreStats.
 struct AgentCounters {
   std::uint64_t dropped_frames = 0;  ///< frames refused by the codec (malformed, too big, unknown kind)
@@ -65,10 +86,10 @@ struct AgentCounters {
 /// The agent of one satellite, driven by one thread. See the file comment.
 class AgentRuntime final : private scheduler::PumpHost {
  public:
-  /// Checks and builds everything a configuration describes; the first problem as an Error
-  /// naming its field. `epoch` is the incarnation (crash recovery): 1 for the first life.
-  static mesh::Result<std::unique_ptr<AgentRuntime>> create(const config::SatelliteConfig& config,
-                                                            std::uint64_t epoch, AgentDriver& driver);
+  /// Checks and builds everything the settings describe; the first problem as an Error naming
+  /// its field. `auth` (optional, outliving the runtime) signs and checks messages.
+  static mesh::Result<std::unique_ptr<AgentRuntime>> create(const AgentSettings& settings, AgentDriver& driver,
+                                                            MessageAuth* auth = nullptr);
 
   /// The workload's kinds; a host may register more before start(), under ids the
   /// workload does not use (the same on every satellite).
@@ -94,10 +115,10 @@ class AgentRuntime final : private scheduler::PumpHost {
   /// The constellation moved: link latencies and routes follow emulated time `emulated_s`.
   void move_to(double emulated_s);
 
-  int self() const { return self_; }
+  int self() const { return core_config_.self; }
   int root() const { return core_config_.root; }
   std::uint64_t epoch() const { return core_config_.epoch; }
-  const config::SatelliteConfig& config() const { return cfg_; }
+  const AgentSettings& settings() const { return settings_; }
   const mesh::Topology& topology() const { return topo_; }
   bool finished() const { return core_ && core_->finished(); }
   double finished_at() const { return finished_at_; }
@@ -105,7 +126,6 @@ class AgentRuntime final : private scheduler::PumpHost {
   const scheduler::Reduction& result() const { return core_->result(); }
   const scheduler::SatelliteCore& core() const { return *core_; }
   const AgentCounters& counters() const { return counters_; }
-  const OriginAuthStats origin_auth_stats() const { return auth_ ? auth_->stats() : OriginAuthStats{}; }
   /// The satellites this one takes for dead (crash recovery), in id order.
   std::vector<int> taken_for_dead() const;
   /// Round trips of answered steal attempts (the first kLatencySamples), for quantiles.
@@ -113,8 +133,8 @@ class AgentRuntime final : private scheduler::PumpHost {
   static constexpr std::size_t kLatencySamples = 1 << 16;
 
  private:
-  AgentRuntime(const config::SatelliteConfig& c, const scheduler::CoreConfig& cc, workloads::Workload w,
-               mesh::Topology t, AgentDriver& driver);
+  AgentRuntime(const AgentSettings& s, const scheduler::CoreConfig& cc, workloads::Workload w, mesh::Topology t,
+               AgentDriver& driver);
   void recompute_routes();
   void begin(double now);
   // scheduler::PumpHost
@@ -125,7 +145,7 @@ class AgentRuntime final : private scheduler::PumpHost {
   void arm_timer(double now, double at) override { driver_.arm_timer(now, at); }
   void finished(double now) override;
 
-  config::SatelliteConfig cfg_;
+  AgentSettings settings_;
   scheduler::CoreConfig core_config_;
   int self_;
   workloads::Workload workload_;
@@ -136,7 +156,7 @@ class AgentRuntime final : private scheduler::PumpHost {
   std::unique_ptr<scheduler::SatelliteCore> core_;
   std::unique_ptr<scheduler::CorePump> pump_;
   DecodeLimits limits_;
-  std::optional<OriginAuth> auth_;
+  MessageAuth* auth_ = nullptr;
   AgentCounters counters_;
   std::vector<double> latencies_;
   bool begun_ = false;
