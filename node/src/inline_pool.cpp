@@ -5,7 +5,7 @@
 namespace leomesh::node {
 
 InlinePool::InlinePool(const scheduler::TaskRegistry& registry, const InlinePoolOptions& options)
-    : registry_(registry), options_(options), queue_(registry, std::max<std::size_t>(options.capacity, 1), true) {}
+    : registry_(registry), options_(options), queue_(registry, std::max<std::size_t>(options.capacity, 1), true, /*held=*/1) {}
 
 std::size_t InlinePool::run_until(std::uint64_t deadline_ns, ClockFn clock, void* user) {
   std::size_t ran = 0;

@@ -11,8 +11,8 @@ std::size_t power_of_two_at_least(std::size_t n) {
 }
 }  // namespace
 
-TaskQueue::TaskQueue(const TaskRegistry& registry, std::size_t capacity, bool fixed)
-    : registry_(registry), fixed_(fixed), slots_(power_of_two_at_least(capacity)) {
+TaskQueue::TaskQueue(const TaskRegistry& registry, std::size_t capacity, bool fixed, std::size_t held)
+    : registry_(registry), fixed_(fixed), held_(held), slots_(power_of_two_at_least(capacity)) {
   assert(capacity > 0);
 }
 
@@ -50,9 +50,16 @@ TaskQueue::Queued TaskQueue::pop_front() {
   return q;
 }
 
+double TaskQueue::spare_units() const {
+  double held = 0;
+  for (std::size_t i = size_ > held_ ? size_ - held_ : 0; i < size_; ++i)
+    held += slots_[(head_ + i) & (slots_.size() - 1)].units;
+  return size_ > held_ ? queued_units_ - held : 0;
+}
+
 std::size_t TaskQueue::take_oldest(std::size_t max, std::vector<Task>& out) {
   std::size_t n = 0;
-  while (n < max && size_ > 0) {
+  while (n < max && size_ > held_) {
     const Queued q = pop_front();
     out.push_back(q.task);
     --outstanding_[q.task.account];
@@ -68,7 +75,7 @@ std::size_t TaskQueue::take_work(double units, std::size_t max, std::vector<Task
   std::size_t n = 0, looked = 0, kept = 0;
   // In place, from the oldest: the tasks passed over are packed at the front as they come,
   // then moved up against the ones not looked at, and the gap they leave is dropped.
-  while (looked < size_ && n < max && left > 0) {
+  while (looked + held_ < size_ && n < max && left > 0) {
     const Queued q = at(looked++);
     if (q.units <= 2 * left) {  // at least half of it fits
       out.push_back(q.task);

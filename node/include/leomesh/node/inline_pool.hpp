@@ -37,7 +37,9 @@ class InlinePool final : public scheduler::LocalPool {
   // scheduler::LocalPool
   std::size_t take_oldest(std::size_t max, std::vector<scheduler::Task>& out) override;
   std::size_t approx_size() const override { return queue_.size(); }
-  double queued_work_s() const override { return queue_.queued_units() * options_.unit_cost_s; }
+  /// The newest task is the host's thread's next: never given away, not counted here (as a
+  /// threaded worker's running task is not).
+  double queued_work_s() const override { return queue_.spare_units() * options_.unit_cost_s; }
   std::size_t take_work(double work_s, std::size_t max, std::vector<scheduler::Task>& out) override;
   /// Between run_until() calls nothing is running: idle when nothing is queued.
   bool idle() const override { return queue_.empty() && depth_ == 0; }

@@ -27,8 +27,11 @@ namespace leomesh::scheduler {
 /// that does not fit; otherwise the storage doubles when full.
 class TaskQueue {
  public:
-  /// `registry` (outliving the queue) gives each task's estimate. `capacity` > 0.
-  TaskQueue(const TaskRegistry& registry, std::size_t capacity, bool fixed);
+  /// `registry` (outliving the queue) gives each task's estimate. `capacity` > 0. The newest
+  /// `held` tasks are never given to thieves: they stand for work the owner is about to run
+  /// (a pool that runs nothing between its owner's turns would otherwise give its only task
+  /// away to a thief that gives it back, for ever).
+  TaskQueue(const TaskRegistry& registry, std::size_t capacity, bool fixed, std::size_t held = 0);
 
   /// Queues `t` and counts it in its account. False (nothing changed) only when the capacity
   /// is fixed and reached.
@@ -49,6 +52,8 @@ class TaskQueue {
   std::size_t capacity() const { return slots_.size(); }
   /// The registry's estimates of the queued tasks, summed.
   double queued_units() const { return queued_units_; }
+  /// Of those, what a thief can be given: all but the newest `held`.
+  double spare_units() const;
 
   /// No task of `account` queued, nor popped and not yet finished.
   bool account_done(std::uint8_t account) const { return outstanding_[account] == 0; }
@@ -70,6 +75,7 @@ class TaskQueue {
 
   const TaskRegistry& registry_;
   bool fixed_;
+  std::size_t held_;
   std::vector<Queued> slots_;  // a ring of a power-of-two size
   std::size_t head_ = 0, size_ = 0;
   double queued_units_ = 0;
