@@ -20,6 +20,8 @@ packages=(
   libtbb-dev                          # benchmark baseline only
   python3 python3-matplotlib          # plots
   clang-14 libfuzzer-14-dev libclang-rt-14-dev  # make fuzz: libFuzzer, ASan and UBSan runtimes
+  g++-aarch64-linux-gnu qemu-user     # the embedded profile cross-built for aarch64, run under qemu
+  libssl-dev:arm64 libnanopb-dev:arm64 libstdc++6:arm64  # its target libraries (multiarch)
 )
 
 missing=()
@@ -34,6 +36,10 @@ sudo=""
 if [ "$(id -u)" -ne 0 ]; then
   command -v sudo >/dev/null || { echo "install-deps: need root or sudo to install: ${missing[*]}" >&2; exit 2; }
   sudo="sudo"
+fi
+# The :arm64 packages need the architecture known to dpkg (apt-get update then lists them).
+if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+  $sudo dpkg --add-architecture arm64
 fi
 echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
