@@ -2,6 +2,8 @@
 // bytes and repeated fields are callbacks over envelope::Fields.
 #include "leomesh/node/codec_nanopb.hpp"
 
+#include <cstring>
+
 #include <pb_decode.h>
 #include <pb_encode.h>
 
@@ -10,6 +12,8 @@
 
 namespace leomesh::node::nanopb_codec {
 namespace {
+
+static_assert(sizeof(leomesh_wire_Kind) == sizeof(std::int32_t), "the wire's enums are 32-bit");
 
 bool put_bytes(pb_ostream_t* s, const pb_field_t* field, void* const* arg) {
   const std::string& b = *static_cast<const std::string*>(*arg);
@@ -70,7 +74,7 @@ void to_nanopb(envelope::Fields& f, leomesh_wire_Envelope& e) {
   e.src = f.src;
   e.dst = f.dst;
   e.hops = f.hops;
-  e.kind = static_cast<leomesh_wire_Kind>(f.kind);
+  std::memcpy(&e.kind, &f.kind, sizeof f.kind);  // an enum of the wire: any int32 may travel
   e.id = f.id;
   e.tasks = encoder(put_bytes, &f.tasks);
   e.task_count = f.task_count;
@@ -132,7 +136,9 @@ mesh::Result<scheduler::Message> decode(std::string_view frame, const DecodeLimi
   f.src = e.src;
   f.dst = e.dst;
   f.hops = e.hops;
-  f.kind = static_cast<std::int32_t>(e.kind);
+  // nanopb stores whatever the frame says; reading it as the enum would be undefined for values
+  // it does not name, and those must reach the checks to be refused.
+  std::memcpy(&f.kind, &e.kind, sizeof f.kind);
   f.id = e.id;
   f.task_count = e.task_count;
   f.request_hops = e.request_hops;
