@@ -109,12 +109,12 @@ struct Agent::Impl : AgentDriver {
   }
 
   // AgentDriver: what the runtime's outputs become here.
-  void transmit(double, int next_hop, std::string frame) override {
+  void transmit(double, int next_hop, std::string_view frame) override {
     const auto& topo = runtime->topology();
     const auto link = topo.link_between(self, next_hop);
     if (!link) return;  // the core routes over ISLs only
     links->send(next_hop, topo.state(*link).latency_s, topo.link_model().serialisation_s(frame.size()),
-                std::move(frame));
+                std::string(frame));
   }
 
   // Crash recovery: loot given to a satellite taken for dead runs here again; one line each.
@@ -247,7 +247,8 @@ struct Agent::Impl : AgentDriver {
                   {"outbound_full", s.capped.outbound_full},
                   {"events_full", s.capped.events_full},
                   {"accounts_full", s.capped.accounts_full},
-                  {"given_full", s.capped.given_full}}},
+                  {"given_full", s.capped.given_full},
+                  {"buffers_short", s.capped.buffers_short}}},
                 // Crash recovery (all 0 without it).
                 {"recovery",
                  {{"incarnation", core.recovering() ? runtime->epoch() : 0},

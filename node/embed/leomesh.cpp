@@ -17,6 +17,7 @@
 #include <string>
 
 #include "leomesh/node/agent_runtime.hpp"
+#include "leomesh/node/codec_nanopb.hpp"
 #include "leomesh/node/inline_pool.hpp"
 #include "leomesh/node/thread_pool.hpp"
 #ifdef LEOMESH_CONFIG_TEXT
@@ -110,7 +111,7 @@ struct leomesh_agent final : leomesh::node::AgentDriver {
   }
 
   // AgentDriver
-  void transmit(double, int next_hop, std::string frame) override {
+  void transmit(double, int next_hop, std::string_view frame) override {
     ++frames_sent;
     bytes_sent += frame.size();
     host.send(host.user, next_hop, reinterpret_cast<const std::uint8_t*>(frame.data()), frame.size());
@@ -184,13 +185,22 @@ leomesh_status guarded(F&& f) {
   }
 }
 
+constexpr std::size_t kDefaultPendingLoot = 8;
+
 leomesh_status create_from(const leomesh::node::AgentSettings& settings, const leomesh_host* host, leomesh_agent** out,
-                           char* error, std::size_t error_len, std::size_t queue_capacity, double task_cost_s) {
+                           char* error, std::size_t error_len, std::size_t queue_capacity, double task_cost_s,
+                           std::size_t pending_loot) {
   auto agent = std::make_unique<leomesh_agent>();
   agent->host = *host;
   agent->workers = static_cast<std::uint32_t>(settings.core.workers);
   agent->queue_capacity = queue_capacity;
-  auto runtime = AgentRuntime::create(settings, *agent);
+  // The nanopb codec in every build: the same bytes as the Protobuf one, with buffers of its
+  // own, so that a running agent allocates nothing (bench/embed_allocations.c, tests/embed).
+  leomesh::node::AgentSettings quiet = settings;
+  quiet.keep_latencies = false;
+  // Every buffer and table made now, from the limits: the steady state allocates nothing.
+  quiet.core.message_buffers = pending_loot + 4;
+  auto runtime = AgentRuntime::create(quiet, *agent, nullptr, leomesh::node::nanopb_codec::make_frame_codec());
   if (!runtime) {
     copy_error(error, error_len, runtime.error().message());
     return LEOMESH_ERR_CONFIG;
@@ -253,6 +263,7 @@ void leomesh_config_init(leomesh_config* c) {
   c->max_queued_tasks = 4096;
   c->max_message_bytes = 65536;
   c->max_batch = 512;
+  c->max_pending_loot = kDefaultPendingLoot;
   c->seed = 1;
   c->task_cost_s = 0;
 }
@@ -295,7 +306,8 @@ leomesh_status leomesh_create(const leomesh_config* c, const leomesh_host* host,
     settings.inject_here = c->inject_here != 0;
     settings.max_frame_bytes = c->max_message_bytes;
     const std::size_t capacity = c->max_queued_tasks > 0 ? c->max_queued_tasks : 4096;
-    return create_from(settings, host, out, error, error_len, capacity, c->task_cost_s);
+    return create_from(settings, host, out, error, error_len, capacity, c->task_cost_s,
+                       c->max_pending_loot > 0 ? c->max_pending_loot : kDefaultPendingLoot);
   });
 }
 
@@ -315,7 +327,8 @@ leomesh_status leomesh_create_from_text(const char* text, const leomesh_host* ho
       return LEOMESH_ERR_CONFIG;
     }
     const std::size_t capacity = cfg->limits().max_queued_tasks() > 0 ? cfg->limits().max_queued_tasks() : 4096;
-    return create_from(leomesh::node::agent_settings(*cfg), host, out, error, error_len, capacity, 0);
+    return create_from(leomesh::node::agent_settings(*cfg), host, out, error, error_len, capacity, 0,
+                       kDefaultPendingLoot);
 #else
     copy_error(error, error_len,
                "text: this libleomesh has no configuration text format (the embedded profile); use leomesh_create()");
@@ -484,6 +497,33 @@ leomesh_status leomesh_telemetry_read(const leomesh_agent* a, leomesh_telemetry*
   t->loot_retransmits = s.loot_retransmits;
   t->loot_pushes = s.loot_pushes;
   t->messages_sent = s.messages_sent;
+  t->late_loot = s.late_loot;
+  t->downhill_pushes = s.downhill_pushes;
+  t->duplicates = s.duplicates;
+  t->unmatched_acks = s.unmatched_acks;
+  t->stale_requests = s.stale_requests;
+  t->hop_limit = s.hop_limit;
+  t->steal_latency_sum_s = s.attempt_latency_sum_s;
+  t->steal_hops_sum = s.attempt_hops_sum;
+  t->rejected = {s.rejected.own_request, s.rejected.terminate, s.rejected.unasked_loot, s.rejected.stray_return};
+  t->capped = {s.capped.beyond_window,  s.capped.old_loot,    s.capped.unacked_full,
+               s.capped.timed_out_forgotten, s.capped.outbound_full, s.capped.events_full,
+               s.capped.accounts_full, s.capped.given_full,  s.capped.buffers_short};
+  const leomesh::scheduler::SatelliteCore& core = a->runtime->core();
+  t->recovery = {core.recovering() ? a->runtime->epoch() : 0,
+                 s.recovery.account_returns,
+                 s.recovery.loots_restored,
+                 s.recovery.tasks_restored,
+                 s.recovery.restarts_seen,
+                 s.recovery.stale,
+                 s.recovery.stale_returns,
+                 s.recovery.orphaned,
+                 s.recovery.heartbeats,
+                 s.recovery.refused,
+                 s.recovery.declared_dead,
+                 s.recovery.revived,
+                 core.state_size().accounts,
+                 core.state_size().given};
   return LEOMESH_OK;
 }
 

@@ -21,7 +21,7 @@ AgentRuntime::AgentRuntime(const AgentSettings& s, const scheduler::CoreConfig& 
       driver_(driver) {}
 
 mesh::Result<std::unique_ptr<AgentRuntime>> AgentRuntime::create(const AgentSettings& s, AgentDriver& driver,
-                                                                  MessageAuth* auth) {
+                                                                  MessageAuth* auth, std::unique_ptr<FrameCodec> codec) {
   auto topo = mesh::build_topology(s.topology, s.links);
   if (!topo) return topo.error();
   scheduler::CoreSettings settings = s.core;
@@ -45,8 +45,10 @@ mesh::Result<std::unique_ptr<AgentRuntime>> AgentRuntime::create(const AgentSett
   if (root < 0 || root >= n) return mesh::fail("steal.root", "outside 0.." + std::to_string(n - 1));
   std::unique_ptr<AgentRuntime> a(new AgentRuntime(s, *core, std::move(*w), std::move(*topo), driver));
   a->auth_ = auth;
+  a->codec_ = codec ? std::move(codec) : make_frame_codec();
   a->limits_.satellites = n;
   if (s.max_frame_bytes > 0) a->limits_.max_frame_bytes = s.max_frame_bytes;
+  a->codec_->reserve(a->limits_.max_frame_bytes);
   return a;
 }
 
@@ -85,17 +87,19 @@ void AgentRuntime::submit(double now, const scheduler::Task* tasks, std::size_t 
 }
 
 void AgentRuntime::deliver(double now, std::string_view frame) {
-  auto m = decode(frame, limits_);
-  if (!m) {
+  // Decoded into buffers the core is done with; handle_message() gives them back.
+  scheduler::Message m = core_->blank_message();
+  if (auto why = codec_->decode(frame, limits_, m)) {
     // Malformed or oversized frames are dropped and counted, never trusted.
     ++counters_.dropped_frames;
-    counters_.last_drop_reason = m.error().message();
+    counters_.last_drop_reason = why->message();
+    core_->recycle(std::move(m));
     return;
   }
   // Forwarded messages are checked at their destination. One claiming to come from here is
   // checked too: forwarding it, send() would sign it as this satellite's own.
-  if (auth_ && (m->dst == self_ || m->src == self_) && !auth_->verify(*m)) return;
-  core_->handle_message(now, std::move(*m));
+  if (auth_ && (m.dst == self_ || m.src == self_) && !auth_->verify(m)) return;
+  core_->handle_message(now, std::move(m));
   pump_->after_event(now);
 }
 
@@ -108,11 +112,11 @@ void AgentRuntime::send(double now, scheduler::Outbound& out) {
   // Only what this satellite originates; forwarded messages keep their origin's proof. A
   // retransmission is a fresh copy from the core, signed again with its new load.
   if (auth_ && out.message.src == self_) auth_->sign(out.message);
-  driver_.transmit(now, out.next_hop, encode(out.message));
+  driver_.transmit(now, out.next_hop, codec_->encode(out.message));
 }
 
 void AgentRuntime::record(const scheduler::StealEvent& e) {
-  if (!e.timed_out && latencies_.size() < kLatencySamples) latencies_.push_back(e.latency_s);
+  if (settings_.keep_latencies && !e.timed_out && latencies_.size() < kLatencySamples) latencies_.push_back(e.latency_s);
 }
 
 void AgentRuntime::liveness_changed(double now) {

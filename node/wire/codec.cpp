@@ -84,4 +84,30 @@ mesh::Result<scheduler::Message> decode(std::string_view frame, const DecodeLimi
   return envelope::to_message(f, limits);
 }
 
+namespace {
+
+// The ground's and the emulators' codec: libprotobuf allocates as it parses and serialises,
+// so this one only keeps the frame; the embedding speaks through nanopb's.
+class ProtobufFrameCodec final : public FrameCodec {
+ public:
+  std::string_view encode(const scheduler::Message& m) override {
+    frame_ = node::encode(m);
+    return frame_;
+  }
+  std::optional<mesh::Error> decode(std::string_view frame, const DecodeLimits& limits,
+                                    scheduler::Message& out) override {
+    auto m = node::decode(frame, limits);
+    if (!m) return m.error();
+    out = std::move(*m);
+    return std::nullopt;
+  }
+
+ private:
+  std::string frame_;
+};
+
+}  // namespace
+
+std::unique_ptr<FrameCodec> make_frame_codec() { return std::make_unique<ProtobufFrameCodec>(); }
+
 }  // namespace leomesh::node

@@ -11,4 +11,6 @@ mesh::Result<scheduler::Message> decode(std::string_view frame, const DecodeLimi
   return nanopb_codec::decode(frame, limits);
 }
 
+std::unique_ptr<FrameCodec> make_frame_codec() { return nanopb_codec::make_frame_codec(); }
+
 }  // namespace leomesh::node

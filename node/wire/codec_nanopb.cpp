@@ -93,36 +93,78 @@ void to_nanopb(envelope::Fields& f, leomesh_wire_Envelope& e) {
   e.liveness = encoder(put_packed<std::uint64_t>, &f.liveness);
 }
 
-std::string encoded(envelope::Fields& f) {
+// Appends the encoding of `f` to `out`.
+void append_encoded(envelope::Fields& f, std::string& out) {
   leomesh_wire_Envelope e;
   to_nanopb(f, e);
   std::size_t size = 0;
-  if (!pb_get_encoded_size(&size, leomesh_wire_Envelope_fields, &e)) return {};
-  std::string out(size, '\0');
-  pb_ostream_t s = pb_ostream_from_buffer(reinterpret_cast<pb_byte_t*>(out.data()), out.size());
-  if (!pb_encode(&s, leomesh_wire_Envelope_fields, &e)) return {};
-  return out;
+  if (!pb_get_encoded_size(&size, leomesh_wire_Envelope_fields, &e)) return;
+  const std::size_t at = out.size();
+  out.resize(at + size);
+  pb_ostream_t s = pb_ostream_from_buffer(reinterpret_cast<pb_byte_t*>(out.data() + at), size);
+  if (!pb_encode(&s, leomesh_wire_Envelope_fields, &e)) out.resize(at);
 }
+
+std::optional<mesh::Error> decode_into(std::string_view frame, const DecodeLimits& limits, envelope::Fields& f,
+                                       scheduler::Message& out);
+
+class NanopbFrameCodec final : public FrameCodec {
+ public:
+  std::string_view encode(const scheduler::Message& m) override {
+    envelope::fill(fields_, m, false);
+    frame_.clear();
+    append_encoded(fields_, frame_);
+    return frame_;
+  }
+  std::optional<mesh::Error> decode(std::string_view frame, const DecodeLimits& limits,
+                                    scheduler::Message& out) override {
+    return decode_into(frame, limits, fields_, out);
+  }
+  void reserve(std::size_t frame_bytes) override {
+    frame_.reserve(frame_bytes);
+    fields_.tasks.reserve(frame_bytes);
+    fields_.task_accounts.reserve(frame_bytes / 3);  // a task takes 3 bytes at least
+    fields_.weight.reserve(64 * scheduler::Weight::kInlineWords);
+  }
+
+ private:
+  envelope::Fields fields_;
+  std::string frame_;
+};
 
 }  // namespace
 
 std::string encode(const scheduler::Message& m) {
   envelope::Fields f;
   envelope::fill(f, m, false);
-  return encoded(f);
+  std::string out;
+  append_encoded(f, out);
+  return out;
 }
 
 void append_signed_part(const scheduler::Message& m, std::string& out) {
   envelope::Fields f;
   envelope::fill(f, m, true);
-  out += encoded(f);
+  append_encoded(f, out);
 }
 
 mesh::Result<scheduler::Message> decode(std::string_view frame, const DecodeLimits& limits) {
+  envelope::Fields f;
+  scheduler::Message m;
+  if (auto why = decode_into(frame, limits, f, m)) return std::move(*why);
+  return m;
+}
+
+std::unique_ptr<FrameCodec> make_frame_codec() { return std::make_unique<NanopbFrameCodec>(); }
+
+namespace {
+
+std::optional<mesh::Error> decode_into(std::string_view frame, const DecodeLimits& limits, envelope::Fields& f,
+                                       scheduler::Message& out) {
   if (frame.size() > limits.max_frame_bytes)
     return mesh::fail("frame", "too large: " + std::to_string(frame.size()) + " bytes, limit " +
                                    std::to_string(limits.max_frame_bytes));
-  envelope::Fields f;
+  envelope::reset(f);
   leomesh_wire_Envelope e = leomesh_wire_Envelope_init_zero;
   e.tasks = decoder(get_bytes, &f.tasks);
   e.weight = decoder(get_varint<std::uint32_t>, &f.weight);
@@ -149,7 +191,9 @@ mesh::Result<scheduler::Message> decode(std::string_view frame, const DecodeLimi
   f.epoch = e.epoch;
   f.to_epoch = e.to_epoch;
   f.account = e.account;
-  return envelope::to_message(f, limits);
+  return envelope::to_message(f, limits, out);
 }
+
+}  // namespace
 
 }  // namespace leomesh::node::nanopb_codec

@@ -20,8 +20,19 @@ bool known_kind(std::int32_t k) {
 
 }  // namespace
 
+void reset(Fields& f) {
+  std::string tasks = std::move(f.tasks), proof = std::move(f.origin_proof), accounts = std::move(f.task_accounts);
+  std::vector<std::uint32_t> weight = std::move(f.weight);
+  std::vector<std::uint64_t> loots = std::move(f.loots), liveness = std::move(f.liveness);
+  f = Fields{};
+  tasks.clear(), proof.clear(), accounts.clear(), weight.clear(), loots.clear(), liveness.clear();
+  f.tasks = std::move(tasks), f.origin_proof = std::move(proof), f.task_accounts = std::move(accounts);
+  f.weight = std::move(weight), f.loots = std::move(loots), f.liveness = std::move(liveness);
+}
+
 // One envelope builder for frames and for what is signed, so the two can never disagree.
 void fill(Fields& e, const scheduler::Message& m, bool for_signature) {
+  reset(e);
   e.version = kWireVersion;
   e.src = m.src;
   e.dst = m.dst;
@@ -44,7 +55,7 @@ void fill(Fields& e, const scheduler::Message& m, bool for_signature) {
   // Whole microseconds, saturating at about 71 minutes of queued work.
   if (m.load_s > 0) e.load_us = static_cast<std::uint32_t>(std::min(std::round(m.load_s * 1e6), 4294967295.0));
   e.demand_hops = m.demand_hops;
-  e.weight = m.weight.exponents();
+  m.weight.exponents(e.weight);
   e.epoch = m.epoch;
   e.to_epoch = m.to_epoch;
   e.loots = m.loots;
@@ -57,7 +68,13 @@ void fill(Fields& e, const scheduler::Message& m, bool for_signature) {
   if (!for_signature) e.origin_proof = m.origin_proof;
 }
 
-mesh::Result<scheduler::Message> to_message(Fields& e, const DecodeLimits& limits) {
+mesh::Result<scheduler::Message> to_message(Fields& f, const DecodeLimits& limits) {
+  scheduler::Message m;
+  if (auto why = to_message(f, limits, m)) return std::move(*why);
+  return m;
+}
+
+std::optional<mesh::Error> to_message(Fields& e, const DecodeLimits& limits, scheduler::Message& m) {
   const std::string what = "frame";
   if (e.version != kWireVersion)
     return mesh::fail(what, "protocol version " + std::to_string(e.version) + ", expected " +
@@ -72,7 +89,7 @@ mesh::Result<scheduler::Message> to_message(Fields& e, const DecodeLimits& limit
   if (!e.origin_proof.empty() && e.origin_proof.size() != kOriginProofBytes)
     return mesh::fail(what, "origin proof of " + std::to_string(e.origin_proof.size()) + " bytes, expected " +
                                 std::to_string(kOriginProofBytes));
-  scheduler::Message m;
+  m.reset();
   m.kind = static_cast<scheduler::MessageKind>(e.kind);
   m.src = e.src;
   m.dst = e.dst;
@@ -84,19 +101,19 @@ mesh::Result<scheduler::Message> to_message(Fields& e, const DecodeLimits& limit
   m.epoch = e.epoch;
   m.to_epoch = e.to_epoch;
   if (e.loots.size() > 4096) return mesh::fail(what, "at most 4096 loots in a message, got " + std::to_string(e.loots.size()));
-  m.loots = std::move(e.loots);
+  m.loots.swap(e.loots);
   if (e.liveness.size() > 0 && e.kind != static_cast<std::int32_t>(scheduler::MessageKind::alive)) return mesh::fail(what, "liveness news in a message other than alive");
   if (e.liveness.size() > 64) return mesh::fail(what, "at most 64 liveness entries in a message, got " + std::to_string(e.liveness.size()));
   for (std::uint64_t l : e.liveness)
     if (static_cast<int>(l >> 48) >= limits.satellites)
       return mesh::fail(what, "liveness news of satellite " + std::to_string(l >> 48) + ", out of range");
-  m.liveness = std::move(e.liveness);
+  m.liveness.swap(e.liveness);
   m.account = static_cast<std::uint8_t>(e.account);
   // Only returns carry results (encode() writes them for no other kind): a reduction on
   // another kind is dropped, so that every frame decodes to what re-encoding it gives.
   if (carries_results(m.kind))
     m.reduction = e.reduction;
-  m.origin_proof = std::move(e.origin_proof);
+  m.origin_proof.swap(e.origin_proof);
   if (e.weight.size() > 4096) return mesh::fail(what, "too many weight pieces: " + std::to_string(e.weight.size()));
   if (!scheduler::Weight::from_exponents(e.weight, m.weight))
     return mesh::fail(what, "weight out of range (a piece finer than 2^-" +
@@ -105,7 +122,7 @@ mesh::Result<scheduler::Message> to_message(Fields& e, const DecodeLimits& limit
   // Each task takes at least 3 bytes, so the count cannot exceed what the frame can hold:
   // this bounds the allocation before a byte of it is trusted.
   if (e.task_count > packed.size() / 3) return mesh::fail(what, "task count exceeds the frame");
-  m.tasks.reserve(e.task_count);
+  m.reserve_tasks(e.task_count);
   std::size_t at = 0;
   for (std::uint32_t i = 0; i < e.task_count; ++i) {
     if (at + 3 > packed.size()) return mesh::fail(what, "truncated task " + std::to_string(i));
@@ -148,7 +165,7 @@ mesh::Result<scheduler::Message> to_message(Fields& e, const DecodeLimits& limit
   if (recovering) {
     if (!m.weight.empty() || m.kind == scheduler::MessageKind::weight_return)
       return mesh::fail(what, "termination weight from a sender with crash recovery");
-    return m;
+    return std::nullopt;
   }
   // Loot and returns without weight would let the root end the run while their work is
   // still pending somewhere: never accept one.
@@ -157,7 +174,7 @@ mesh::Result<scheduler::Message> to_message(Fields& e, const DecodeLimits& limit
   if (carries_weight == m.weight.empty())
     return mesh::fail(what, carries_weight ? "loot or return without termination weight"
                                            : "termination weight in a message that carries none");
-  return m;
+  return std::nullopt;
 }
 
 }  // namespace leomesh::node::envelope

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,9 +38,16 @@ struct Fields {
   std::vector<std::uint64_t> liveness;
 };
 
-/// The fields of `m`; for a signature without `hops` and the proof (append_signed_part()).
+/// Back to absent fields, keeping the storage of the buffers (a codec's fields are reused
+/// frame after frame, so that its steady state allocates nothing).
+void reset(Fields& f);
+/// The fields of `m` (f is reset first); for a signature without `hops` and the proof
+/// (append_signed_part()).
 void fill(Fields& f, const scheduler::Message& m, bool for_signature);
-/// The message the fields stand for, or why the frame is refused.
+/// Writes into `m` (reusing its buffers; its fields' buffers are swapped with f's) the
+/// message the fields stand for, or returns why the frame is refused (`m` is then unspecified).
+std::optional<mesh::Error> to_message(Fields& f, const DecodeLimits& limits, scheduler::Message& m);
+/// The same as a new message.
 mesh::Result<scheduler::Message> to_message(Fields& f, const DecodeLimits& limits);
 
 }  // namespace leomesh::node::envelope

@@ -84,6 +84,7 @@ SatelliteCore::SatelliteCore(const CoreConfig& config, LocalPool& pool, const me
     neighbours_.push_back(Neighbour{a.neighbor, a.link, 0, 0});
   }
   rtt_s_ = std::max(2 * slowest, kMinRoundTrip);
+  if (bounded()) preallocate();
   const auto self = static_cast<std::size_t>(config.self);
   if (recovering()) {
     // No weight: the root's account 0, the injected work, settles last of all.
@@ -107,6 +108,35 @@ SatelliteCore::SatelliteCore(const CoreConfig& config, LocalPool& pool, const me
   }
 }
 
+// Everything a run needs, so that none of it is allocated later (flight software allows no
+// allocation after initialisation): the message buffers, and each table at the most it can
+// hold with this topology. The node tables are filled and emptied once, which leaves their
+// buckets and (in their pool) their nodes for the run.
+void SatelliteCore::preallocate() {
+  const auto satellites = static_cast<std::size_t>(topo_.satellites());
+  spare_.reserve(cfg_.message_buffers);
+  for (std::size_t i = 0; i < cfg_.message_buffers; ++i) {
+    Message m;
+    m.tasks.reserve(cfg_.max_batch);
+    spare_.push_back(std::move(m));
+  }
+  // Reliable messages unacknowledged at once: loot (one per buffer at most), a weight return
+  // and terminate to each tree child.
+  for (std::size_t k = 0; k < cfg_.message_buffers + children_.size() + 2; ++k) unacked_.emplace(k, Unacked{});
+  unacked_.clear();
+  for (std::size_t k = 0; k < satellites; ++k) peers_.emplace(static_cast<int>(k), Peer{});
+  peers_.clear();
+  taken_.assign(CoreBounds::steals_kept, 0);
+  take_buffer_.reserve(cfg_.max_batch);
+  waiting_.reserve(satellites);
+  scratch_.reserve(satellites);
+  requests_.reserve(static_cast<std::size_t>(std::ceil(cfg_.requests_in_flight)) + 1);
+  timed_out_.reserve(CoreBounds::timed_out_kept + 64);
+  // A burst of one input: answers, pushes and demand notices to every neighbour.
+  outbound_.reserve(4 * (neighbours_.size() + cfg_.message_buffers) + 64);
+  events_.reserve(4 * (neighbours_.size() + cfg_.message_buffers) + 64);
+}
+
 void SatelliteCore::send(Message m) {
   const int next = m.dst == cfg_.self ? -1 : routes_.next_hop(cfg_.self, m.dst);
   if (next < 0 || (recovering() && taken_for_dead(m.dst))) {
@@ -115,6 +145,7 @@ void SatelliteCore::send(Message m) {
     // Steal messages are retried by timeouts; loot, returns and terminate by retransmission,
     // so dropping here loses nothing for good.
     ++stats_.unroutable;
+    recycle(std::move(m));
     return;
   }
   emit(std::move(m), next);
@@ -125,6 +156,7 @@ void SatelliteCore::emit(Message m, int next) {
     // The driver has not drained for a long while: the newest go, as from a full link queue,
     // and are recovered from in the same way.
     ++stats_.capped.outbound_full;
+    recycle(std::move(m));
     return;
   }
   if (m.src == cfg_.self) {
@@ -149,9 +181,26 @@ void SatelliteCore::weight_in_flight_to(std::vector<int>& destinations) const {
 }
 
 void SatelliteCore::send_reliably(double now, Message m) {
-  if (unacked_.insert_or_assign(loot_key(m.dst, m.id), Unacked{m, now + cfg_.retransmit_s}).second)
+  Message kept = m.tasks.empty() ? Message{} : blank_message();
+  kept.assign(m);
+  if (unacked_.insert_or_assign(loot_key(m.dst, m.id), Unacked{std::move(kept), now + cfg_.retransmit_s}).second)
     ++peers_[m.dst].unacked;
   send(std::move(m));
+}
+
+Message SatelliteCore::blank_message() {
+  if (spare_.empty()) return Message{};
+  Message m = std::move(spare_.back());
+  spare_.pop_back();
+  m.reset();
+  return m;
+}
+
+void SatelliteCore::recycle(Message&& m) {
+  // Bounded, the buffers made at the start come back here, and only they (a message the
+  // decoder had to grow is one of them, grown).
+  const bool buffers = m.tasks.capacity() > 0 || m.loots.capacity() > 0 || m.liveness.capacity() > 0;
+  if (buffers && spare_.size() < (bounded() ? cfg_.message_buffers : kSpareMessages)) spare_.push_back(std::move(m));
 }
 
 bool SatelliteCore::has_room(int peer) const {
@@ -386,10 +435,13 @@ void SatelliteCore::answer(const Message& m, MessageKind kind) {
 }
 
 void SatelliteCore::on_ack(double now, const Message& m) {
-  if (unacked_.erase(loot_key(m.src, m.id)) == 0) {
+  const auto it = unacked_.find(loot_key(m.src, m.id));
+  if (it == unacked_.end()) {
     ++stats_.unmatched_acks;
     return;
   }
+  recycle(std::move(it->second.message));
+  unacked_.erase(it);
   --peers_[m.src].unacked;
   // A weight return held back while the window toward the parent was full can go now.
   if (!busy_) return_weight(now);
@@ -444,6 +496,12 @@ bool SatelliteCore::fill_loot(double now, double want_s, Message& loot) {
     return false;
   }
   if (recovering() && quiet(loot.dst)) return false;  // it would most likely be lost with it
+  if (bounded() && (loot.tasks.capacity() < cfg_.max_batch || spare_.size() < 2)) {
+    // Loot needs a buffer of its own and one for the copy kept until it is acknowledged,
+    // and one stays free for the next frame to decode into.
+    ++stats_.capped.buffers_short;
+    return false;
+  }
   // With recovery the giver's copy stands in for the weight.
   Weight piece = recovering() ? Weight{} : held_.split();
   if (piece.empty() && !recovering()) return false;  // no finer piece can be made: keep the work
@@ -457,7 +515,8 @@ bool SatelliteCore::fill_loot(double now, double want_s, Message& loot) {
     return false;
   }
   if (recovering()) keep_one_account();
-  loot.tasks = take_buffer_;
+  loot.reserve_tasks(take_buffer_.size());
+  loot.tasks.assign(take_buffer_.begin(), take_buffer_.end());
   loot.weight = std::move(piece);
   stats_.tasks_given += loot.tasks.size();
   ++stats_.loot_sent;
@@ -467,7 +526,7 @@ bool SatelliteCore::fill_loot(double now, double want_s, Message& loot) {
 
 void SatelliteCore::on_steal_request(double now, const Message& m) {
   ++stats_.requests_served;
-  Message reply;
+  Message reply = blank_message();
   reply.kind = MessageKind::steal_reply;
   reply.src = cfg_.self;
   reply.dst = m.src;
@@ -529,12 +588,15 @@ bool SatelliteCore::push_loot(double now, int to, double want_s) {
     return false;
   }
   Peer& peer = peers_[to];
-  Message m;
+  Message m = blank_message();
   m.kind = MessageKind::loot_push;
   m.src = cfg_.self;
   m.dst = to;
   m.id = kPushBit | (peer.pushes_sent + 1);
-  if (!fill_loot(now, want_s, m)) return false;
+  if (!fill_loot(now, want_s, m)) {
+    recycle(std::move(m));
+    return false;
+  }
   ++peer.pushes_sent;
   ++stats_.loot_pushes;
   send_reliably(now, std::move(m));
@@ -549,7 +611,10 @@ void SatelliteCore::serve_waiting(double now) {
                                 [&](const Waiting& w) { return !w.start && w.since + cfg_.remember_s <= now; }),
                  waiting_.end());
   // Idle thieves first: a satellite that asked before running dry can wait a little.
-  std::stable_sort(waiting_.begin(), waiting_.end(), [](const Waiting& a, const Waiting& b) { return a.load_s < b.load_s; });
+  // A stable insertion sort: in place (std::stable_sort takes a buffer from the heap at every
+  // call), and near linear on the order the previous call left.
+  for (std::size_t i = 1; i < waiting_.size(); ++i)
+    for (std::size_t j = i; j > 0 && waiting_[j].load_s < waiting_[j - 1].load_s; --j) std::swap(waiting_[j], waiting_[j - 1]);
   // Keep two tasks per local worker: this satellite needs them itself within moments, and
   // when work is that scarce a push across an ISL costs more than it saves. Above that,
   // every waiting thief gets an equal share, this satellite counted as one of them.
@@ -589,14 +654,17 @@ void SatelliteCore::handle_message(double now, Message m) {
     if (m.hops >= 2 * topo_.satellites() + 16) {
       ++stats_.unroutable;
       ++stats_.hop_limit;
+      recycle(std::move(m));
       return;
     }
     ++stats_.forwarded;
     send(std::move(m));
     return;
   }
-  if (recovering() && !admit_epoch(now, m)) return;
-  if (!plausible(m)) return;  // before it changes anything
+  if ((recovering() && !admit_epoch(now, m)) || !plausible(m)) {  // before it changes anything
+    recycle(std::move(m));
+    return;
+  }
   if (m.load_s >= 2 * keep_s() && !waiting_.empty()) {
     // The sender has plenty queued now: it no longer waits for work from us.
     auto it = std::find_if(waiting_.begin(), waiting_.end(), [&](const Waiting& w) { return w.thief == m.src; });
@@ -622,6 +690,7 @@ void SatelliteCore::handle_message(double now, Message m) {
     case MessageKind::alive: on_alive(now, m); break;
     case MessageKind::demand: break;
   }
+  recycle(std::move(m));
   serve_waiting(now);
   if (busy_ && requests_.empty()) try_steal(now);
   settle(now);
@@ -775,8 +844,13 @@ void SatelliteCore::handle_timeout(double now) {
   for (auto& [key, u] : unacked_) {
     if (u.resend_at > now) continue;
     u.resend_at = now + cfg_.retransmit_s;
+    if (bounded() && !u.message.tasks.empty() && spare_.size() < 2) {
+      ++stats_.capped.buffers_short;  // sent when a buffer is free again
+      continue;
+    }
     ++stats_.loot_retransmits;
-    Message copy = u.message;
+    Message copy = u.message.tasks.empty() ? Message{} : blank_message();
+    copy.assign(u.message);
     copy.hops = 0;
     send(std::move(copy));
   }
@@ -871,20 +945,19 @@ void SatelliteCore::on_terminate(double now) {
   heartbeat_at_ = kInf;
   // Down the tree, each satellite passing it on; with recovery a tree parent may be dead, so
   // the root tells every satellite itself.
-  std::vector<int> told;
-  if (!recovering())
-    told = children_;
-  else if (cfg_.self == cfg_.root)
-    for (int s = 0; s < topo_.satellites(); ++s)
-      if (s != cfg_.self) told.push_back(s);
-  for (int c : told) {
+  auto tell = [&](int satellite) {
     Message m;
     m.kind = MessageKind::terminate;
     m.src = cfg_.self;
-    m.dst = c;
+    m.dst = satellite;
     m.id = kTerminateId;
     send_reliably(now, std::move(m));
-  }
+  };
+  if (!recovering())
+    for (int c : children_) tell(c);
+  else if (cfg_.self == cfg_.root)
+    for (int s = 0; s < topo_.satellites(); ++s)
+      if (s != cfg_.self) tell(s);
 }
 
 std::optional<Outbound> SatelliteCore::poll_outbound() {

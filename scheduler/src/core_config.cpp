@@ -144,6 +144,7 @@ mesh::Result<CoreConfig> make_core_config(const CoreSettings& s) {
   // A reply limited to no task would never move work: every steal would come back empty.
   if (s.max_batch < 1) return mesh::fail("max_batch", "must be at least 1 task per reply, got 0");
   c.max_batch = s.max_batch;
+  c.message_buffers = s.message_buffers;
   c.seed = s.seed;
   c.workers = s.workers;
   if (s.epoch < 1) return mesh::fail("epoch", "must be at least 1, got 0");

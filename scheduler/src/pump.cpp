@@ -10,7 +10,10 @@ void PumpHost::recovered(const RecoveryEvent&) {}
 void PumpHost::liveness_changed(double) {}
 
 void CorePump::after_event(double now) {
-  while (auto out = core_.poll_outbound()) host_.send(now, *out);
+  while (auto out = core_.poll_outbound()) {
+    host_.send(now, *out);
+    core_.recycle(std::move(out->message));
+  }
   while (auto e = core_.poll_event()) host_.record(*e);
   while (auto r = core_.poll_recovery()) host_.recovered(*r);
   if (core_.liveness_changes() != liveness_seen_) {

@@ -169,7 +169,7 @@ void SatelliteCore::settle_accounts(double now) {
       ++stats_.recovery.orphaned;  // its giver restarted and ran the loot again, or will
       continue;
     }
-    Message m;
+    Message m = blank_message();
     m.kind = MessageKind::account_return;
     m.src = cfg_.self;
     m.dst = a.giver;

@@ -1,13 +1,44 @@
 #include "leomesh/scheduler/weight.hpp"
 
+#include <algorithm>
+
 namespace leomesh::scheduler {
 namespace {
 constexpr std::uint64_t kTop = 1ULL << 63;  // 2^0 in word 0
 }
 
+Weight::Words& Weight::Words::operator=(const Words& o) {
+  if (this == &o) return *this;
+  resize(0);
+  resize(o.size_);
+  std::copy(o.data(), o.data() + o.size_, data());
+  return *this;
+}
+
+void Weight::Words::resize(std::size_t n) {
+  if (n > kInlineWords && heap_.empty()) {
+    // Spill: from here on the words live on the heap.
+    heap_.assign(inline_, inline_ + size_);
+  }
+  if (!heap_.empty() || n > kInlineWords) {
+    if (heap_.size() < n) heap_.resize(n, 0);
+    std::fill(heap_.begin() + static_cast<std::ptrdiff_t>(std::min(size_, n)), heap_.begin() + static_cast<std::ptrdiff_t>(n), 0);
+  } else {
+    std::fill(inline_ + std::min(size_, n), inline_ + n, 0);
+  }
+  size_ = n;
+}
+
+void Weight::Words::swap(Words& o) noexcept {
+  std::swap(inline_, o.inline_);
+  heap_.swap(o.heap_);
+  std::swap(size_, o.size_);
+}
+
 Weight Weight::one() {
   Weight w;
-  w.words_.push_back(kTop);
+  w.words_.resize(1);
+  w.words_[0] = kTop;
   return w;
 }
 
@@ -33,7 +64,7 @@ bool Weight::is_one() const { return words_.size() == 1 && words_[0] == kTop; }
 
 bool Weight::add_piece(std::uint32_t e) {
   const std::size_t word = e / 64;
-  if (words_.size() <= word) words_.resize(word + 1, 0);
+  if (words_.size() <= word) words_.resize(word + 1);
   std::uint64_t add = 1ULL << (63 - e % 64);
   for (std::size_t j = word + 1; j-- > 0;) {
     const std::uint64_t before = words_[j];
@@ -49,7 +80,7 @@ void Weight::trim() {
 }
 
 void Weight::merge(const Weight& other) {
-  if (words_.size() < other.words_.size()) words_.resize(other.words_.size(), 0);
+  if (words_.size() < other.words_.size()) words_.resize(other.words_.size());
   // Word-wise binary addition from the least significant word, carrying toward 2^0.
   std::uint64_t carry = 0;
   for (std::size_t j = words_.size(); j-- > 0;) {
@@ -90,10 +121,15 @@ Weight Weight::take() {
 
 std::vector<std::uint32_t> Weight::exponents() const {
   std::vector<std::uint32_t> out;
+  exponents(out);
+  return out;
+}
+
+void Weight::exponents(std::vector<std::uint32_t>& out) const {
+  out.clear();
   for (std::size_t j = 0; j < words_.size(); ++j)
     for (int b = 63; b >= 0; --b)
       if (words_[j] >> b & 1) out.push_back(static_cast<std::uint32_t>(j * 64 + static_cast<std::size_t>(63 - b)));
-  return out;
 }
 
 bool Weight::from_exponents(const std::vector<std::uint32_t>& exponents, Weight& out) {

@@ -68,3 +68,27 @@ TEST_CASE("weight: ten thousand random gives and returns among 64 holders conser
   CHECK(finest.split().empty());
   CHECK(finest.exponents() == std::vector<std::uint32_t>{Weight::kMaxExponent});
 }
+
+TEST_CASE("weight: pieces finer than the inline words spill to the heap and merge back exactly", "[weight]") {
+  // 2^-1000 lies in word 15, past Weight::kInlineWords: halving down to it and merging the
+  // halves back up crosses the inline/heap boundary both ways.
+  Weight w = Weight::one();
+  std::vector<Weight> given;
+  for (int i = 0; i < 1000; ++i) given.push_back(w.split());
+  CHECK(w.exponents() == std::vector<std::uint32_t>{1000});
+  CHECK(given.back().exponents() == std::vector<std::uint32_t>{1000});
+  Weight copy = w;  // a copy of a spilled weight is equal, and independent
+  CHECK(copy == w);
+  copy.merge(given.back());
+  CHECK(copy != w);
+  CHECK(copy.exponents() == std::vector<std::uint32_t>{999});
+  while (!given.empty()) {
+    w.merge(given.back());
+    given.pop_back();
+  }
+  CHECK(w.is_one());
+  CHECK(w == Weight::one());  // the same representation whether spilled once or not
+  std::vector<std::uint32_t> out{7, 7, 7};
+  w.exponents(out);  // into a buffer: replaced, not appended
+  CHECK(out == std::vector<std::uint32_t>{0});
+}

@@ -15,6 +15,12 @@
  *      protocol (timers, the pool running dry) and returns at once.
  * Every call on one agent must come from one thread at a time (the host's loop).
  *
+ * Memory: leomesh_create() and leomesh_start() allocate everything an agent needs, sized by
+ * its configuration (queued tasks, tasks per frame, frame size, pending loot, the number of
+ * satellites); after leomesh_start() a poll-driven agent allocates nothing (a test counts
+ * every malloc of a whole run). At a limit it degrades, never allocates: a spawn into a
+ * full queue runs at once, loot waits for a free buffer.
+ *
  * Status codes, never exceptions; after a failed create, the error text says which setting
  * is wrong. A task is a kind (an id registered on every satellite alike) and up to 28 bytes
  * of payload; a running task may spawn children and add to the run's reduction (sum, aux,
@@ -130,11 +136,13 @@ typedef struct leomesh_config {
   uint32_t max_batch;        /* the most tasks one frame of loot carries */
   uint64_t seed;             /* victim choice */
   double task_cost_s;        /* what one unit of work costs here, for sharing decisions */
+  uint32_t max_pending_loot; /* loot given and not yet acknowledged, at most; with max_batch it
+                                sizes the message buffers made at create (4 more than this) */
 } leomesh_config;
 
 /* Fills `config` with the defaults: satellite 0 of "full:1", root 0, neighbor policy, no
    workload, poll-driven, 4096 queued tasks, 65536-byte frames, 512 tasks per frame, seed 1,
-   1e-7 s per unit. */
+   1e-7 s per unit, 8 loots pending. */
 void leomesh_config_init(leomesh_config *config);
 
 /* What the host gives leomesh. Every callback runs on the thread that called into leomesh
@@ -224,6 +232,23 @@ typedef struct leomesh_telemetry {
                                                                         in, the dropped ones too */
   uint64_t dropped_frames;     /* refused by the codec */
   uint64_t events_lost;        /* events not polled in time (the queue holds 64) */
+  /* The rest of what leomesh-agent reports (its JSON telemetry, by the same names). */
+  uint64_t late_loot;          /* loot that came after its request timed out */
+  uint64_t downhill_pushes, duplicates, unmatched_acks, stale_requests, hop_limit;
+  double steal_latency_sum_s;  /* round trips of answered steal attempts, summed */
+  uint64_t steal_hops_sum;     /* their hops, one way, summed */
+  struct {                     /* messages an honest run never sends, refused */
+    uint64_t own_request, terminate, unasked_loot, stray_return;
+  } rejected;
+  struct {                     /* inputs dropped or put off at a bound of the agent's memory */
+    uint64_t beyond_window, old_loot, unacked_full, timed_out_forgotten, outbound_full, events_full;
+    uint64_t accounts_full, given_full, buffers_short;
+  } capped;
+  struct {                     /* crash recovery (all 0 without it) */
+    uint64_t incarnation, account_returns, loots_restored, tasks_restored, restarts_seen, stale;
+    uint64_t stale_returns, orphaned, heartbeats, refused, declared_dead, revived;
+    uint64_t accounts_open, loot_given_unsettled;
+  } recovery;
 } leomesh_telemetry;
 
 leomesh_status leomesh_telemetry_read(const leomesh_agent *agent, leomesh_telemetry *out);

@@ -8,7 +8,7 @@
 // time, and the driver arms the one timer the pump asks for.
 //
 //   struct Radio : node::AgentDriver {
-//     void transmit(double now, int next_hop, std::string frame) override { link(next_hop).send(frame); }
+//     void transmit(double now, int next_hop, std::string_view frame) override { link(next_hop).send(frame); }
 //     void arm_timer(double now, double at) override { timer.at(at, [=] { agent->on_timer(clock(), at); }); }
 //     node::AgentRuntime* agent;
 //   } radio;
@@ -44,7 +44,8 @@ class AgentDriver {
  public:
   virtual ~AgentDriver() = default;
   /// Sends `frame` over the ISL to `next_hop` (an ISL neighbour; every peer in cluster mode).
-  virtual void transmit(double now, int next_hop, std::string frame) = 0;
+  /// The bytes are valid during the call only.
+  virtual void transmit(double now, int next_hop, std::string_view frame) = 0;
   /// Arms the one timer to call AgentRuntime::on_timer(its now, at) at `at` (see PumpHost).
   virtual void arm_timer(double now, double at) = 0;
   /// The run is over (the root has the result). Once.
@@ -66,6 +67,7 @@ struct AgentSettings {
   std::string workload;  ///< a built-in workload ("uts:T1"), or empty: the host's kinds only
   bool inject_here = false;  ///< the workload's roots start here
   std::size_t max_frame_bytes = 0;  ///< frames beyond are refused; 0: DecodeLimits' default
+  bool keep_latencies = true;  ///< keep steal round trips for steal_latencies() (the embedding keeps none)
 };
 
 /// Origin signatures, where a configuration asks for them (OriginAuth behind it): what this
@@ -87,9 +89,11 @@ struct AgentCounters {
 class AgentRuntime final : private scheduler::PumpHost {
  public:
   /// Checks and builds everything the settings describe; the first problem as an Error naming
-  /// its field. `auth` (optional, outliving the runtime) signs and checks messages.
+  /// its field. `auth` (optional, outliving the runtime) signs and checks messages. `codec`
+  /// turns messages into frames and back (default: this build's, make_frame_codec()).
   static mesh::Result<std::unique_ptr<AgentRuntime>> create(const AgentSettings& settings, AgentDriver& driver,
-                                                            MessageAuth* auth = nullptr);
+                                                            MessageAuth* auth = nullptr,
+                                                            std::unique_ptr<FrameCodec> codec = nullptr);
 
   /// The workload's kinds; a host may register more before start(), under ids the
   /// workload does not use (the same on every satellite).
@@ -156,6 +160,7 @@ class AgentRuntime final : private scheduler::PumpHost {
   std::unique_ptr<scheduler::SatelliteCore> core_;
   std::unique_ptr<scheduler::CorePump> pump_;
   DecodeLimits limits_;
+  std::unique_ptr<FrameCodec> codec_;
   MessageAuth* auth_ = nullptr;
   AgentCounters counters_;
   std::vector<double> latencies_;

@@ -9,6 +9,8 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -42,5 +44,28 @@ void append_signed_part(const scheduler::Message& m, std::string& out);
 /// Decodes one frame, checking version, kind, end points, task encoding and limits. Never
 /// throws, never crashes on arbitrary bytes; the Error says why a frame was refused.
 mesh::Result<scheduler::Message> decode(std::string_view frame, const DecodeLimits& limits);
+
+/// A codec with buffers of its own, for a driver that encodes and decodes frame after frame
+/// (AgentRuntime): once its buffers and the messages it decodes into have grown to the
+/// largest frame seen, neither call allocates. The same frames and checks as encode() and
+/// decode(). One per agent; not for two threads at once.
+///
+///   auto codec = make_frame_codec();
+///   transmit(codec->encode(message));               // valid until the next encode()
+///   if (auto why = codec->decode(frame, limits, message)) drop(why->message());
+class FrameCodec {
+ public:
+  virtual ~FrameCodec() = default;
+  /// The frame of `m`, in the codec's buffer: valid until the next encode().
+  virtual std::string_view encode(const scheduler::Message& m) = 0;
+  /// Decodes `frame` into `out`, reusing out's buffers; on refusal, why (and `out` is unspecified).
+  virtual std::optional<mesh::Error> decode(std::string_view frame, const DecodeLimits& limits,
+                                            scheduler::Message& out) = 0;
+  /// Makes room for frames of up to `frame_bytes`, so that later calls allocate nothing.
+  virtual void reserve(std::size_t frame_bytes) { (void)frame_bytes; }
+};
+
+/// This build's codec: Protobuf (codec.cpp), or nanopb in the embedded profile.
+std::unique_ptr<FrameCodec> make_frame_codec();
 
 }  // namespace leomesh::node

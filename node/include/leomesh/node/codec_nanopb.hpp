@@ -20,5 +20,8 @@ namespace leomesh::node::nanopb_codec {
 std::string encode(const scheduler::Message& m);
 void append_signed_part(const scheduler::Message& m, std::string& out);
 mesh::Result<scheduler::Message> decode(std::string_view frame, const DecodeLimits& limits);
+/// The nanopb codec with buffers of its own (see FrameCodec): what the embedding C API
+/// speaks, in every build, so that its steady state allocates nothing.
+std::unique_ptr<FrameCodec> make_frame_codec();
 
 }  // namespace leomesh::node::nanopb_codec

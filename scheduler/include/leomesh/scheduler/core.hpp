@@ -3,14 +3,15 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <limits>
+#include <memory_resource>
 #include <optional>
 #include <unordered_map>
 #include <vector>
 
 #include "leomesh/mesh/routing.hpp"
 #include "leomesh/mesh/topology.hpp"
+#include "leomesh/scheduler/fifo.hpp"
 #include "leomesh/scheduler/message.hpp"
 #include "leomesh/scheduler/policy.hpp"
 #include "leomesh/scheduler/pool.hpp"
@@ -32,6 +33,12 @@ struct CoreConfig {
   VictimPolicy policy;
   StealAmount amount = StealAmount::half;
   std::size_t max_batch = 4096;      ///< most tasks one reply carries
+  /// 0: memory as needed (allocated as it is). Otherwise the core allocates nothing after
+  /// its construction: it makes this many message buffers of max_batch tasks for the loot
+  /// it gives, its kept copies and the frames it decodes, and reserves its other tables for
+  /// the topology. It then has at most message_buffers - 2 loot given and unacknowledged, and
+  /// gives none while short of buffers (CoreStats::capped.buffers_short). The embedding sets it.
+  std::size_t message_buffers = 0;
   double steal_timeout_s = 0.5;      ///< a request unanswered this long has failed
   double retransmit_s = 0.5;         ///< loot and termination messages resent after this
   double backoff_min_s = 50e-6;      ///< wait after the first empty reply
@@ -205,6 +212,7 @@ struct CoreStats {
     std::uint64_t timed_out_forgotten = 0;  ///< timed-out requests forgotten beyond timed_out_kept (their loot would now be refused)
     std::uint64_t outbound_full = 0;   ///< messages dropped: the driver left CoreBounds::outbound unpolled
     std::uint64_t events_full = 0;     ///< steal events dropped: the driver left CoreBounds::events unpolled
+    std::uint64_t buffers_short = 0;   ///< loot not given, or a resend put off: no message buffer free (CoreConfig::message_buffers)
     std::uint64_t accounts_full = 0;   ///< crash recovery: loot not taken (resent later) while CoreBounds::accounts were open
     std::uint64_t given_full = 0;      ///< crash recovery: loot not given while CoreBounds::given to that satellite were unsettled
   } capped;
@@ -309,6 +317,13 @@ class SatelliteCore {
   void handle_timeout(double now);
 
   std::optional<Outbound> poll_outbound();
+  /// Gives back a message from poll_outbound() once it is sent: its buffers carry the next
+  /// ones this satellite writes (CorePump does it). Optional: a driver that keeps or drops its
+  /// messages loses nothing but the reuse.
+  void recycle(Message&& message);
+  /// A default message on the buffers of one given back (a new one if there is none): for a
+  /// driver that decodes a frame into it and hands it to handle_message(), which gives it back.
+  Message blank_message();
   std::optional<StealEvent> poll_event();
   /// Crash recovery: loot run again here since the last poll.
   std::optional<RecoveryEvent> poll_recovery();
@@ -460,7 +475,7 @@ class SatelliteCore {
   std::vector<Request> requests_;
   // Requests that timed out, whose loot may still come (a victim resends until acknowledged):
   // (victim, number) keys, oldest first, at most CoreBounds::timed_out_kept.
-  std::deque<std::uint64_t> timed_out_;
+  Fifo<std::uint64_t> timed_out_;
   // (victim, number) keys of the loot taken for the latest CoreBounds::steals_kept steal
   // numbers, at number % steals_kept (0: none); allocated at the first loot.
   std::vector<std::uint64_t> taken_;
@@ -508,11 +523,13 @@ class SatelliteCore {
   double downhill_at_ = std::numeric_limits<double>::infinity();
 
   // Reliable delivery, keyed by (receiver, number): at most CoreBounds::window per receiver.
-  std::unordered_map<std::uint64_t, Unacked> unacked_;
+  // The nodes of both tables come from a pool that keeps freed nodes for the next ones.
+  std::pmr::unsynchronized_pool_resource nodes_;
+  std::pmr::unordered_map<std::uint64_t, Unacked> unacked_{&nodes_};
   // One entry per satellite this one has sent reliable messages to or received them from
   // (src and dst are satellites of the topology: the wire checks them), so at most one per
   // other satellite.
-  std::unordered_map<int, Peer> peers_;
+  std::pmr::unordered_map<int, Peer> peers_{&nodes_};
 
   // Termination weight. Every satellite holds weight while it may still run tasks; returns
   // flow up the spanning tree. Until all children have made their first return, a satellite
@@ -560,7 +577,7 @@ class SatelliteCore {
   std::unordered_map<std::uint64_t, Given> given_;
   std::vector<std::uint64_t> epochs_;  // per satellite, the latest incarnation heard of (1 before)
   double heartbeat_at_ = std::numeric_limits<double>::infinity();
-  std::deque<RecoveryEvent> recoveries_;
+  Fifo<RecoveryEvent> recoveries_;
   // Liveness as this satellite believes it, per satellite: incarnation << 24 | count << 1 |
   // dead, where `count` grows with each change within an incarnation. Only an ISL neighbour
   // declares a satellite dead (its view + 1, odd) and only a message straight from it brings
@@ -581,8 +598,15 @@ class SatelliteCore {
   void heard_from(double now, const Message& m);  // any message: liveness of its sender
   void add_liveness(Message& m) const;
 
-  std::deque<Outbound> outbound_;
-  std::deque<StealEvent> events_;
+  Fifo<Outbound> outbound_;
+  Fifo<StealEvent> events_;
+  // Messages done with (sent, acknowledged, handled), kept with their buffers for the next
+  // ones this satellite writes, so that loot and its copies allocate nothing in the steady
+  // state. Only messages with buffers worth keeping, at most kSpareMessages.
+  static constexpr std::size_t kSpareMessages = 256;
+  std::vector<Message> spare_;
+  bool bounded() const { return cfg_.message_buffers > 0; }
+  void preallocate();  // CoreConfig::message_buffers: everything a run needs, at construction
   CoreStats stats_;
 };
 

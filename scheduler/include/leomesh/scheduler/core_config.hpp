@@ -83,6 +83,7 @@ struct CoreSettings {
   std::string policy = CoreConfig{}.policy.to_string();  ///< as --policy
   std::string amount = to_string(CoreConfig{}.amount);   ///< as --amount
   std::size_t max_batch = CoreConfig{}.max_batch;
+  std::size_t message_buffers = CoreConfig{}.message_buffers;  ///< 0: memory as needed
   std::uint64_t seed = CoreConfig{}.seed;
   std::size_t workers = CoreConfig{}.workers;
   std::uint64_t epoch = CoreConfig{}.epoch;  ///< crash recovery: this incarnation (1 = first)

@@ -60,6 +60,30 @@ struct Message {
   /// signature with the origin's certified key). Opaque here: the core never reads it and
   /// a forwarder passes it on unchanged. Empty in simulations.
   std::string origin_proof;
+
+  /// Room for `n` tasks; a buffer that must grow grows to a power of two, so that a reused
+  /// message grows a few times in its life and not at every larger loot.
+  void reserve_tasks(std::size_t n) {
+    if (tasks.capacity() >= n) return;
+    std::size_t c = 16;
+    while (c < n) c *= 2;
+    tasks.reserve(c);
+  }
+  /// *this = o, into this message's buffers (growing them as reserve_tasks() does).
+  void assign(const Message& o) {
+    reserve_tasks(o.tasks.size());
+    *this = o;
+  }
+  /// Back to a default message, keeping the storage of its buffers: the core reuses messages,
+  /// so that its steady state allocates nothing.
+  void reset() {
+    std::vector<Task> t = std::move(tasks);
+    std::vector<std::uint64_t> l = std::move(loots), v = std::move(liveness);
+    std::string p = std::move(origin_proof);
+    *this = Message{};
+    t.clear(), l.clear(), v.clear(), p.clear();
+    tasks = std::move(t), loots = std::move(l), liveness = std::move(v), origin_proof = std::move(p);
+  }
 };
 
 }  // namespace leomesh::scheduler

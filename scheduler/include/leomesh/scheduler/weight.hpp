@@ -16,6 +16,7 @@
 //   w.merge(piece);                  // returned: w.is_one() again
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -28,6 +29,8 @@ class Weight {
   /// 2^-kMaxExponent gives no loot instead (which delays nothing: it keeps the work). 2^16
   /// halvings in a row take longer than any run; the bound caps a weight at 8 KiB.
   static constexpr std::uint32_t kMaxExponent = 1u << 16;
+  /// Pieces down to 2^-(64 * kInlineWords - 1) are held without allocating.
+  static constexpr std::size_t kInlineWords = 4;
 
   Weight() = default;
   /// The whole unit (2^0).
@@ -52,6 +55,8 @@ class Weight {
 
   /// The exponents of the pieces, ascending (what goes on the wire).
   std::vector<std::uint32_t> exponents() const;
+  /// The same into `out`, replacing its contents (no allocation once `out` has grown).
+  void exponents(std::vector<std::uint32_t>& out) const;
   /// Builds a weight from exponents in any order; repeated exponents add up (two 2^-e make
   /// 2^-(e-1)). False when an exponent exceeds kMaxExponent or the sum would exceed one.
   static bool from_exponents(const std::vector<std::uint32_t>& exponents, Weight& out);
@@ -65,7 +70,43 @@ class Weight {
   // No trailing zero words are kept, so equal weights have equal representations.
   bool add_piece(std::uint32_t e);  // false on overflow past one
   void trim();
-  std::vector<std::uint64_t> words_;
+
+  // The words, inline up to kInlineWords (pieces down to 2^-255, which is as fine as weights
+  // get in practice) and on the heap beyond: weights are copied into every loot and return,
+  // and an agent's steady state allocates nothing.
+  class Words {
+   public:
+    Words() = default;
+    Words(const Words& o) { *this = o; }
+    Words& operator=(const Words& o);
+    Words(Words&& o) noexcept { swap(o); }
+    Words& operator=(Words&& o) noexcept {
+      swap(o);
+      return *this;
+    }
+    std::size_t size() const { return size_; }
+    bool empty() const { return size_ == 0; }
+    std::uint64_t* data() { return heap_.empty() ? inline_ : heap_.data(); }
+    const std::uint64_t* data() const { return heap_.empty() ? inline_ : heap_.data(); }
+    std::uint64_t& operator[](std::size_t i) { return data()[i]; }
+    std::uint64_t operator[](std::size_t i) const { return data()[i]; }
+    std::uint64_t& back() { return data()[size_ - 1]; }
+    void resize(std::size_t n);  // new words are 0
+    void pop_back() { --size_; }
+    void clear() { size_ = 0; }
+    void swap(Words& o) noexcept;
+    friend bool operator==(const Words& a, const Words& b) {
+      for (std::size_t i = 0; i < a.size_ && a.size_ == b.size_; ++i)
+        if (a[i] != b[i]) return false;
+      return a.size_ == b.size_;
+    }
+
+   private:
+    std::uint64_t inline_[kInlineWords] = {};
+    std::vector<std::uint64_t> heap_;  // empty, or holds the words (capacity >= size_)
+    std::size_t size_ = 0;
+  };
+  Words words_;
 };
 
 }  // namespace leomesh::scheduler
