@@ -92,6 +92,20 @@ struct leomesh_agent final : leomesh::node::AgentDriver {
   std::size_t event_head = 0, event_count = 0;
   std::uint64_t events_lost = 0;
   std::uint64_t now_ns = 0;  // of the call in progress
+  bool stopped = false;
+
+  // Workers joined, queued tasks dropped: nothing of leomesh's runs after this.
+  void halt() {
+    if (stopped) return;
+    stopped = true;
+    if (!thread_pool) return;
+    thread_pool->set_on_idle({});
+    std::vector<Task> sink;
+    while (!thread_pool->wait_idle_for(std::chrono::milliseconds(1))) {
+      sink.clear();
+      thread_pool->take_oldest(1u << 20, sink);
+    }
+  }
 
   double seconds(std::uint64_t ns) const { return static_cast<double>(ns - origin_ns) * 1e-9; }
   std::uint64_t clock() { return host.clock_ns ? host.clock_ns(host.user) : monotonic_ns(nullptr); }
@@ -350,7 +364,7 @@ leomesh_status leomesh_register_kind(leomesh_agent* a, std::uint16_t kind, leome
 
 leomesh_status leomesh_start(leomesh_agent* a, std::uint64_t now_ns) {
   if (!a) return LEOMESH_ERR_NULL;
-  if (a->runtime->started()) return LEOMESH_ERR_STATE;
+  if (a->stopped || a->runtime->started()) return LEOMESH_ERR_STATE;
   return guarded([&] {
     a->origin_ns = now_ns;
     a->now_ns = now_ns;
@@ -374,23 +388,29 @@ leomesh_status leomesh_start(leomesh_agent* a, std::uint64_t now_ns) {
 
 leomesh_status leomesh_submit(leomesh_agent* a, std::uint64_t now_ns, const leomesh_task* tasks, std::size_t count) {
   if (!a || (!tasks && count > 0)) return LEOMESH_ERR_NULL;
-  if (!a->runtime->started() || a->runtime->finished()) return LEOMESH_ERR_STATE;
+  if (a->stopped || !a->runtime->started() || a->runtime->finished()) return LEOMESH_ERR_STATE;
   if (count > (std::size_t{1} << 20)) return LEOMESH_ERR_ARG;
   return guarded([&] {
-    std::vector<Task> in(count);
+    Task t;
     for (std::size_t i = 0; i < count; ++i) {
-      if (!task_from_c(tasks[i], in[i])) return LEOMESH_ERR_TOO_BIG;
-      if (!a->runtime->registry().valid(in[i])) return LEOMESH_ERR_KIND;
+      if (!task_from_c(tasks[i], t)) return LEOMESH_ERR_TOO_BIG;
+      if (!a->runtime->registry().valid(t)) return LEOMESH_ERR_KIND;
     }
     a->now_ns = now_ns;
-    a->runtime->submit(a->seconds(now_ns), in.data(), in.size());
+    // In batches through a buffer on the stack: a running agent allocates nothing.
+    std::array<Task, 64> batch;
+    for (std::size_t i = 0; i < count;) {
+      std::size_t n = 0;
+      for (; n < batch.size() && i < count; ++n, ++i) task_from_c(tasks[i], batch[n]);
+      a->runtime->submit(a->seconds(now_ns), batch.data(), n);
+    }
     return LEOMESH_OK;
   });
 }
 
 leomesh_status leomesh_step(leomesh_agent* a, std::uint64_t now_ns, std::uint64_t budget_ns) {
   if (!a) return LEOMESH_ERR_NULL;
-  if (!a->runtime->started()) return LEOMESH_ERR_STATE;
+  if (a->stopped || !a->runtime->started()) return LEOMESH_ERR_STATE;
   return guarded([&] {
     a->now_ns = now_ns;
     a->drive(now_ns);
@@ -409,7 +429,7 @@ leomesh_status leomesh_step(leomesh_agent* a, std::uint64_t now_ns, std::uint64_
 leomesh_status leomesh_deliver(leomesh_agent* a, std::uint64_t now_ns, std::int32_t from, const std::uint8_t* bytes,
                                std::size_t len) {
   if (!a || (!bytes && len > 0)) return LEOMESH_ERR_NULL;
-  if (!a->runtime->started()) return LEOMESH_ERR_STATE;
+  if (a->stopped || !a->runtime->started()) return LEOMESH_ERR_STATE;
   if (from < 0 || from >= a->runtime->topology().satellites()) return LEOMESH_ERR_ARG;
   const std::size_t limit = a->runtime->settings().max_frame_bytes;
   return guarded([&] {
@@ -446,18 +466,18 @@ int leomesh_verify(const leomesh_agent* a, const leomesh_reduction* r) {
   return a->runtime->workload().verify(leomesh::scheduler::Reduction{r->sum, r->aux, r->max}) ? 1 : 0;
 }
 
+leomesh_status leomesh_stop(leomesh_agent* a) {
+  if (!a) return LEOMESH_ERR_NULL;
+  return guarded([&] {
+    a->halt();
+    return LEOMESH_OK;
+  });
+}
+
 void leomesh_destroy(leomesh_agent* a) {
   if (!a) return;
   try {
-    if (a->thread_pool) {
-      // Queued tasks are dropped so the workers can be joined.
-      a->thread_pool->set_on_idle({});
-      std::vector<Task> sink;
-      while (!a->thread_pool->wait_idle_for(std::chrono::milliseconds(1))) {
-        sink.clear();
-        a->thread_pool->take_oldest(1u << 20, sink);
-      }
-    }
+    a->halt();
   } catch (...) {
   }
   delete a;

@@ -388,6 +388,21 @@ static void test_bad_calls(void) {
   CHECK_STATUS(leomesh_telemetry_read(agent, NULL), LEOMESH_ERR_NULL);
   CHECK_STATUS(leomesh_step(NULL, 0, 0), LEOMESH_ERR_NULL);
   CHECK(leomesh_next_deadline_ns(NULL) == UINT64_MAX);
+  CHECK(t.rejected.own_request == 0 && t.capped.buffers_short == 0 && t.recovery.incarnation == 0);
+  /* Stopped: nothing runs any more, what was measured can still be read. */
+  CHECK_STATUS(leomesh_stop(NULL), LEOMESH_ERR_NULL);
+  CHECK_STATUS(leomesh_stop(agent), LEOMESH_OK);
+  CHECK_STATUS(leomesh_stop(agent), LEOMESH_OK);
+  CHECK_STATUS(leomesh_step(agent, 400, 1000000), LEOMESH_ERR_STATE);
+  CHECK_STATUS(leomesh_deliver(agent, 400, 1, garbage, sizeof garbage), LEOMESH_ERR_STATE);
+  {
+    leomesh_task t3;
+    memset(&t3, 0, sizeof t3);
+    t3.kind = 21;
+    CHECK_STATUS(leomesh_submit(agent, 400, &t3, 1), LEOMESH_ERR_STATE);
+  }
+  CHECK_STATUS(leomesh_telemetry_read(agent, &t), LEOMESH_OK);
+  CHECK(t.tasks_executed == 1 && t.frames_received == 2);
   leomesh_destroy(agent);
   leomesh_destroy(NULL);
   while (b.count > 0) free(b.frames[--b.count].bytes);

@@ -186,7 +186,8 @@ leomesh_status leomesh_register_kind(leomesh_agent *agent, uint16_t kind, leomes
 leomesh_status leomesh_start(leomesh_agent *agent, uint64_t now_ns);
 
 /* Adds root tasks here: the ground's command. After start and before the end of the run; the
-   root satellite without a built-in workload to inject waits for its first submit to begin. */
+   root satellite without a built-in workload to inject waits for its first submit to begin.
+   Every task is checked before any is taken. */
 leomesh_status leomesh_submit(leomesh_agent *agent, uint64_t now_ns, const leomesh_task *tasks, size_t count);
 
 /* One turn of the host's loop: handles the protocol's timers that are due and, when
@@ -210,8 +211,14 @@ leomesh_status leomesh_result(const leomesh_agent *agent, leomesh_reduction *res
 /* Nonzero when the built-in workload's answer is known and `result` is it exactly. */
 int leomesh_verify(const leomesh_agent *agent, const leomesh_reduction *result);
 
-/* Stops the worker threads (threaded mode; queued tasks are dropped) and frees everything.
-   NULL is allowed. */
+/* Ends this agent's part in the run (a mode change, safe mode): no task runs and no callback
+   comes any more (threaded mode: queued tasks are dropped, the workers park, and destroy
+   joins them). Afterwards
+   start, submit, step and deliver return LEOMESH_ERR_STATE; telemetry, events, the result
+   and destroy still work. Stopping twice is fine. */
+leomesh_status leomesh_stop(leomesh_agent *agent);
+
+/* Stops the agent (leomesh_stop) and frees everything. NULL is allowed. */
 void leomesh_destroy(leomesh_agent *agent);
 
 /* ---- Telemetry ------------------------------------------------------------------------- */
