@@ -131,7 +131,7 @@ void SatelliteCore::preallocate() {
   waiting_.reserve(satellites);
   scratch_.reserve(satellites);
   requests_.reserve(static_cast<std::size_t>(std::ceil(cfg_.requests_in_flight)) + 1);
-  timed_out_.reserve(CoreBounds::timed_out_kept + 64);
+  timed_out_.reserve(2 * CoreBounds::timed_out_kept + 64);  // a Fifo compacts at half popped
   // A burst of one input: answers, pushes and demand notices to every neighbour.
   outbound_.reserve(4 * (neighbours_.size() + cfg_.message_buffers) + 64);
   events_.reserve(4 * (neighbours_.size() + cfg_.message_buffers) + 64);
