@@ -182,7 +182,7 @@ leomesh_status leomesh_register_kind(leomesh_agent *agent, uint16_t kind, leomes
 
 /* Starts the agent at the host's time `now_ns` (any monotonic clock; every later call uses the
    same one): builds the pool and the protocol, and injects the built-in workload where
-   inject_here says. Allocates its memory here; see the README for the steady state. */
+   inject_here says. The last call that allocates: a poll-driven agent allocates nothing after it. */
 leomesh_status leomesh_start(leomesh_agent *agent, uint64_t now_ns);
 
 /* Adds root tasks here: the ground's command. After start and before the end of the run; the
