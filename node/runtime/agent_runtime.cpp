@@ -98,7 +98,10 @@ void AgentRuntime::deliver(double now, std::string_view frame) {
   }
   // Forwarded messages are checked at their destination. One claiming to come from here is
   // checked too: forwarding it, send() would sign it as this satellite's own.
-  if (auth_ && (m.dst == self_ || m.src == self_) && !auth_->verify(m)) return;
+  if (auth_ && (m.dst == self_ || m.src == self_) && !auth_->verify(m)) {
+    core_->recycle(std::move(m));
+    return;
+  }
   core_->handle_message(now, std::move(m));
   pump_->after_event(now);
 }
