@@ -95,7 +95,7 @@ void add_core_knob_options(CLI::App& cmd, scheduler::KnobOverrides& into);
 /// One emulation run as `emulate` and `experiment` ask for it: the settings both modes share
 /// (`run`) and each mode's own (the shared fields of `live` and `sim` are overwritten by `run`).
 struct EmulationRequest {
-  std::string mode;  ///< "live" or "sim"
+  std::string mode;  ///< "live", "container" or "sim"
   std::string workload;
   emulator::RunOptions run;
   emulator::LiveOptions live;

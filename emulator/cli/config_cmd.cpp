@@ -123,6 +123,9 @@ void add_config_command(CLI::App& app, Action& action) {
   gen->add_option("--epoch", o.epoch_unix_s, "Unix time of the constellation epoch (default 0)")
       ->check(number_in(0, 1e11, " seconds"));
   gen->add_flag("--cluster", o.cluster, "Peer with every satellite, not only ISL neighbours");
+  gen->add_flag("--delay-in-network", o.delay_in_network,
+                "The network between the agents delays each ISL itself (an ISL emulator, or real links): "
+                "agents add no latency of their own");
   gen->add_flag("--no-curve", g->no_curve, "Disable CurveZMQ (debugging only: links in clear)");
   add_core_knob_options(*gen, o.core_knobs);
   gen->callback([g, &action] { action = [g] { return run_generate(*g); }; });

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "cli.hpp"
+#include "leomesh/emulator/container.hpp"
 #include "leomesh/mesh/spec.hpp"
 #include "leomesh/scheduler/core_config.hpp"
 #include "leomesh/workloads/workload.hpp"
@@ -20,6 +21,7 @@ struct EmulateArgs {
   std::vector<std::string> misplaced;   // flags given that the chosen mode does not use
   const CLI::Option* crash_downtime = nullptr;
   const CLI::Option* flap_downtime = nullptr;
+  bool cleanup = false;
 };
 
 // The "@FROM[-UNTIL]" part of a fault spec `text`, from `at` on: seconds, 0 <= FROM < UNTIL
@@ -70,10 +72,17 @@ emulator::SatelliteFailure parse_crash(const std::string& text) {
 
 int run_emulate(const EmulateArgs& a) {
   EmulationRequest r = a.request;
+  if (a.cleanup) {
+    emulator::cleanup_leftovers(std::cout);
+    return 0;
+  }
+  for (const auto& [given, flag] : {std::pair{!r.mode.empty(), "--mode"}, std::pair{!r.run.topology.empty(), "--topology"},
+                                    std::pair{!r.workload.empty(), "--workload"}})
+    if (!given) throw UsageError(std::string(flag) + " is required");
   // Validate everything before starting anything (and before creating the --json file).
   if (!a.misplaced.empty())
-    throw UsageError(a.misplaced.front() + ": applies to --mode " + (r.mode == "live" ? "sim" : "live") +
-                     " only, not " + r.mode);
+    throw UsageError(a.misplaced.front() + ": applies to --mode " +
+                     (r.mode == "sim" || a.misplaced.front() == "--endpoints" ? "live" : "sim") + " only, not " + r.mode);
   const workloads::Workload w = need(workloads::parse_workload(r.workload));
   const mesh::Topology topo = need(mesh::build_topology(r.run.topology, r.run.links));
   const mesh::TopologySpec& spec = topo.spec();
@@ -96,9 +105,9 @@ int run_emulate(const EmulateArgs& a) {
     throw UsageError("--crash-downtime: applies only with a positive --crash-rate");
   if (a.flap_downtime->count() > 0 && !(r.sim.faults.flap_rate > 0))
     throw UsageError("--flap-downtime: applies only with a positive --flap-links");
-  if (r.mode == "live" && spec.satellites() > 256)
-    throw UsageError("--topology: live mode runs one process per satellite; " + std::to_string(spec.satellites()) +
-                     " is more than this machine should start (256); use --mode sim");
+  if (r.mode != "sim" && spec.satellites() > 256)
+    throw UsageError("--topology: " + r.mode + " mode runs one process per satellite; " +
+                     std::to_string(spec.satellites()) + " is more than this machine should start (256); use --mode sim");
   check_writable(a.json_path);
   const emulator::RunSummary s = emulate(r, w);
   if (!a.json_path.empty()) write_json(s.to_json(), a.json_path);
@@ -124,13 +133,13 @@ void add_emulate_command(CLI::App& app, Action& action) {
   auto a = std::make_shared<EmulateArgs>();
   CLI::App* cmd = app.add_subcommand("emulate", "Run a workload on an emulated constellation of agents");
   cmd->add_option("--mode", a->request.mode,
-                  "live: one leomesh-agent process per satellite on this machine; sim: ns-3 packet-level "
-                  "simulation in virtual time (scales to whole constellations)")
-      ->check(CLI::IsMember({"live", "sim"}))
-      ->required();
-  cmd->add_option("--topology", a->request.run.topology, "Topology (see `leomesh model --help`)")->required();
+                  "live: one leomesh-agent process per satellite on this machine; container: each agent in "
+                  "its own network namespace, ISLs carried by ns-3 in real time (root); sim: ns-3 "
+                  "packet-level simulation in virtual time (scales to whole constellations)")
+      ->check(CLI::IsMember({"live", "container", "sim"}));
+  cmd->add_option("--topology", a->request.run.topology, "Topology (see `leomesh model --help`)");
   cmd->add_option("--policy", a->request.run.policy, "Victim policy: neighbor | global | lifeline | sticky | khop:K | escalate:K | ring:K");
-  cmd->add_option("--workload", a->request.workload, "Workload (see `leomesh run --help`)")->required();
+  cmd->add_option("--workload", a->request.workload, "Workload (see `leomesh run --help`)");
   cmd->add_option("--workers", a->request.run.workers, "Worker threads per satellite")->check(CLI::Range(1, 256));
   cmd->add_option("--links", a->request.run.links, "Link model (see `leomesh model --help`)");
   cmd->add_option("--seed", a->request.run.seed, "Seed of victim choice")->check(whole_in(0, kMaxSeed));
@@ -187,13 +196,19 @@ void add_emulate_command(CLI::App& app, Action& action) {
                   "sim: probability that a frame arrives corrupted (the receiver's decoder drops it)")
       ->check(number_in(0, 0.5));
   add_core_knob_options(*cmd, a->request.run.core);
+  cmd->add_flag("--cleanup", a->cleanup,
+                "Remove what live or container runs killed with -9 left behind (agents, run directories), "
+                "and run nothing else");
   // Each mode's own flags, by the prefix of their help; one given to the other mode is an
   // error rather than silently ignored.
   cmd->callback([a, cmd, &action] {
     a->misplaced.clear();
-    const std::string other = a->request.mode == "live" ? "sim:" : "live";
+    // Container mode runs live agents: the live flags apply, but for --endpoints (always
+    // tcp on each satellite's own address).
+    const std::string other = a->request.mode == "sim" ? "live" : "sim:";
     for (const CLI::Option* o : cmd->get_options())
-      if (o->count() > 0 && o->get_name() != "--mode" && o->get_description().rfind(other, 0) == 0)
+      if (o->count() > 0 && o->get_name() != "--mode" &&
+          (o->get_description().rfind(other, 0) == 0 || (a->request.mode == "container" && o->get_name() == "--endpoints")))
         a->misplaced.push_back(o->get_name());
     action = [a] { return run_emulate(*a); };
   });

@@ -1,15 +1,16 @@
 #include "cli.hpp"
+#include "leomesh/emulator/container.hpp"
 
 namespace leomesh::cli {
 
 emulator::RunSummary emulate(const EmulationRequest& r, const workloads::Workload& w) {
   emulator::RunSummary s;
   double task_cost_s = w.unit_cost_s;  // live agents do the real work, at its real cost
-  if (r.mode == "live") {
+  if (r.mode == "live" || r.mode == "container") {
     emulator::LiveOptions o = r.live;
     static_cast<emulator::RunOptions&>(o) = r.run;
     o.workload = r.workload;
-    s = need(emulator::run_live(o, w));
+    s = need(r.mode == "live" ? emulator::run_live(o, w) : emulator::run_container(o, w));
   } else {
     emulator::SimOptions o = r.sim;
     static_cast<emulator::RunOptions&>(o) = r.run;

@@ -256,7 +256,8 @@ struct ExperimentArgs {
 };
 
 int run_experiment(const ExperimentArgs& a) {
-  const int repeat = a.repeat > 0 ? a.repeat : (a.quick || a.name == "smoke" ? 1 : 3);
+  // faults repeats its seeded crash schedules a hundred times already (ten on the shell).
+  const int repeat = a.repeat > 0 ? a.repeat : (a.quick || a.name == "smoke" || a.name == "faults" ? 1 : 3);
   const Plan p = plan(a.name, a.quick, repeat);
   const fs::path dir = a.out.empty() ? fs::path("out/experiments") / (a.name + (a.quick ? "-quick" : "")) : fs::path(a.out);
   std::error_code ec;
@@ -321,7 +322,7 @@ void add_experiment_command(CLI::App& app, Action& action) {
   CLI::App* cmd = app.add_subcommand("experiment", "Run a named sweep and write raw results, a CSV, plots and a report");
   cmd->add_option("name", a->name, "demo | paper-hpc | scale | policies | faults | smoke")->required();
   cmd->add_option("--out", a->out, "Output directory (default out/experiments/NAME)");
-  cmd->add_option("--repeat", a->repeat, "Repetitions per point (default 3; 1 with --quick)")->check(CLI::Range(1, 100));
+  cmd->add_option("--repeat", a->repeat, "Repetitions per point (default 3; 1 with --quick, for smoke and for faults)")->check(CLI::Range(1, 100));
   cmd->add_flag("--quick", a->quick, "A smaller, faster version of the sweep");
   cmd->callback([a, &action] { action = [a] { return run_experiment(*a); }; });
 }

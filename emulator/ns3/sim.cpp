@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 
+#include "isl_links.hpp"
 #include "leomesh/emulator/sim_pool.hpp"
 #include "leomesh/mesh/spec.hpp"
 #include "leomesh/node/codec.hpp"
@@ -89,13 +90,6 @@ class SatelliteApp : public ns3::Application, public scheduler::PumpHost {
   void Transmit(const std::string& frame, const ns3::Ipv4Address& to);
 };
 
-struct LinkParts {
-  ns3::Ptr<ns3::PointToPointChannel> channel;
-  ns3::Ptr<ns3::RateErrorModel> drop_a, drop_b;  // enabled while the link is down
-  bool down = false;
-  int held_down = 0;  // reasons it is forced down now: --fail-link, flaps, a crashed end
-};
-
 struct World {
   const SimOptions& opt;
   const workloads::Workload& workload;
@@ -107,7 +101,7 @@ struct World {
   double task_cost_s;
   std::vector<ns3::Ptr<SatelliteApp>> apps;
   std::vector<std::vector<scheduler::Task>> initial;  // per satellite: its share of the work at t = 0
-  std::vector<LinkParts> links;
+  std::vector<IslLink> links;
   std::vector<scheduler::StealEvent> steals;
   std::uint64_t packets = 0, bytes = 0;
   std::uint64_t dropped_packets = 0;  // lost on a link that was down
@@ -137,23 +131,7 @@ struct World {
   double now() const { return ns3::Simulator::Now().GetSeconds(); }
 
   // Applies the topology's current link states to the ns-3 channels.
-  void apply_links() {
-    for (std::size_t i = 0; i < links.size(); ++i) {
-      const mesh::LinkState& s = topo.state(static_cast<int>(i));
-      links[i].channel->SetAttribute("Delay", ns3::TimeValue(ns3::Seconds(s.latency_s)));
-      const bool down = !s.active;
-      if (down != links[i].down) {
-        links[i].down = down;
-        if (down) {
-          links[i].drop_a->Enable();
-          links[i].drop_b->Enable();
-        } else {
-          links[i].drop_a->Disable();
-          links[i].drop_b->Disable();
-        }
-      }
-    }
-  }
+  void apply_links() { apply_link_states(topo, links); }
 
   void move() {
     topo.update(now());
@@ -166,7 +144,7 @@ struct World {
   // so a flap that ends does not bring back the link of a crashed satellite.
   void hold_down(const std::vector<int>& ids, bool down) {
     for (int link : ids) {
-      LinkParts& l = links[static_cast<std::size_t>(link)];
+      IslLink& l = links[static_cast<std::size_t>(link)];
       l.held_down += down ? 1 : -1;
       topo.force_down(link, l.held_down > 0);
     }
@@ -598,34 +576,24 @@ mesh::Result<RunSummary> run_sim(const SimOptions& o, const workloads::Workload&
   nodes.Create(static_cast<std::uint32_t>(n));
   ns3::InternetStackHelper internet;
   internet.Install(nodes);
-  ns3::PointToPointHelper p2p;
-  p2p.SetDeviceAttribute("DataRate", ns3::DataRateValue(ns3::DataRate(static_cast<std::uint64_t>(world.topo.link_model().data_rate_bps))));
-  p2p.SetDeviceAttribute("Mtu", ns3::UintegerValue(65535));  // a frame is one datagram, unfragmented
   ns3::Ipv4AddressHelper addresses;
   addresses.SetBase("10.0.0.0", "255.255.255.252");
   for (int s = 0; s < n; ++s) world.apps.push_back(ns3::Create<SatelliteApp>(world, s));
-  for (const mesh::Link& l : world.topo.links()) {
-    ns3::NetDeviceContainer devices = p2p.Install(nodes.Get(static_cast<std::uint32_t>(l.a)), nodes.Get(static_cast<std::uint32_t>(l.b)));
+  // MTU 65535: a frame is one datagram, unfragmented.
+  world.links = install_isl_links(world.topo, nodes, 65535);
+  for (std::size_t i = 0; i < world.links.size(); ++i) {
+    const mesh::Link& l = world.topo.links()[i];
+    IslLink& link = world.links[i];
+    ns3::NetDeviceContainer devices;
+    devices.Add(link.end_a);
+    devices.Add(link.end_b);
     ns3::Ipv4InterfaceContainer ifaces = addresses.Assign(devices);
     addresses.NewNetwork();
     world.apps[static_cast<std::size_t>(l.a)]->neighbor_address[l.b] = ifaces.GetAddress(1);
     world.apps[static_cast<std::size_t>(l.b)]->neighbor_address[l.a] = ifaces.GetAddress(0);
-    LinkParts parts;
-    parts.channel = ns3::DynamicCast<ns3::PointToPointChannel>(devices.Get(0)->GetChannel());
-    parts.drop_a = ns3::CreateObject<ns3::RateErrorModel>();
-    parts.drop_b = ns3::CreateObject<ns3::RateErrorModel>();
-    for (auto& em : {parts.drop_a, parts.drop_b}) {
-      em->SetUnit(ns3::RateErrorModel::ERROR_UNIT_PACKET);
-      em->SetRate(1.0);
-      em->Disable();
-    }
-    ns3::DynamicCast<ns3::PointToPointNetDevice>(devices.Get(0))->SetReceiveErrorModel(parts.drop_a);
-    ns3::DynamicCast<ns3::PointToPointNetDevice>(devices.Get(1))->SetReceiveErrorModel(parts.drop_b);
-    for (std::uint32_t d = 0; d < 2; ++d)
-      devices.Get(d)->TraceConnectWithoutContext("PhyRxDrop", ns3::MakeCallback(&World::on_drop, &world));
-    world.links.push_back(parts);
+    for (auto end : {link.end_a, link.end_b})
+      end->TraceConnectWithoutContext("PhyRxDrop", ns3::MakeCallback(&World::on_drop, &world));
   }
-  world.apply_links();
   place_work(world, o);
   for (int s = 0; s < n; ++s) {
     nodes.Get(static_cast<std::uint32_t>(s))->AddApplication(world.apps[static_cast<std::size_t>(s)]);

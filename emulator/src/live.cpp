@@ -138,7 +138,7 @@ std::string describe_exit(int status) {
 // Starts one agent with its stdout on a pipe, its stderr in a file of the run directory and
 // its configuration on descriptor kConfigFd.
 AgentProcess spawn(const std::string& agent, int config_fd, const std::string& err_path, int sat,
-                   std::uint64_t epoch) {
+                   std::uint64_t epoch, const AgentPlacement& placement) {
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
   const pid_t parent = getpid();
@@ -148,6 +148,7 @@ AgentProcess spawn(const std::string& agent, int config_fd, const std::string& e
     // If the launcher dies without cleaning up (SIGKILL), the kernel kills its agents.
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent) _exit(1);
+    if (placement.enter && !placement.enter(sat)) _exit(126);
     dup2(fds[1], STDOUT_FILENO);
     const int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);  // every life's
     if (err >= 0) dup2(err, STDERR_FILENO);
@@ -181,12 +182,14 @@ std::string read_file(const fs::path& p) {
 
 class Launch {
  public:
-  Launch(const LiveOptions& o, const workloads::Workload& w) : opt_(o), workload_(w) {}
+  Launch(const LiveOptions& o, const workloads::Workload& w, const AgentPlacement& p)
+      : opt_(o), workload_(w), placement_(p) {}
   ~Launch() { cleanup(); }
 
   mesh::Result<RunSummary> run() {
     const char* tmp = std::getenv("TMPDIR");
-    std::string tmpl = std::string(tmp && *tmp ? tmp : "/tmp") + "/leomesh-live-XXXXXX";
+    std::string tmpl = std::string(tmp && *tmp ? tmp : "/tmp") + "/" + placement_.run_dir_prefix + "-" +
+                       std::to_string(getpid()) + "-XXXXXX";
     if (!mkdtemp(tmpl.data())) return mesh::fail("live", "cannot create a run directory in " + tmpl + ": " + std::strerror(errno));
     dir_ = tmpl;
     warden_ = std::make_unique<DirectoryWarden>(dir_.string());
@@ -198,7 +201,9 @@ class Launch {
     g.workers = opt_.workers;
     g.workload = opt_.workload;
     g.inject_at = opt_.inject_at;
-    g.endpoint_kind = opt_.endpoints;
+    g.endpoint_kind = placement_.tcp_hosts.empty() ? opt_.endpoints : "tcp";
+    if (!placement_.tcp_hosts.empty()) g.tcp_host = placement_.tcp_hosts;
+    g.delay_in_network = placement_.delay_in_network;
     g.ipc_dir = dir_.string();
     g.tcp_base_port = opt_.tcp_base_port;
     g.seed = opt_.seed;
@@ -232,7 +237,8 @@ class Launch {
     auto start_agent = [&](const config::SatelliteConfig& c, std::uint64_t epoch) {
       const int id = c.identity().satellite();
       const int fd = config_in_memory(c);
-      AgentProcess p = spawn(agent, fd, (dir_ / ("sat-" + std::to_string(id) + ".err")).string(), id, epoch);
+      AgentProcess p = spawn(agent, fd, (dir_ / ("sat-" + std::to_string(id) + ".err")).string(), id, epoch,
+                             placement_);
       ::close(fd);  // the agent holds its own copy of the descriptor
       return p;
     };
@@ -422,6 +428,7 @@ class Launch {
 
   const LiveOptions& opt_;
   const workloads::Workload& workload_;
+  const AgentPlacement& placement_;
   fs::path dir_;
   std::unique_ptr<DirectoryWarden> warden_;
   std::vector<AgentProcess> agents_;
@@ -430,8 +437,9 @@ class Launch {
 
 }  // namespace
 
-mesh::Result<RunSummary> run_live(const LiveOptions& options, const workloads::Workload& workload) {
-  Launch launch(options, workload);
+mesh::Result<RunSummary> run_live(const LiveOptions& options, const workloads::Workload& workload,
+                                  const AgentPlacement& placement) {
+  Launch launch(options, workload, placement);
   return launch.run();
 }
 

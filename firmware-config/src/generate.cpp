@@ -133,6 +133,7 @@ mesh::Result<std::vector<config::SatelliteConfig>> generate(const GenerateOption
     net.set_time_scale(o.time_scale);
     net.set_update_interval_s(o.update_interval_s);
     net.set_cluster(cluster);
+    net.set_delay_in_network(o.delay_in_network);
 
     config::Steal& steal = *c.mutable_steal();
     steal.set_policy(o.policy);

@@ -397,6 +397,8 @@ std::vector<SetProblem> validate_together(const std::vector<config::SatelliteCon
     differs("network.update_interval_s", format_number(a.update_interval_s()),
             format_number(b.update_interval_s()));
     differs("network.cluster", a.cluster() ? "true" : "false", b.cluster() ? "true" : "false");
+    differs("network.delay_in_network", a.delay_in_network() ? "true" : "false",
+            b.delay_in_network() ? "true" : "false");
     differs("steal.root", std::to_string(c.steal().root()), std::to_string(ref.steal().root()));
     differs("workload.spec", c.workload().spec(), ref.workload().spec());
     differs("security.curve", c.security().curve() ? "true" : "false",

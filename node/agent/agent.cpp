@@ -113,6 +113,7 @@ struct Agent::Impl : AgentDriver {
     const auto& topo = runtime->topology();
     const auto link = topo.link_between(self, next_hop);
     if (!link) return;  // the core routes over ISLs only
+    if (cfg.network().delay_in_network()) return links->send(next_hop, 0, 0, std::string(frame));
     links->send(next_hop, topo.state(*link).latency_s, topo.link_model().serialisation_s(frame.size()),
                 std::string(frame));
   }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "leomesh/emulator/summary.hpp"
@@ -24,6 +25,21 @@ struct LiveOptions : RunOptions {
   bool restart_crashed = false;
 };
 
+/// Where the agents of a live run are: by default processes of this host on loopback or
+/// ipc. The container emulator puts each in its own network namespace with its own address.
+struct AgentPlacement {
+  /// The run directory is $TMPDIR/<prefix>-<launcher pid>-XXXXXX (`emulate --cleanup` tells
+  /// a killed run's by its pid).
+  std::string run_dir_prefix = "leomesh-live";
+  /// tcp endpoints on these hosts, comma-separated, satellite i on the i-th (as `config
+  /// generate --host`); "" = options.endpoints on this host.
+  std::string tcp_hosts;
+  bool delay_in_network = false;  ///< the network delays the ISLs; agents add no latency
+  /// Runs in each agent's process between fork and exec; false = the agent cannot start.
+  /// Async-signal-safe calls only.
+  std::function<bool(int satellite)> enter;
+};
+
 /// Generates the configurations in a private temporary directory ($TMPDIR or /tmp), starts one agent per
 /// satellite, waits for the root's result, stops every agent (SIGTERM, then SIGKILL after a
 /// grace period), gathers their telemetry and removes the directory. Leaves no process,
@@ -33,6 +49,7 @@ struct LiveOptions : RunOptions {
 /// death is reported (the summary's "crashes", and a line on stderr) and the run goes on,
 /// with the agent restarted if `restart_crashed`.
 /// Fails (Error) only on bad options; a failed run is a summary with finished == false.
-mesh::Result<RunSummary> run_live(const LiveOptions& options, const workloads::Workload& workload);
+mesh::Result<RunSummary> run_live(const LiveOptions& options, const workloads::Workload& workload,
+                                  const AgentPlacement& placement = {});
 
 }  // namespace leomesh::emulator

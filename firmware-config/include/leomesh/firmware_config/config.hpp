@@ -61,6 +61,7 @@ struct GenerateOptions {
   /// is drawn and forgotten (the set can then never be extended with another satellite).
   std::optional<SigningKeyPair> ground;
   bool cluster = false;          ///< peers = every other satellite (always so for full:N)
+  bool delay_in_network = false; ///< network.delay_in_network: the network delays the ISLs, not the agent
   double time_scale = 1;         ///< emulated seconds per wall second
   double epoch_unix_s = 0;       ///< wall time of the constellation epoch
   double update_interval_s = 1;  ///< emulated seconds between link / route recomputations
