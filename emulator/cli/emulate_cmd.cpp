@@ -113,6 +113,22 @@ int run_emulate(const EmulateArgs& a) {
   if (!a.json_path.empty()) write_json(s.to_json(), a.json_path);
   if (a.json_path != "-") {
     s.print(std::cout);
+    if (s.extra.contains("container")) {
+      const auto& c = s.extra["container"];
+      const auto& hop = c["per_hop"];
+      std::printf("%-20s %d namespaces, %d taps, set up in %.2f s\n", "container", c["namespaces"].get<int>(),
+                  c["taps"].get<int>(), c["setup_s"].get<double>());
+      std::printf("%-20s %d of %d ISLs up within 10%% or 200 us of their delay (worst off by %.0f us, %.1f%%)\n",
+                  "per-hop delay", hop["links_within_tolerance"].get<int>(), hop["links_probed"].get<int>(),
+                  hop["worst_error_s"].get<double>() * 1e6, hop["worst_relative_error"].get<double>() * 100);
+      if (c.contains("isl_network")) {
+        const auto& isl = c["isl_network"];
+        std::printf("%-20s lag p50 %.3f ms, p99 %.3f ms, max %.3f ms; %llu frames, %llu lost on links down\n",
+                    "ns-3 real time", isl["lag_p50_s"].get<double>() * 1e3, isl["lag_p99_s"].get<double>() * 1e3,
+                    isl["lag_max_s"].get<double>() * 1e3, isl["frames_carried"].get<unsigned long long>(),
+                    isl["frames_lost_link_down"].get<unsigned long long>());
+      }
+    }
     if (s.extra.contains("ns3")) {
       const auto& ns3 = s.extra["ns3"];
       std::printf("%-20s %llu events, %llu packets, %.3f simulated s in %.2f wall s (%.0f events/s)\n", "ns-3",

@@ -174,7 +174,8 @@ int run_isl_network(const IslNetworkOptions& o, const std::vector<IslTap>& taps,
     }
   }
   net.wall0 = std::chrono::steady_clock::now();
-  ns3::Simulator::Schedule(ns3::Seconds(0), &Network::ready, &net);
+  // Ready once every device has started its reader (they start at time 0).
+  ns3::Simulator::Schedule(ns3::MilliSeconds(10), &Network::ready, &net);
   ns3::Simulator::Schedule(ns3::MilliSeconds(5), &Network::probe, &net);
   if (net.topo.moves())
     ns3::Simulator::Schedule(ns3::Seconds(o.update_interval_s / std::max(o.time_scale, 1e-9)), &Network::move, &net);

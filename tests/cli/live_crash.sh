@@ -3,28 +3,7 @@
 # torus:3x3 still gives the exact result, with the agents left dead and with them
 # restarted (--restart-crashed); nothing is left behind either way. Left dead, every other
 # agent takes both for dead by the end (and routes around them); restarted, none does.
-set -u
-bin="$(dirname "$1")"
-leomesh="$bin/leomesh"
-passes=0
-failures=0
-ok() { echo "ok:   $*"; passes=$((passes + 1)); }
-bad() { echo "FAIL: $*"; failures=$((failures + 1)); }
-private_tmp=$(mktemp -d)
-export TMPDIR="$private_tmp"
-err=$(mktemp -p /tmp)
-json=$(mktemp -p /tmp)
-
-# The pid of satellite $2's agent under launcher $1 (its configuration's memory file names it).
-agent_of() {
-  for _ in $(seq 1 200); do
-    for p in $(pgrep -P "$1" -f leomesh-agent || true); do
-      case "$(readlink "/proc/$p/fd/3" 2>/dev/null)" in *"sat-$2.conf"*) echo "$p"; return 0 ;; esac
-    done
-    sleep 0.05
-  done
-  return 1
-}
+source "$(dirname "$0")/common.sh"
 
 run_and_kill() {  # extra launcher flags in "$@"
   "$leomesh" emulate --mode live --topology torus:3x3 --workload uts:T1L --workers 1 --heartbeat 0.1 \
@@ -89,6 +68,4 @@ wait $launcher
 code=$?
 [ $code -eq 1 ] && grep -q -- "--heartbeat" "$err" && ok "without recovery: exit 1, naming --heartbeat" || bad "without recovery: exit $code: $(cat "$err")"
 
-rm -rf "$private_tmp" "$err" "$json"
-echo "$passes passed, $failures failed"
-[ "$failures" -eq 0 ]
+finish

@@ -1,28 +1,7 @@
 #!/usr/bin/env bash
 # Live mode leaves nothing behind: an agent killed with SIGKILL mid-run is reported and the
 # rest are stopped; Ctrl-C stops everything; an invalid agent config is refused with exit 2.
-set -u
-bin="$(dirname "$1")"
-leomesh="$bin/leomesh"
-agent="$bin/leomesh-agent"
-passes=0
-failures=0
-ok() { echo "ok:   $*"; passes=$((passes + 1)); }
-bad() { echo "FAIL: $*"; failures=$((failures + 1)); }
-# A private TMPDIR: whatever the launcher leaves behind shows up here.
-private_tmp=$(mktemp -d)
-export TMPDIR="$private_tmp"
-err=$(mktemp -p /tmp)
-
-# Waits until the launcher $1 has $2 agent children; prints their pids.
-agents_of() {
-  for _ in $(seq 1 200); do
-    pids=$(pgrep -P "$1" -f leomesh-agent || true)
-    [ "$(echo "$pids" | grep -c .)" -ge "$2" ] && { echo "$pids"; return 0; }
-    sleep 0.05
-  done
-  return 1
-}
+source "$(dirname "$0")/common.sh"
 
 # 1. kill -9 of one agent mid-run.
 "$leomesh" emulate --mode live --topology torus:3x3 --policy neighbor --workload uts:T1XL --workers 1 --timeout 120 \
@@ -94,7 +73,5 @@ out=$("$agent" --config "$cfgdir/sat-4.conf" 2>&1); code=$?
 [ $code -eq 2 ] && echo "$out" | grep -q workers && ok "invalid config: $out" || bad "invalid config: exit $code: $out"
 out=$("$agent" --config "$cfgdir/sat-{id}.conf" 2>&1); code=$?
 [ $code -eq 2 ] && ok "{id} without --id or SLURM_PROCID: $out" || bad "{id}: exit $code: $out"
-rm -rf "$cfgdir" "$err" "$private_tmp"
-
-echo "$passes passed, $failures failed"
-[ "$failures" -eq 0 ]
+rm -rf "$cfgdir"
+finish
