@@ -13,7 +13,8 @@ packages=(
   libasio-dev                         # agent event loop (standalone Asio)
   libns3-dev ns3                      # packet-level emulator; the CMake config needs both
   libgsl-dev libsqlite3-dev libxml2-dev  # link-time needs of Debian's ns-3
-  iproute2 util-linux                 # container mode: ip in each namespace; tests: setpriv, lsns
+  iproute2 util-linux                 # container mode: ip in each namespace; tests: setpriv
+  slurm-wlm munge                     # test: the README's batch script through sbatch
   catch2                              # tests (v2)
   libssl-dev                          # SHA-1 for UTS
   libcli11-dev                        # command line

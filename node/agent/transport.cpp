@@ -1,5 +1,8 @@
 #include "leomesh/node/transport.hpp"
 
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <netdb.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -25,6 +28,31 @@ std::unique_ptr<asio::posix::stream_descriptor> watch(asio::io_context& io, zmq:
   // The descriptor is ZeroMQ's; Asio gets its own duplicate so each can close what it owns.
   const int fd = s.get(zmq::sockopt::fd);
   return std::make_unique<asio::posix::stream_descriptor>(io, ::dup(fd));
+}
+
+// What to bind for `endpoint`: a tcp endpoint naming a host by name ("tcp://node07:17000",
+// as a Slurm allocation lists its hosts) becomes that host's IPv4 address, because ZeroMQ
+// reads a name in a bind as a network interface's. Peers connect to the name and resolve it
+// the same way. Addresses, "*", interfaces that exist, and other transports are unchanged.
+std::string bindable(const std::string& endpoint) {
+  if (endpoint.rfind("tcp://", 0) != 0) return endpoint;
+  const auto colon = endpoint.rfind(':');
+  if (colon == std::string::npos || colon < 6) return endpoint;
+  const std::string host = endpoint.substr(6, colon - 6);
+  in6_addr scratch{};
+  if (host == "*" || host.empty() || host.front() == '[' || inet_pton(AF_INET, host.c_str(), &scratch) == 1 ||
+      if_nametoindex(host.c_str()) != 0)
+    return endpoint;
+  addrinfo hints{};
+  hints.ai_family = AF_INET;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (const int rc = getaddrinfo(host.c_str(), nullptr, &hints, &found); rc != 0 || !found)
+    throw BindError(endpoint + ": cannot resolve host '" + host + "': " + gai_strerror(rc));
+  char ip[INET_ADDRSTRLEN] = {};
+  inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(found->ai_addr)->sin_addr, ip, sizeof ip);
+  freeaddrinfo(found);
+  return "tcp://" + std::string(ip) + endpoint.substr(colon);
 }
 
 // The path of an "ipc://" endpoint, or "" for any other transport.
@@ -86,7 +114,7 @@ void ZmqTransport::start() {
   const std::string path = ipc_path(opt_.bind_endpoint);
   if (!path.empty()) check_ipc_path_free(path);
   try {
-    router_.bind(opt_.bind_endpoint);
+    router_.bind(bindable(opt_.bind_endpoint));
   } catch (const zmq::error_t& e) {
     throw BindError(opt_.bind_endpoint + ": " + e.what());
   }
