@@ -33,7 +33,7 @@ T need(mesh::Result<T> r) {
 /// Writes JSON to stdout (path "-") or to a file; fails with a UsageError.
 void write_json(const nlohmann::json& j, const std::string& path);
 /// Fails with a UsageError now, before any work, if `path` (a file, not "-") cannot be written.
-void check_writable(const std::string& path);
+void check_writable(const std::string& path, const std::string& flag = "--json");
 
 /// Accepts a finite number within [lo, hi] (NaN, infinities and 1e300 are typing errors);
 /// the message names the range.
@@ -100,6 +100,7 @@ struct EmulationRequest {
   emulator::RunOptions run;
   emulator::LiveOptions live;
   emulator::SimOptions sim;
+  std::string trace_path;  ///< --trace: the run as a Chrome trace-event file (sim)
 };
 
 /// Runs `r` in its mode; bad options become a UsageError.

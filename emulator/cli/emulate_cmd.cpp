@@ -109,6 +109,7 @@ int run_emulate(const EmulateArgs& a) {
     throw UsageError("--topology: " + r.mode + " mode runs one process per satellite; " +
                      std::to_string(spec.satellites()) + " is more than this machine should start (256); use --mode sim");
   check_writable(a.json_path);
+  check_writable(r.trace_path, "--trace");
   const emulator::RunSummary s = emulate(r, w);
   if (!a.json_path.empty()) write_json(s.to_json(), a.json_path);
   if (a.json_path != "-") {
@@ -184,6 +185,10 @@ void add_emulate_command(CLI::App& app, Action& action) {
                   "sim: split the work on the ground over every satellite within K hops of --inject-at "
                   "(default 0: all of it at one satellite, a single ground contact)")
       ->check(CLI::Range(0, 10000));
+  cmd->add_option("--trace", a->request.trace_path,
+                  "sim: write the run as a Chrome trace-event file (open it in ui.perfetto.dev or "
+                  "chrome://tracing): per satellite busy and idle spells, steals as arrows, queue length, "
+                  "ISLs down and up, termination");
   cmd->add_option("--fail-link", a->fail_links, "sim: A-B@FROM[-UNTIL] takes the ISL A-B down (repeatable)");
   // Faults (emulator/include/leomesh/emulator/sim.hpp; without crash recovery, --heartbeat, a
   // crash that loses termination weight stops the run with the reason, exit 1).

@@ -1,4 +1,8 @@
+#include <fstream>
+#include <optional>
+
 #include "cli.hpp"
+#include "leomesh/mesh/spec.hpp"
 #include "leomesh/emulator/container.hpp"
 
 namespace leomesh::cli {
@@ -15,7 +19,20 @@ emulator::RunSummary emulate(const EmulationRequest& r, const workloads::Workloa
     emulator::SimOptions o = r.sim;
     static_cast<emulator::RunOptions&>(o) = r.run;
     if (o.task_cost_s >= 0) task_cost_s = o.task_cost_s;
+    std::optional<mesh::Topology> topo;
+    std::optional<emulator::TraceRecorder> trace;
+    if (!r.trace_path.empty()) {
+      topo.emplace(need(mesh::build_topology(r.run.topology, r.run.links)));
+      trace.emplace(*topo, r.run.workers);
+      o.trace = &*trace;
+    }
     s = need(emulator::run_sim(o, w));
+    if (trace) {
+      std::ofstream out(r.trace_path);
+      const std::size_t events = trace->write(out, s.makespan_s);
+      if (!out) throw UsageError("--trace: cannot write '" + r.trace_path + "'");
+      s.extra["trace"] = nlohmann::json{{"file", r.trace_path}, {"events", events}};
+    }
   }
   // The limit assumes all work starts at inject_at. With --spread K > 0 the ground uplinks
   // pieces to every satellite within K hops, which can beat it: then it is a reference point

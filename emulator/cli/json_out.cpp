@@ -18,19 +18,19 @@ void write_json(const nlohmann::json& j, const std::string& path) {
   out << j.dump(2) << "\n";
 }
 
-void check_writable(const std::string& path) {
+void check_writable(const std::string& path, const std::string& flag) {
   if (path.empty() || path == "-") return;
   // Checked without creating the file: a run refused later must not leave an empty one.
   std::error_code ec;
   const std::filesystem::path p(path);
-  if (std::filesystem::is_directory(p, ec)) throw UsageError("--json: '" + path + "' is a directory");
+  if (std::filesystem::is_directory(p, ec)) throw UsageError(flag + ": '" + path + "' is a directory");
   if (std::filesystem::exists(p, ec)) {
-    if (::access(path.c_str(), W_OK) != 0) throw UsageError("--json: cannot write '" + path + "'");
+    if (::access(path.c_str(), W_OK) != 0) throw UsageError(flag + ": cannot write '" + path + "'");
     return;
   }
   const std::filesystem::path dir = p.has_parent_path() ? p.parent_path() : std::filesystem::path(".");
   if (!std::filesystem::is_directory(dir, ec) || ::access(dir.c_str(), W_OK) != 0)
-    throw UsageError("--json: cannot create '" + path + "' (no writable directory " + dir.string() + ")");
+    throw UsageError(flag + ": cannot create '" + path + "' (no writable directory " + dir.string() + ")");
 }
 
 }  // namespace leomesh::cli

@@ -131,7 +131,10 @@ struct World {
   double now() const { return ns3::Simulator::Now().GetSeconds(); }
 
   // Applies the topology's current link states to the ns-3 channels.
-  void apply_links() { apply_link_states(topo, links); }
+  void apply_links() {
+    apply_link_states(topo, links);
+    if (opt.trace) opt.trace->links(topo, now());
+  }
 
   void move() {
     topo.update(now());
@@ -341,6 +344,7 @@ void SatelliteApp::Crash(double until) {
   ++life;
   crashed_at = world.now();
   world.record_crash(id, until);
+  if (world.opt.trace) world.opt.trace->crash(id, crashed_at, false);
   if (!core->recovering()) world.check_crash(id);  // reads the core it had
   if (timer.IsRunning()) timer.Cancel();
   tasks_before += pool->tasks_executed();
@@ -355,6 +359,7 @@ void SatelliteApp::Restart(int crashed_life) {
   up = true;
   restarted_at = t;
   ++world.restarts;
+  if (world.opt.trace) world.opt.trace->crash(id, t, true);
   world.hold_down(world.links_of(id), false);
   // Empty memory: no tasks, and no weight. The tree would give the fresh core its start share
   // again, and make it wait for its children's first returns, which went to its first life:
@@ -400,14 +405,17 @@ void SatelliteApp::Receive(ns3::Ptr<ns3::Socket> s) {
 }
 
 void SatelliteApp::StartWorkers() {
-  while (auto started = pool->start_next())
+  while (auto started = pool->start_next()) {
+    if (world.opt.trace) world.opt.trace->task_started(id, world.now(), started->cost_s, pool->approx_size());
     ns3::Simulator::Schedule(ns3::Seconds(started->cost_s), &SatelliteApp::OnTaskDone, this, started->worker, life);
+  }
 }
 
 void SatelliteApp::OnTaskDone(int worker, int scheduled_life) {
   if (!up || scheduled_life != life) return;  // the task died with its satellite
   pool->finish(worker);
   world.last_task_s = world.now();
+  if (world.opt.trace) world.opt.trace->task_finished(id, world.now());
   StartWorkers();
   if (pool->idle()) pump->on_pool_idle(world.now());
   else pump->after_event(world.now());
@@ -427,6 +435,8 @@ void SatelliteApp::OnTimer(double at, int scheduled_life) {
 void SatelliteApp::send(double, scheduler::Outbound& out) {
   const auto it = neighbor_address.find(out.next_hop);
   if (it == neighbor_address.end()) return;  // cannot happen: next hops are ISL neighbours
+  if (world.opt.trace && out.message.kind == scheduler::MessageKind::loot_push && out.message.src == id)
+    world.opt.trace->push(id, out.message.dst, world.now(), static_cast<std::uint32_t>(out.message.tasks.size()));
   std::string frame = node::encode(out.message);
   // Draws only for the faults asked for, so that a run without them is the run it was.
   const RandomFaults& f = world.opt.faults;
@@ -446,7 +456,10 @@ void SatelliteApp::Transmit(const std::string& frame, const ns3::Ipv4Address& to
   world.bytes += frame.size();
 }
 
-void SatelliteApp::record(const scheduler::StealEvent& event) { world.steals.push_back(event); }
+void SatelliteApp::record(const scheduler::StealEvent& event) {
+  world.steals.push_back(event);
+  if (world.opt.trace) world.opt.trace->steal(event);
+}
 
 void SatelliteApp::recovered(const scheduler::RecoveryEvent& event) { world.recoveries.push_back(event); }
 
@@ -653,6 +666,7 @@ mesh::Result<RunSummary> run_sim(const SimOptions& o, const workloads::Workload&
                                         : "not finished after " + mesh::format_number(o.max_sim_s) + " simulated seconds";
   s.result = world.apps[0]->core->result();
   s.makespan_s = world.finished_at;
+  if (o.trace && s.finished) o.trace->finished(world.last_task_s, s.makespan_s);
   std::vector<double> latencies, hops;
   for (const auto& e : world.steals) {
     if (e.timed_out) continue;

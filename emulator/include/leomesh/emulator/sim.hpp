@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "leomesh/emulator/summary.hpp"
+#include "leomesh/emulator/trace.hpp"
 #include "leomesh/mesh/result.hpp"
 #include "leomesh/scheduler/core.hpp"
 
@@ -51,6 +52,8 @@ struct SimOptions : RunOptions {
   std::vector<LinkFailure> failures;
   std::vector<SatelliteFailure> crashes;
   RandomFaults faults;
+  /// Records the run as a trace (trace.hpp), in simulated time; null = no trace.
+  TraceRecorder* trace = nullptr;
 };
 
 /// Runs one emulation in ns-3: one Node per satellite, a point-to-point link per candidate

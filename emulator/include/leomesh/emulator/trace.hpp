@@ -1,0 +1,87 @@
+// A run as a trace in the Chrome trace-event JSON format, which Perfetto
+// (ui.perfetto.dev) and chrome://tracing open. The drivers report what happens; the
+// recorder aggregates it so that a whole constellation stays a file of sane size.
+#pragma once
+
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "leomesh/mesh/topology.hpp"
+#include "leomesh/scheduler/core.hpp"
+
+namespace leomesh::emulator {
+
+/// Collects one run's events and writes them as a trace:
+/// - one process per satellite ("sat 12 (plane 0, slot 12)") with one track: "busy"
+///   slices (at least one worker running; args: tasks run and worker-seconds, so their
+///   sum over a satellite is its utilisation times workers times the makespan) and "idle"
+///   slices between them (args: steal attempts that came back empty or timed out);
+///   busy spells less than `merge_s` apart are one slice;
+/// - every successful steal as a slice on the thief ("steal from 7", request to reply)
+///   and a flow arrow from the thief to the victim;
+/// - pushes of loot nobody asked for as arrows from giver to receiver;
+/// - a "queue" counter per satellite (tasks queued), sampled at most every
+///   `counter_interval_s` while it works;
+/// - process 0, "constellation": ISLs going down and up, crashes and restarts, and the
+///   end of the run (the last task, termination detected at the root).
+/// Timestamps are in microseconds of simulated time (sim) or wall time (live).
+///
+///   TraceRecorder trace(topo, workers);
+///   trace.task_started(sat, now, cost);  trace.task_finished(sat, now, queued);
+///   trace.steal(event);                  trace.links(topo, now);
+///   trace.write(out, makespan_s);
+class TraceRecorder {
+ public:
+  struct Options {
+    double merge_s = 1e-3;            ///< busy spells closer than this are one slice
+    double counter_interval_s = 0;    ///< 0: 1 ms per 20 satellites, at least 1 ms
+  };
+  TraceRecorder(const mesh::Topology& topo, int workers, Options options);
+  TraceRecorder(const mesh::Topology& topo, int workers) : TraceRecorder(topo, workers, Options{}) {}
+
+  /// A worker of `sat` starts a task that will take `cost_s`; `queued` tasks wait.
+  void task_started(int sat, double now_s, double cost_s, std::size_t queued);
+  /// A worker of `sat` finished its task.
+  void task_finished(int sat, double now_s);
+  /// A steal attempt answered (or timed out) at event.at_s.
+  void steal(const scheduler::StealEvent& event);
+  /// `from` pushed `tasks` to `to` unasked (a lifeline, a gradient push).
+  void push(int from, int to, double at_s, std::uint32_t tasks);
+  /// Compares every ISL with the state last seen and records the changes.
+  void links(const mesh::Topology& topo, double now_s);
+  /// A satellite crashed or came back with empty memory.
+  void crash(int sat, double at_s, bool restart);
+  /// The last task anywhere ended at `last_task_s`; the root knew the end at `finished_s`.
+  void finished(double last_task_s, double finished_s);
+
+  /// Writes the trace (closing open slices at `end_s`). Returns the events written.
+  std::size_t write(std::ostream& out, double end_s);
+
+ private:
+  struct Satellite {
+    int busy_workers = 0;
+    double open_from = -1, open_to = -1;  // the busy slice being built; -1 = none
+    double idle_from = 0;                 // the idle slice before it starts here
+    std::uint64_t tasks = 0, failed_steals = 0;
+    double worker_s = 0;
+    double last_sample = -1e300;
+  };
+  struct Event {
+    double ts_s;
+    std::string json;  // the rest of the event object, after "ts"
+  };
+  void flush_busy(int sat);
+  void add(double ts_s, std::string json) { events_.push_back({ts_s, std::move(json)}); }
+
+  const mesh::Topology& topo_;
+  int workers_;
+  Options opt_;
+  std::vector<Satellite> sats_;
+  std::vector<std::uint8_t> link_up_;
+  std::vector<Event> events_;
+  std::uint64_t flow_id_ = 0;
+};
+
+}  // namespace leomesh::emulator

@@ -1,0 +1,141 @@
+#include "leomesh/emulator/trace.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <ostream>
+
+namespace leomesh::emulator {
+namespace {
+
+std::string us(double s) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.3f", s * 1e6);
+  return b;
+}
+std::string num(double v) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.9g", v);
+  return b;
+}
+// Process and track of satellite `sat`; process 0 is the constellation's own.
+std::string where(int sat) { return "\"pid\":" + std::to_string(sat + 1) + ",\"tid\":1"; }
+const std::string kConstellation = "\"pid\":0,\"tid\":1";
+
+}  // namespace
+
+TraceRecorder::TraceRecorder(const mesh::Topology& topo, int workers, Options options)
+    : topo_(topo), workers_(workers), opt_(options), sats_(static_cast<std::size_t>(topo.satellites())) {
+  if (opt_.counter_interval_s <= 0) opt_.counter_interval_s = std::max(1e-3, topo.satellites() / 20 * 1e-3);
+  link_up_.resize(topo.links().size());
+  for (std::size_t i = 0; i < link_up_.size(); ++i) link_up_[i] = topo.state(static_cast<int>(i)).active;
+}
+
+void TraceRecorder::task_started(int sat, double now, double cost_s, std::size_t queued) {
+  Satellite& s = sats_[static_cast<std::size_t>(sat)];
+  if (s.busy_workers++ == 0) {
+    // A new spell: part of the open slice if it follows closely, else a slice of its own.
+    if (s.open_from >= 0 && now - s.open_to > opt_.merge_s) flush_busy(sat);
+    if (s.open_from < 0) {
+      if (now > s.idle_from)
+        add(s.idle_from, "\"name\":\"idle\",\"ph\":\"X\"," + where(sat) + ",\"dur\":" + us(now - s.idle_from) +
+                             ",\"args\":{\"failed_steals\":" + std::to_string(s.failed_steals) + "}");
+      s.failed_steals = 0;
+      s.open_from = now;
+    }
+  }
+  ++s.tasks;
+  s.worker_s += cost_s;
+  s.open_to = std::max(s.open_to, now + cost_s);
+  if (now - s.last_sample >= opt_.counter_interval_s) {
+    s.last_sample = now;
+    add(now, "\"name\":\"queue\",\"ph\":\"C\",\"pid\":" + std::to_string(sat + 1) + ",\"args\":{\"tasks\":" +
+                 std::to_string(queued) + "}");
+  }
+}
+
+void TraceRecorder::task_finished(int sat, double now) {
+  Satellite& s = sats_[static_cast<std::size_t>(sat)];
+  if (s.busy_workers > 0) --s.busy_workers;
+  s.open_to = std::max(s.open_to, now);
+}
+
+void TraceRecorder::flush_busy(int sat) {
+  Satellite& s = sats_[static_cast<std::size_t>(sat)];
+  if (s.open_from < 0) return;
+  add(s.open_from, "\"name\":\"busy\",\"ph\":\"X\"," + where(sat) + ",\"dur\":" + us(s.open_to - s.open_from) +
+                       ",\"args\":{\"tasks\":" + std::to_string(s.tasks) + ",\"worker_s\":" + num(s.worker_s) + "}");
+  s.idle_from = s.open_to;
+  s.open_from = s.open_to = -1;
+  s.tasks = 0;
+  s.worker_s = 0;
+}
+
+void TraceRecorder::steal(const scheduler::StealEvent& e) {
+  if (e.tasks == 0) {
+    ++sats_[static_cast<std::size_t>(e.thief)].failed_steals;
+    return;
+  }
+  const double sent = e.at_s - e.latency_s;
+  const std::string id = std::to_string(++flow_id_);
+  add(sent, "\"name\":\"steal from " + std::to_string(e.victim) + "\",\"cat\":\"steal\",\"ph\":\"X\"," + where(e.thief) +
+                ",\"dur\":" + us(e.latency_s) + ",\"args\":{\"victim\":" + std::to_string(e.victim) +
+                ",\"tasks\":" + std::to_string(e.tasks) + ",\"hops\":" + std::to_string(e.hops) + "}");
+  // The arrow: from the request leaving the thief to the victim, half a round trip later.
+  add(sent, "\"name\":\"steal\",\"cat\":\"steal\",\"ph\":\"s\",\"id\":" + id + "," + where(e.thief));
+  add(sent + e.latency_s / 2, "\"name\":\"steal\",\"cat\":\"steal\",\"ph\":\"f\",\"bp\":\"e\",\"id\":" + id + "," +
+                                  where(e.victim));
+}
+
+void TraceRecorder::push(int from, int to, double at_s, std::uint32_t tasks) {
+  const std::string id = std::to_string(++flow_id_);
+  add(at_s, "\"name\":\"push to " + std::to_string(to) + "\",\"cat\":\"push\",\"ph\":\"i\",\"s\":\"t\"," + where(from) +
+                ",\"args\":{\"tasks\":" + std::to_string(tasks) + "}");
+  add(at_s, "\"name\":\"push\",\"cat\":\"push\",\"ph\":\"s\",\"id\":" + id + "," + where(from));
+  add(at_s, "\"name\":\"push\",\"cat\":\"push\",\"ph\":\"f\",\"bp\":\"e\",\"id\":" + id + "," + where(to));
+}
+
+void TraceRecorder::links(const mesh::Topology& topo, double now) {
+  for (std::size_t i = 0; i < link_up_.size(); ++i) {
+    const bool up = topo.state(static_cast<int>(i)).active;
+    if (up == static_cast<bool>(link_up_[i])) continue;
+    link_up_[i] = up;
+    const mesh::Link& l = topo.links()[i];
+    add(now, std::string("\"name\":\"ISL ") + std::to_string(l.a) + "-" + std::to_string(l.b) + (up ? " up" : " down") +
+                 "\",\"cat\":\"link\",\"ph\":\"i\",\"s\":\"p\"," + kConstellation + ",\"args\":{\"a\":" +
+                 std::to_string(l.a) + ",\"b\":" + std::to_string(l.b) + ",\"up\":" + (up ? "true" : "false") + "}");
+  }
+}
+
+void TraceRecorder::crash(int sat, double at_s, bool restart) {
+  Satellite& s = sats_[static_cast<std::size_t>(sat)];
+  if (s.open_from >= 0) s.open_to = std::min(s.open_to, at_s);  // its running tasks died with it
+  flush_busy(sat);
+  s.busy_workers = 0;
+  s.idle_from = at_s;
+  add(at_s, std::string("\"name\":\"") + (restart ? "restart" : "crash") + "\",\"cat\":\"fault\",\"ph\":\"i\",\"s\":\"t\"," +
+                where(sat));
+}
+
+void TraceRecorder::finished(double last_task_s, double finished_s) {
+  add(last_task_s, "\"name\":\"termination detection\",\"cat\":\"termination\",\"ph\":\"X\"," + kConstellation +
+                       ",\"dur\":" + us(std::max(0.0, finished_s - last_task_s)));
+}
+
+std::size_t TraceRecorder::write(std::ostream& out, double end_s) {
+  for (int s = 0; s < static_cast<int>(sats_.size()); ++s) flush_busy(s);
+  std::stable_sort(events_.begin(), events_.end(), [](const Event& a, const Event& b) { return a.ts_s < b.ts_s; });
+  out << "{\"displayTimeUnit\":\"ms\",\"otherData\":{\"satellites\":" << topo_.satellites()
+      << ",\"workers\":" << workers_ << ",\"topology\":\"" << topo_.spec().name << "\",\"end_s\":" << num(end_s)
+      << "},\"traceEvents\":[\n";
+  out << "{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":0,\"args\":{\"name\":\"constellation\"}}";
+  for (int s = 0; s < topo_.satellites(); ++s)
+    out << ",\n{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":" << s + 1 << ",\"args\":{\"name\":\"sat " << s
+        << " (plane " << s / topo_.per_plane() << ", slot " << s % topo_.per_plane() << ")\"}}"
+        << ",\n{\"name\":\"process_sort_index\",\"ph\":\"M\",\"pid\":" << s + 1 << ",\"args\":{\"sort_index\":" << s + 1
+        << "}}";
+  for (const Event& e : events_) out << ",\n{\"ts\":" << us(e.ts_s) << "," << e.json << "}";
+  out << "\n]}\n";
+  return events_.size();
+}
+
+}  // namespace leomesh::emulator
