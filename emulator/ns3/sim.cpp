@@ -42,6 +42,20 @@ scheduler::Rng fault_stream(std::uint64_t seed, Stream kind, std::size_t index) 
 // The time to the next event of a Poisson process of `rate` per second.
 double exponential(scheduler::Rng& rng, double rate) { return -std::log1p(-rng.unit()) / rate; }
 
+// Adds one life's steal and loot counters to a satellite's summary.
+void add_core_stats(SatelliteSummary& ss, const scheduler::CoreStats& cs) {
+  ss.attempts += cs.steal_attempts;
+  ss.successes += cs.steal_successes;
+  ss.empty += cs.steal_empty;
+  ss.timeouts += cs.steal_timeouts;
+  ss.latency_sum_s += cs.attempt_latency_sum_s;
+  ss.hops_sum += cs.attempt_hops_sum;
+  ss.tasks_received += cs.tasks_received;
+  ss.tasks_given += cs.tasks_given;
+  ss.forwarded += cs.forwarded;
+  ss.dropped += cs.unroutable;
+}
+
 struct World;
 
 // One satellite: the sans-IO core and its simulated pool inside an ns-3 Application; the
@@ -82,6 +96,7 @@ class SatelliteApp : public ns3::Application, public scheduler::PumpHost {
   double crashed_at = -1, restarted_at = -1;  // the latest of each, -1 = never
   std::unique_ptr<scheduler::SpanningTree> rejoin_tree;  // the restarted core's view: no start shares
   std::uint64_t tasks_before = 0;  // run by earlier lives
+  SatelliteSummary earlier;        // earlier lives' steal and loot counters
   double busy_before = 0;
 
  private:
@@ -347,8 +362,6 @@ void SatelliteApp::Crash(double until) {
   if (world.opt.trace) world.opt.trace->crash(id, crashed_at, false);
   if (!core->recovering()) world.check_crash(id);  // reads the core it had
   if (timer.IsRunning()) timer.Cancel();
-  tasks_before += pool->tasks_executed();
-  busy_before += pool->busy_s();
   world.hold_down(world.links_of(id), true);
   if (until < kForever) ns3::Simulator::Schedule(ns3::Seconds(until - world.now()), &SatelliteApp::Restart, this, life);
 }
@@ -360,6 +373,11 @@ void SatelliteApp::Restart(int crashed_life) {
   restarted_at = t;
   ++world.restarts;
   if (world.opt.trace) world.opt.trace->crash(id, t, true);
+  // The crashed life's counters, before its pool and core go (a satellite that stays down
+  // keeps them, and the summary reads them there).
+  tasks_before += pool->tasks_executed();
+  busy_before += pool->busy_s();
+  add_core_stats(earlier, core->stats());
   world.hold_down(world.links_of(id), false);
   // Empty memory: no tasks, and no weight. The tree would give the fresh core its start share
   // again, and make it wait for its children's first returns, which went to its first life:
@@ -676,19 +694,11 @@ mesh::Result<RunSummary> run_sim(const SimOptions& o, const workloads::Workload&
   for (int i = 0; i < n; ++i) {
     const SatelliteApp& app = *world.apps[static_cast<std::size_t>(i)];
     const scheduler::CoreStats& cs = app.core->stats();
-    SatelliteSummary ss;
+    SatelliteSummary ss = app.earlier;  // every life's counters
     ss.satellite = i;
     ss.tasks_executed = app.tasks_before + app.pool->tasks_executed();
-    ss.attempts = cs.steal_attempts;
-    ss.successes = cs.steal_successes;
-    ss.empty = cs.steal_empty;
-    ss.timeouts = cs.steal_timeouts;
-    ss.latency_sum_s = cs.attempt_latency_sum_s;
-    ss.hops_sum = cs.attempt_hops_sum;
-    ss.tasks_received = cs.tasks_received;
-    ss.tasks_given = cs.tasks_given;
-    ss.forwarded = cs.forwarded;
-    ss.dropped = cs.unroutable + app.dropped_frames;
+    add_core_stats(ss, cs);
+    ss.dropped += app.dropped_frames;
     ss.extra = json{{"utilisation", s.makespan_s > 0 ? (app.busy_before + app.pool->busy_s()) / (o.workers * s.makespan_s) : 0.0},
                     {"loot_retransmits", cs.loot_retransmits},
                     {"loot_pushes", cs.loot_pushes}};

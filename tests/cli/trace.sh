@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# emulate --trace: the trace parses as Chrome trace-event JSON and agrees with the run's own
+# JSON: one process per satellite, a steal slice for every successful steal, the empty and
+# timed-out attempts counted in the idle slices, each satellite's busy worker-seconds its
+# utilisation times workers times makespan, every flow arrow with both ends, every event
+# within the run. Then the size of a whole Starlink shell 1 run's trace is bounded.
+source "$(dirname "$0")/common.sh"
+trace=$(mktemp -p /tmp)
+
+check() {  # $1: label; the trace in $trace, the run's JSON in $json
+  python3 - "$trace" "$json" <<'EOF' && ok "$1: trace agrees with the run" || bad "$1: trace and run disagree"
+import json, sys
+from collections import Counter
+t, r = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+ev = t["traceEvents"]
+n, workers, makespan = r["satellites"], r["workers_per_satellite"], r["makespan_s"]
+names = [e for e in ev if e["ph"] == "M" and e["name"] == "process_name"]
+assert len(names) == n + 1, len(names)
+assert t["otherData"]["satellites"] == n
+steals = [e for e in ev if e["ph"] == "X" and e.get("cat") == "steal"]
+assert len(steals) == r["steals"]["successes"], (len(steals), r["steals"])
+failed = sum(e["args"]["failed_steals"] for e in ev if e["name"] == "idle")
+per_sat = {s["satellite"]: s for s in r["per_satellite"]}
+# Attempts still open when the last idle slice began are counted in none.
+assert failed <= r["steals"]["attempts"] - r["steals"]["successes"], failed
+for sat, s in per_sat.items():
+    worker_s = sum(e["args"]["worker_s"] for e in ev if e["name"] == "busy" and e["pid"] == sat + 1)
+    assert abs(worker_s / (workers * makespan) - s["utilisation"]) < 1e-6, (sat, worker_s, s["utilisation"])
+    stolen = sum(e["args"]["tasks"] for e in steals if e["pid"] == sat + 1)
+    assert stolen <= s["tasks_received"], (sat, stolen, s["tasks_received"])
+flows = Counter((e["id"], e["ph"]) for e in ev if e["ph"] in "sf")
+ids = {i for i, _ in flows}
+assert all(flows[(i, "s")] == 1 and flows[(i, "f")] == 1 for i in ids), "unpaired flow"
+end_us = makespan * 1e6 + 1
+assert all(0 <= e["ts"] <= end_us for e in ev if "ts" in e), "event outside the run"
+assert any(e["name"] == "termination detection" for e in ev)
+assert sum(1 for e in ev if e["name"] == "queue") > 0
+EOF
+}
+
+"$leomesh" emulate --mode sim --topology torus:4x4 --links uniform:1ms --policy global --workload uts:T1 \
+  --task-cost 20us --workers 2 --trace "$trace" --json "$json" >/dev/null 2>"$err" &&
+  ok "torus:4x4 global with --trace" || bad "torus:4x4: $(cat "$err")"
+check "torus:4x4 global"
+
+# A moving shell with crashes: link changes and faults are in the trace too.
+"$leomesh" emulate --mode sim --topology walker-delta:6x6,alt=1200,inc=53,range=8000 --policy neighbor \
+  --workload uts:T1 --task-cost 20us --heartbeat 0.02 --suspect 0.1 --fail-sat 7@0.3-0.35 --fail-sat 20@0.5 \
+  --update-interval 0.05 --trace "$trace" --json "$json" >/dev/null 2>"$err" &&
+  ok "walker 6x6 with crashes and --trace" || bad "walker: $(cat "$err")"
+check "walker 6x6 with crashes"
+python3 - "$trace" <<'EOF' && ok "walker: crashes, the restart and ISL changes are in the trace" || bad "walker: faults missing"
+import json, sys
+ev = json.load(open(sys.argv[1]))["traceEvents"]
+assert sum(e["name"] == "crash" for e in ev) == 2 and sum(e["name"] == "restart" for e in ev) == 1
+assert any(e.get("cat") == "link" and e["args"]["up"] is False for e in ev)
+EOF
+
+# Refused where it does not apply yet, before anything runs.
+out=$("$leomesh" emulate --mode live --topology torus:2x2 --workload uts:T1 --trace "$trace" 2>&1)
+[ $? -eq 2 ] && ok "live --trace: $out" || bad "live --trace: $out"
+
+# Whole Starlink shell 1: the trace stays small enough to open (intervals are aggregated).
+"$leomesh" emulate --mode sim --topology starlink-s1 --policy neighbor --workload uts:T1 --trace "$trace" \
+  --json "$json" >/dev/null 2>"$err" || bad "starlink: $(cat "$err")"
+size=$(stat -c %s "$trace")
+[ "$size" -le $((64 * 1024 * 1024)) ] && ok "starlink-s1 trace: $((size / 1024)) KiB (bound 64 MiB)" ||
+  bad "starlink-s1 trace: $size bytes"
+check "starlink-s1 neighbor"
+
+rm -f "$trace"
+finish
