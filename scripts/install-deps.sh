@@ -15,6 +15,8 @@ packages=(
   libgsl-dev libsqlite3-dev libxml2-dev  # link-time needs of Debian's ns-3
   iproute2 util-linux                 # container mode: ip in each namespace; tests: setpriv
   slurm-wlm munge                     # test: the README's batch script through sbatch
+  libcpp-httplib-dev                  # the dashboard's web server
+  chromium curl                       # test: the dashboard in a real (headless) browser
   catch2                              # tests (v2)
   libssl-dev                          # SHA-1 for UTS
   libcli11-dev                        # command line

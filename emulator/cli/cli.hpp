@@ -113,5 +113,6 @@ void add_run_command(CLI::App& app, Action& action);
 void add_config_command(CLI::App& app, Action& action);
 void add_emulate_command(CLI::App& app, Action& action);
 void add_experiment_command(CLI::App& app, Action& action);
+void add_dashboard_command(CLI::App& app, Action& action);
 
 }  // namespace leomesh::cli

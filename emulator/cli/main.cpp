@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   leomesh::cli::add_config_command(app, action);
   leomesh::cli::add_emulate_command(app, action);
   leomesh::cli::add_experiment_command(app, action);
+  leomesh::cli::add_dashboard_command(app, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -125,7 +125,8 @@ std::size_t TraceRecorder::write(std::ostream& out, double end_s) {
   for (int s = 0; s < static_cast<int>(sats_.size()); ++s) flush_busy(s);
   std::stable_sort(events_.begin(), events_.end(), [](const Event& a, const Event& b) { return a.ts_s < b.ts_s; });
   out << "{\"displayTimeUnit\":\"ms\",\"otherData\":{\"satellites\":" << topo_.satellites()
-      << ",\"workers\":" << workers_ << ",\"topology\":\"" << topo_.spec().name << "\",\"end_s\":" << num(end_s)
+      << ",\"workers\":" << workers_ << ",\"topology\":\"" << topo_.spec().name << "\",\"links\":\""
+      << topo_.link_model().to_string() << "\",\"end_s\":" << num(end_s)
       << "},\"traceEvents\":[\n";
   out << "{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":0,\"args\":{\"name\":\"constellation\"}}";
   for (int s = 0; s < topo_.satellites(); ++s)

@@ -29,6 +29,12 @@ Eigen::Vector3d Walker::position(int id, double t_s) const {
 
 double Walker::latitude_deg(const Eigen::Vector3d& r) { return rad_to_deg(std::asin(r.z() / r.norm())); }
 
+double Walker::longitude_deg(const Eigen::Vector3d& r, double t_s) {
+  double lon = rad_to_deg(std::atan2(r.y(), r.x()) - kEarthRotationRadPerS * t_s);
+  lon = std::fmod(lon + 180.0, 360.0);
+  return (lon < 0 ? lon + 360.0 : lon) - 180.0;
+}
+
 bool line_of_sight(const Eigen::Vector3d& a, const Eigen::Vector3d& b, double min_radius_km) {
   // Closest point of the segment a + s (b - a), s in [0, 1], to the Earth's centre.
   const Eigen::Vector3d d = b - a;

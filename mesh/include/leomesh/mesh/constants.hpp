@@ -5,6 +5,7 @@ namespace leomesh::mesh {
 
 /// Equatorial Earth radius used by Hypatia and StarPerf (km).
 inline constexpr double kEarthRadiusKm = 6378.135;
+inline constexpr double kEarthRotationRadPerS = 7.2921159e-5;  ///< sidereal rotation rate
 /// Standard gravitational parameter of the Earth (km^3 / s^2), for orbital periods.
 inline constexpr double kEarthMuKm3PerS2 = 398600.4418;
 /// Propagation speed of an optical ISL: the speed of light in vacuum (km / s).

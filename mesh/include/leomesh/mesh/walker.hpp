@@ -48,6 +48,9 @@ class Walker {
   Eigen::Vector3d position(int id, double t_s) const;
   /// Geocentric latitude (deg) of a position.
   static double latitude_deg(const Eigen::Vector3d& r);
+  /// Longitude (deg, -180..180) of the ground point under a position at `t_s` seconds after
+  /// epoch, with the Earth turning beneath the orbits (Greenwich on the ECI x axis at epoch).
+  static double longitude_deg(const Eigen::Vector3d& r, double t_s);
 
  private:
   WalkerParams params_;

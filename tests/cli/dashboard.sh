@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# The dashboard in a real browser: Debian's headless chromium loads the page the dashboard
+# serves for a trace and runs its script; the DOM it ends with has the satellite count, one
+# circle per satellite on the map and on the grid, and the view the slider moved to (the
+# clock, the frame, the satellites' colours); a screenshot is saved as dashboard.png in $2.
+# Also: nothing but the dashboard's own files is loaded, it listens on loopback only,
+# SIGTERM stops it, and a file that is not a trace is refused (exit 2).
+source "$(dirname "$0")/common.sh"
+shots=${2:-.}
+browser=$(command -v chromium || command -v chromium-browser || true)
+[ -n "$browser" ] || { echo "skipped: chromium is not installed (make test installs it)"; exit 77; }
+trace=$(mktemp -p /tmp)
+out=$(mktemp -p /tmp)
+dom() { "$browser" --headless=new --no-sandbox --disable-gpu --virtual-time-budget=10000 --dump-dom "$1" 2>/dev/null; }
+
+"$leomesh" emulate --mode sim --topology walker-delta:6x6,alt=1200,inc=53,range=8000 --policy neighbor \
+  --workload uts:T1 --task-cost 20us --trace "$trace" >/dev/null 2>"$err" || bad "trace: $(cat "$err")"
+"$leomesh" dashboard --port 0 --frames 40 "$trace" >"$out" 2>&1 &
+server=$!
+for _ in $(seq 1 100); do grep -q '^dashboard: http' "$out" && break; sleep 0.05; done
+url=$(sed -n 's/^dashboard: \(http[^ ]*\).*/\1/p' "$out")
+[ -n "$url" ] && ok "dashboard at $url" || bad "no URL: $(cat "$out")"
+port=${url##*:}
+port=${port%/}
+ss -ltn | grep -q "127.0.0.1:$port " && ! ss -ltn | grep -q "0.0.0.0:$port " && ok "listens on loopback only" ||
+  bad "listening: $(ss -ltn | grep ":$port")"
+
+first=$(dom "${url}")
+mid=$(dom "${url}?frame=20")
+python3 - "$first" "$mid" <<'PY' && ok "chromium: 36 satellites on map and grid, the slider moves the view" || bad "page: ${mid:0:600}"
+import re, sys
+first, mid = sys.argv[1], sys.argv[2]
+for page in (first, mid):
+    assert 'data-ready="1"' in page, page[:300]
+    assert re.search(r'id="count">36<', page)
+    assert len(re.findall(r'<circle class="sat" ', page)) == 36
+    assert len(re.findall(r'<circle class="sat-grid" ', page)) == 36
+    assert len(re.findall(r'<line class="isl"', page)) == 2 * 72  # both views, every candidate ISL
+assert 'data-frame="0"' in first and 'data-frame="20"' in mid
+clock = lambda p: re.search(r'id="clock">([^<]*)<', p).group(1)
+assert clock(first) != clock(mid), (clock(first), clock(mid))
+# Load: at the start only the satellite with the work is busy; mid-run nearly all are.
+fills = lambda p: re.findall(r'<circle class="sat-grid" [^>]*fill="([^"]*)"', p)
+assert fills(first) != fills(mid)
+assert len(set(fills(mid))) < len(fills(mid))
+PY
+"$browser" --headless=new --no-sandbox --disable-gpu --hide-scrollbars --window-size=1400,800 \
+  --virtual-time-budget=10000 --screenshot="$shots/dashboard.png" "${url}?frame=20" >/dev/null 2>&1
+[ -s "$shots/dashboard.png" ] && ok "screenshot: $shots/dashboard.png" || bad "no screenshot"
+
+# Only its own files: no script, style or image from anywhere else.
+page=$(curl -s "$url"; curl -s "${url}app.js"; curl -s "${url}style.css")
+! echo "$page" | grep -Eq '(src|href)="(https?:)?//|url\(|@import|cdn' && ok "no resource from the network" ||
+  bad "external resource: $(echo "$page" | grep -Eo '(src|href)="[^"]*"' | head -3)"
+
+kill -TERM $server
+wait $server
+code=$?
+[ $code -eq 0 ] && ok "SIGTERM stops it (exit 0)" || bad "after SIGTERM: exit $code"
+
+echo '{"not": "a trace"}' >"$trace"
+msg=$("$leomesh" dashboard --port 0 "$trace" 2>&1)
+[ $? -eq 2 ] && [ "$(echo "$msg" | wc -l)" -eq 1 ] && ok "not a trace: $msg" || bad "not a trace: $msg"
+rm -f "$trace" "$out"
+finish
