@@ -155,3 +155,18 @@ TEST_CASE("link model: processing delay and serialisation", "[geometry]") {
   CHECK(parse_link_model("none")->hop_latency_s(1000) == 0.0);
   CHECK(parse_link_model("none")->serialisation_s(1250) == 0.0);  // HPC mode injects nothing
 }
+
+TEST_CASE("the ground point's longitude turns with the Earth", "[mesh][geometry]") {
+  const Eigen::Vector3d x(7000, 0, 0), y(0, 7000, 0);
+  CHECK(Walker::longitude_deg(x, 0) == Approx(0).margin(1e-12));
+  CHECK(Walker::longitude_deg(y, 0) == Approx(90));
+  // A quarter of a sidereal day later the Earth has turned 90 degrees east under the point.
+  const double quarter = (M_PI / 2) / kEarthRotationRadPerS;
+  CHECK(Walker::longitude_deg(x, quarter) == Approx(-90));
+  CHECK(std::abs(Walker::longitude_deg(-x, 0)) == Approx(180));
+  for (double t : {0.0, 1e4, 5e5}) {
+    const double lon = Walker::longitude_deg(Eigen::Vector3d(-3000, -4000, 100), t);
+    CHECK(lon >= -180);
+    CHECK(lon < 180);
+  }
+}
