@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Container mode: agents in network namespaces, ISLs in ns-3 in real time. Exact results on
 # torus:3x3 (neighbor, the README's command), torus:2x2 (global) and a moving 6x6 Walker
-# shell; every ISL's measured delay within 10% or 200 us of the configured one; nothing
+# shell; every ISL probed and no faster than its configured delay (how close to it is
+# bench_container's figure: timing decides no test); nothing
 # left behind (processes, namespaces, taps, run directories) after success, Ctrl-C, kill -9
 # of an agent and kill -9 of the launcher; --cleanup; the not-root error. Needs root.
 source "$(dirname "$0")/common.sh"
@@ -41,14 +42,16 @@ children_of() {
 }
 
 check_exact() {  # $1: label, $2: expected result
-  python3 - "$json" "$2" <<'EOF' && ok "$1: exact, every ISL's delay within tolerance" || bad "$1: $(head -c 600 "$json")"
+  python3 - "$json" "$2" <<'EOF' && ok "$1: exact, every ISL probed and delayed by the network" || bad "$1: $(head -c 600 "$json")"
 import json, sys
 d = json.load(open(sys.argv[1]))
 assert d["mode"] == "container" and d["finished"] and d["verified"] and d["result"] == int(sys.argv[2]), d.get("result")
 hop = d["container"]["per_hop"]
-assert hop["links_probed"] > 0 and hop["links_within_tolerance"] == hop["links_probed"], hop
+# Every ISL answered each probe, and none faster than its delay: the network, not the agents,
+# delays the frames. How close to it is bench_container's to say (timing decides no test).
+assert hop["links_probed"] > 0 and hop["links_answered"] == hop["links_probed"], hop
 for l in hop["links"]:
-    assert abs(l["measured_s"] - l["configured_s"]) <= max(0.1 * l["configured_s"], 200e-6), l
+    assert l["answers"] == hop["rounds"] and l["measured_s"] >= 0.99 * l["configured_s"], l
 assert d["container"]["isl_network"]["frames_carried"] > 0
 EOF
 }
