@@ -702,6 +702,13 @@ mesh::Result<RunSummary> run_sim(const SimOptions& o, const workloads::Workload&
     ss.extra = json{{"utilisation", s.makespan_s > 0 ? (app.busy_before + app.pool->busy_s()) / (o.workers * s.makespan_s) : 0.0},
                     {"loot_retransmits", cs.loot_retransmits},
                     {"loot_pushes", cs.loot_pushes}};
+    if (core->recovering())  // this life's: what recovery cost where
+      ss.extra["recovery"] = json{{"declared_dead", cs.recovery.declared_dead},
+                                  {"revived", cs.recovery.revived},
+                                  {"refused", cs.recovery.refused},
+                                  {"accounts_full", cs.capped.accounts_full},
+                                  {"given_full", cs.capped.given_full},
+                                  {"account_returns", cs.recovery.account_returns}};
     s.per_satellite.push_back(ss);
   }
   const double wall = std::chrono::duration<double>(wall1 - wall0).count();

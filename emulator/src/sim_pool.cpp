@@ -16,10 +16,11 @@ std::size_t SimulatedPool::take_oldest(std::size_t max, std::vector<scheduler::T
   return queue_.take_oldest(max, out);
 }
 
-std::size_t SimulatedPool::take_work(double work_s, std::size_t max, std::vector<scheduler::Task>& out) {
+std::size_t SimulatedPool::take_work(double work_s, std::size_t max, std::vector<scheduler::Task>& out,
+                                    bool one_account) {
   // In units: a cost of 0 (work outside virtual time) leaves nothing worth sharing.
   if (!(task_cost_s_ > 0)) return 0;
-  return queue_.take_work(work_s / task_cost_s_, max, out);
+  return queue_.take_work(work_s / task_cost_s_, max, out, one_account);
 }
 
 void SimulatedPool::push(const scheduler::Task* tasks, std::size_t count) {

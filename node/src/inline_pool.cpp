@@ -51,9 +51,10 @@ std::size_t InlinePool::take_oldest(std::size_t max, std::vector<scheduler::Task
   return queue_.take_oldest(max, out);
 }
 
-std::size_t InlinePool::take_work(double work_s, std::size_t max, std::vector<scheduler::Task>& out) {
+std::size_t InlinePool::take_work(double work_s, std::size_t max, std::vector<scheduler::Task>& out,
+                                  bool one_account) {
   if (!(options_.unit_cost_s > 0)) return 0;
-  return queue_.take_work(work_s / options_.unit_cost_s, max, out);
+  return queue_.take_work(work_s / options_.unit_cost_s, max, out, one_account);
 }
 
 }  // namespace leomesh::node

@@ -476,30 +476,32 @@ double ThreadPool::queued_work_s() const {
   return std::max(0.0, units) * options_.unit_cost_s;
 }
 
-std::size_t ThreadPool::take_work(double work_s, std::size_t max, std::vector<Task>& out) {
+std::size_t ThreadPool::take_work(double work_s, std::size_t max, std::vector<Task>& out, bool one_account) {
   double left = work_s / options_.unit_cost_s;
   std::size_t given = 0;
-  std::vector<Task> larger;
+  int account = -1;  // with one_account: that of the first task given
+  std::vector<Task> passed;  // and of other accounts
   Task t;
   std::vector<Task> one;
-  while (given < max && left > 0 && larger.size() < 2 * max + 16) {
+  while (given < max && left > 0 && passed.size() < 2 * max + 16) {
     one.clear();
     if (take_oldest(1, one) == 0) break;
     t = one.front();
     const double e = registry_.estimate(t);
-    if (e <= 2 * left) {
+    if (e <= 2 * left && (account < 0 || t.account == account)) {
+      if (one_account) account = t.account;
       out.push_back(t);
       left -= e;
       ++given;
     } else {
-      larger.push_back(t);
+      passed.push_back(t);
     }
   }
-  if (!larger.empty()) {
+  if (!passed.empty()) {
     // Back in through the inbox; they never left the pool as far as its counters go.
-    submit(larger.data(), larger.size());
-    taken_.fetch_sub(larger.size(), std::memory_order_relaxed);
-    pushed_.fetch_sub(larger.size(), std::memory_order_relaxed);
+    submit(passed.data(), passed.size());
+    taken_.fetch_sub(passed.size(), std::memory_order_relaxed);
+    pushed_.fetch_sub(passed.size(), std::memory_order_relaxed);
   }
   return given;
 }

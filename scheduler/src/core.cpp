@@ -475,20 +475,6 @@ void SatelliteCore::on_loot_push(double now, Message& m) {
 
 // --- victim ---
 
-void SatelliteCore::keep_one_account() {
-  // Loot of one account only, that of the oldest task: the rest goes back to the pool. The
-  // receiver opens one account per giver account in a loot, or adds the loot to the one it
-  // has open for that giver account; loots of mixed accounts multiplied the accounts open
-  // along every chain of givers until none was free (255), while loots of a giver's oldest
-  // account, which stays the same for long, mostly share one.
-  const std::uint8_t first = take_buffer_.front().account;
-  const auto rest = std::stable_partition(take_buffer_.begin(), take_buffer_.end(),
-                                          [&](const Task& t) { return t.account == first; });
-  if (rest == take_buffer_.end()) return;
-  pool_.push(&*rest, static_cast<std::size_t>(take_buffer_.end() - rest));
-  take_buffer_.erase(rest, take_buffer_.end());
-}
-
 bool SatelliteCore::fill_loot(double now, double want_s, Message& loot) {
   if (terminated_ || !busy_ || !(want_s > 0)) return false;
   if (recovering() && peers_[loot.dst].given >= CoreBounds::given) {
@@ -506,15 +492,20 @@ bool SatelliteCore::fill_loot(double now, double want_s, Message& loot) {
   Weight piece = recovering() ? Weight{} : held_.split();
   if (piece.empty() && !recovering()) return false;  // no finer piece can be made: keep the work
   take_buffer_.clear();
+  // With recovery, loot of one account only: the receiver opens one account per giver account
+  // in a loot, or adds the loot to the one it has open for that giver account. Loots of mixed
+  // accounts multiplied the accounts open along every chain of givers until none was free
+  // (255). Keeping only the oldest task's account of a mixed take instead gave loot a fifth
+  // of its size on Starlink, and the shell's far side never got work: the pool gives from
+  // its richest account, looking past other accounts' tasks.
   if (cfg_.amount == StealAmount::one)
     pool_.take_oldest(1, take_buffer_);
   else
-    pool_.take_work(want_s, cfg_.max_batch, take_buffer_);
+    pool_.take_work(want_s, cfg_.max_batch, take_buffer_, recovering());
   if (take_buffer_.empty()) {
     held_.merge(piece);
     return false;
   }
-  if (recovering()) keep_one_account();
   loot.reserve_tasks(take_buffer_.size());
   loot.tasks.assign(take_buffer_.begin(), take_buffer_.end());
   loot.weight = std::move(piece);

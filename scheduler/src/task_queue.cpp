@@ -31,6 +31,7 @@ bool TaskQueue::push(const Task& t) {
   const double units = registry_.estimate(t);
   at(size_++) = Queued{t, units};
   queued_units_ += units;
+  account_units_[t.account] += units;
   ++outstanding_[t.account];
   return true;
 }
@@ -38,8 +39,12 @@ bool TaskQueue::push(const Task& t) {
 std::optional<Task> TaskQueue::pop_newest() {
   if (size_ == 0) return std::nullopt;
   const Queued q = at(--size_);
+  account_units_[q.task.account] -= q.units;
   // Reset on empty: a running sum of doubles would otherwise drift from zero.
-  queued_units_ = size_ == 0 ? 0 : queued_units_ - q.units;
+  if (size_ == 0)
+    cleared();
+  else
+    queued_units_ -= q.units;
   return q.task;
 }
 
@@ -64,24 +69,29 @@ std::size_t TaskQueue::take_oldest(std::size_t max, std::vector<Task>& out) {
     out.push_back(q.task);
     --outstanding_[q.task.account];
     queued_units_ -= q.units;
+    account_units_[q.task.account] -= q.units;
     ++n;
   }
-  if (size_ == 0) queued_units_ = 0;
+  if (size_ == 0) cleared();
   return n;
 }
 
-std::size_t TaskQueue::take_work(double units, std::size_t max, std::vector<Task>& out) {
+std::size_t TaskQueue::take_work(double units, std::size_t max, std::vector<Task>& out, bool one_account) {
   double left = units;
   std::size_t n = 0, looked = 0, kept = 0;
+  // With one_account: the account with the most work queued, so that loot of one account is
+  // as large as the queue allows.
+  const int account = one_account ? richest_account() : -1;
   // In place, from the oldest: the tasks passed over are packed at the front as they come,
   // then moved up against the ones not looked at, and the gap they leave is dropped.
   while (looked + held_ < size_ && n < max && left > 0) {
     const Queued q = at(looked++);
-    if (q.units <= 2 * left) {  // at least half of it fits
+    if (q.units <= 2 * left && (account < 0 || q.task.account == account)) {  // at least half of it fits
       out.push_back(q.task);
       --outstanding_[q.task.account];
       left -= q.units;
       queued_units_ -= q.units;
+      account_units_[q.task.account] -= q.units;
       ++n;
     } else {
       at(kept++) = q;
@@ -90,8 +100,20 @@ std::size_t TaskQueue::take_work(double units, std::size_t max, std::vector<Task
   for (std::size_t j = kept; j-- > 0;) at(looked - kept + j) = at(j);
   head_ = (head_ + n) & (slots_.size() - 1);
   size_ -= n;
-  if (size_ == 0) queued_units_ = 0;
+  if (size_ == 0) cleared();
   return n;
+}
+
+int TaskQueue::richest_account() const {
+  int best = 0;
+  for (std::size_t a = 1; a < account_units_.size(); ++a)
+    if (account_units_[a] > account_units_[static_cast<std::size_t>(best)]) best = static_cast<int>(a);
+  return best;
+}
+
+void TaskQueue::cleared() {
+  queued_units_ = 0;
+  account_units_.fill(0);
 }
 
 Reduction TaskQueue::take_account(std::uint8_t account) {

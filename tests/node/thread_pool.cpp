@@ -288,7 +288,7 @@ TEST_CASE("queued work is the sum of the estimates, and take_work gives by it", 
   // 3 ms wanted: the 8 is more than twice that and goes back; 1, 1 and 2 each fit at least
   // half-way and are given (2 ms are left when the 2 comes).
   std::vector<Task> out;
-  REQUIRE(pool.take_work(3e-3, 10, out) == 3);
+  REQUIRE(pool.take_work(3e-3, 10, out, false) == 3);
   REQUIRE(out.size() == 3);
   CHECK(out[0].get<std::uint64_t>() == 1);
   CHECK(out[1].get<std::uint64_t>() == 1);
@@ -301,6 +301,37 @@ TEST_CASE("queued work is the sum of the estimates, and take_work gives by it", 
   pool.wait_idle();
   CHECK(pool.reduction().sum == 8);
   CHECK(pool.queued_work_s() == 0);
+}
+
+TEST_CASE("take_work of one account gives only the first given task's account", "[pool][recovery]") {
+  TaskRegistry reg = registry();
+  reg.set(kValue, value_task, nullptr, [](const Task& t, const void*) { return static_cast<double>(t.get<std::uint64_t>()); });
+  ThreadPoolOptions o;
+  o.workers = 1;
+  o.unit_cost_s = 1e-3;
+  ThreadPool pool(reg, o);
+  g_release = false;
+  g_blocker_started = false;
+  pool.submit(Task::make(kBlocker, 0));
+  while (!g_blocker_started) std::this_thread::sleep_for(100us);
+  std::vector<Task> queued;
+  for (auto [v, account] : {std::pair{2, 7}, {1, 3}, {1, 7}, {1, 3}}) {
+    queued.push_back(Task::make(kValue, static_cast<std::uint64_t>(v)));
+    queued.back().account = static_cast<std::uint8_t>(account);
+  }
+  pool.submit(queued.data(), queued.size());
+  // 4 ms wanted: the 2 of account 7 first, then the 1 of account 7; both of account 3 are
+  // passed over and stay.
+  std::vector<Task> out;
+  REQUIRE(pool.take_work(4e-3, 10, out, true) == 2);
+  CHECK(out[0].account == 7);
+  CHECK(out[1].account == 7);
+  CHECK(out[0].get<std::uint64_t>() + out[1].get<std::uint64_t>() == 3);
+  CHECK(pool.approx_size() == 2);
+  CHECK(pool.queued_work_s() == Approx(2e-3));
+  g_release = true;
+  pool.wait_idle();
+  CHECK(pool.reduction().sum == 2);
 }
 
 TEST_CASE("take_oldest can empty an idle-looking pool and releases wait_idle", "[pool]") {

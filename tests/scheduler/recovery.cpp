@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "leomesh/emulator/harness.hpp"
+#include "leomesh/scheduler/task_queue.hpp"
 #include "leomesh/scheduler/rng.hpp"
 
 using namespace leomesh;
@@ -195,4 +196,37 @@ TEST_CASE("a crash of the root is refused", "[recovery]") {
   auto cfg = recovering("torus:4x4", "neighbor", 1);
   cfg.crashes = {{0, 0.1}};
   CHECK_FALSE(emulator::run_harness(cfg, w).ok());
+}
+
+TEST_CASE("a queue gives loot of one account from its richest account, the others keep their place", "[recovery]") {
+  // UTS nodes stand for their expected subtrees: a root-level node is worth far more than a
+  // leaf-level one. Account 2 holds two shallow nodes, account 5 one shallow and many deep.
+  const workloads::Workload w = workload("uts:T1");
+  scheduler::TaskQueue q(w.registry, 16, /*fixed=*/false);
+  REQUIRE(!w.roots.empty());
+  const scheduler::Task root = w.roots.front();
+  auto add = [&](std::uint8_t account) {
+    scheduler::Task t = root;
+    t.account = account;
+    REQUIRE(q.push(t));
+  };
+  add(5);
+  add(2);
+  add(2);
+  add(2);
+  const double all = q.queued_units();
+  std::vector<scheduler::Task> out;
+  // As much as the whole queue: every task of account 2 (three of the four), none of 5,
+  // although account 5's task is the oldest.
+  REQUIRE(q.take_work(all, 10, out, true) == 3);
+  for (const scheduler::Task& t : out) CHECK(t.account == 2);
+  CHECK(q.size() == 1);
+  CHECK(q.queued_units() == Approx(all / 4));
+  // Without the restriction the oldest goes first.
+  out.clear();
+  add(2);
+  REQUIRE(q.take_work(all, 10, out, false) == 2);
+  CHECK(out[0].account == 5);
+  CHECK(q.empty());
+  CHECK(q.queued_units() == 0);
 }

@@ -33,7 +33,7 @@ class SimulatedPool final : public scheduler::LocalPool {
   std::size_t approx_size() const override { return queue_.size(); }
   /// The registry's estimates of the queued tasks, at task_cost_s per unit.
   double queued_work_s() const override { return queue_.queued_units() * task_cost_s_; }
-  std::size_t take_work(double work_s, std::size_t max, std::vector<scheduler::Task>& out) override;
+  std::size_t take_work(double work_s, std::size_t max, std::vector<scheduler::Task>& out, bool one_account) override;
   void push(const scheduler::Task* tasks, std::size_t count) override;
   scheduler::Reduction reduction() const override { return queue_.reduction(); }
   bool account_done(std::uint8_t account) const override { return queue_.account_done(account); }

@@ -40,7 +40,7 @@ class InlinePool final : public scheduler::LocalPool {
   /// The newest task is the host's thread's next: never given away, not counted here (as a
   /// threaded worker's running task is not).
   double queued_work_s() const override { return queue_.spare_units() * options_.unit_cost_s; }
-  std::size_t take_work(double work_s, std::size_t max, std::vector<scheduler::Task>& out) override;
+  std::size_t take_work(double work_s, std::size_t max, std::vector<scheduler::Task>& out, bool one_account) override;
   /// Between run_until() calls nothing is running: idle when nothing is queued.
   bool idle() const override { return queue_.empty() && depth_ == 0; }
   void push(const scheduler::Task* tasks, std::size_t count) override;

@@ -153,8 +153,9 @@ class ThreadPool final : public scheduler::LocalPool {
   double queued_work_s() const override;
   /// LocalPool, any thread. Takes the oldest tasks (as take_oldest()) and gives those at
   /// least half of which fits in what is left of `work_s`; the larger ones it looked at go
-  /// back through the inbox. Looks at no more than 2 x max + 16 tasks.
-  std::size_t take_work(double work_s, std::size_t max, std::vector<Task>& out) override;
+  /// back through the inbox, as do those of other accounts with `one_account`. Looks at no
+  /// more than 2 x max + 16 tasks.
+  std::size_t take_work(double work_s, std::size_t max, std::vector<Task>& out, bool one_account) override;
 
   /// Any thread but a worker. Blocks until the pool is quiescent: no task queued or
   /// running. Returns at once if it already is.

@@ -414,7 +414,6 @@ class SatelliteCore {
   void record(const StealEvent& e);
   // Fills `loot` with an even share of the queue and a weight piece; false if nothing to give.
   bool fill_loot(double now, double want_s, Message& loot);
-  void keep_one_account();  // crash recovery: take_buffer_ down to the oldest task's account
   double keep_s() const;  // queued work this satellite keeps for itself: one round trip per worker
   bool push_loot(double now, int to, double want_s);  // unasked loot worth about want_s; false if none
   void serve_waiting(double now);  // push loot to thieves that asked in vain

@@ -30,8 +30,12 @@ class LocalPool {
   /// and the smaller ones after it fill up the rest; the ones passed over stay. Counting work
   /// rather than tasks is the point: in a divide-and-conquer queue the oldest task can be
   /// worth more than all the others together, and "half of the tasks" either starved the
-  /// thief or the victim. Returns how many were taken.
-  virtual std::size_t take_work(double work_s, std::size_t max, std::vector<Task>& out) = 0;
+  /// thief or the victim. With `one_account` (crash recovery) every task given is of one loot
+  /// account (Task::account), the one with the most work queued where the pool knows it, else
+  /// that of the first task given, and tasks of other accounts are passed over like the large
+  /// ones: loot of one account needs one account at its receiver.
+  /// Returns how many were taken.
+  virtual std::size_t take_work(double work_s, std::size_t max, std::vector<Task>& out, bool one_account) = 0;
   /// No task queued and none running, at this instant (exact: only the driver's thread adds
   /// work to an idle pool).
   virtual bool idle() const = 0;

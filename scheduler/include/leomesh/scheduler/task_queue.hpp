@@ -44,8 +44,9 @@ class TaskQueue {
   /// LocalPool::take_oldest(): up to `max` of the oldest tasks, out of the queue and their accounts.
   std::size_t take_oldest(std::size_t max, std::vector<Task>& out);
   /// LocalPool::take_work() in the registry's units: from the oldest end, every task at least
-  /// half of which fits in what is still to give; those passed over keep their place.
-  std::size_t take_work(double units, std::size_t max, std::vector<Task>& out);
+  /// half of which fits in what is still to give (and, with `one_account`, of the account with
+  /// the most work queued); those passed over keep their place.
+  std::size_t take_work(double units, std::size_t max, std::vector<Task>& out, bool one_account);
 
   std::size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
@@ -72,6 +73,8 @@ class TaskQueue {
   Queued& at(std::size_t i) { return slots_[(head_ + i) & (slots_.size() - 1)]; }
   Queued pop_front();
   void grow();
+  int richest_account() const;  // the account whose queued tasks are worth the most
+  void cleared();               // empty now: the sums are zero, without the drift of a running sum
 
   const TaskRegistry& registry_;
   bool fixed_;
@@ -80,6 +83,7 @@ class TaskQueue {
   std::size_t head_ = 0, size_ = 0;
   double queued_units_ = 0;
   std::array<std::uint32_t, TaskContext::kAccounts> outstanding_{};
+  std::array<double, TaskContext::kAccounts> account_units_{};  // queued units per account
   std::array<Reduction, TaskContext::kAccounts> results_{};
 };
 
