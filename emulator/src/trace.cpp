@@ -81,17 +81,30 @@ void TraceRecorder::steal(const scheduler::StealEvent& e) {
                 ",\"dur\":" + us(e.latency_s) + ",\"args\":{\"victim\":" + std::to_string(e.victim) +
                 ",\"tasks\":" + std::to_string(e.tasks) + ",\"hops\":" + std::to_string(e.hops) + "}");
   // The arrow: from the request leaving the thief to the victim, half a round trip later.
-  add(sent, "\"name\":\"steal\",\"cat\":\"steal\",\"ph\":\"s\",\"id\":" + id + "," + where(e.thief));
-  add(sent + e.latency_s / 2, "\"name\":\"steal\",\"cat\":\"steal\",\"ph\":\"f\",\"bp\":\"e\",\"id\":" + id + "," +
-                                  where(e.victim));
+  arrow("steal", e.thief, e.victim, sent, sent + e.latency_s / 2);
+}
+
+void TraceRecorder::arrow(const char* cat, int from, int to, double sent_s, double arrived_s) {
+  const std::string head = std::string("\"name\":\"") + cat + "\",\"cat\":\"" + cat + "\",\"id\":" + std::to_string(++flow_id_);
+  add(sent_s, head + ",\"ph\":\"s\"," + where(from));
+  add(arrived_s, head + ",\"ph\":\"f\",\"bp\":\"e\"," + where(to));
+}
+
+void TraceRecorder::termination(const scheduler::Message& m, double at_s) {
+  const char* what = m.kind == scheduler::MessageKind::weight_return    ? "weight home"
+                     : m.kind == scheduler::MessageKind::account_return ? "results home"
+                     : m.kind == scheduler::MessageKind::terminate      ? "end"
+                                                                        : nullptr;
+  if (what == nullptr) return;
+  add(at_s, std::string("\"name\":\"") + what + " to " + std::to_string(m.dst) +
+                "\",\"cat\":\"termination\",\"ph\":\"i\",\"s\":\"t\"," + where(m.src));
+  arrow("termination", m.src, m.dst, at_s, at_s);
 }
 
 void TraceRecorder::push(int from, int to, double at_s, std::uint32_t tasks) {
-  const std::string id = std::to_string(++flow_id_);
   add(at_s, "\"name\":\"push to " + std::to_string(to) + "\",\"cat\":\"push\",\"ph\":\"i\",\"s\":\"t\"," + where(from) +
                 ",\"args\":{\"tasks\":" + std::to_string(tasks) + "}");
-  add(at_s, "\"name\":\"push\",\"cat\":\"push\",\"ph\":\"s\",\"id\":" + id + "," + where(from));
-  add(at_s, "\"name\":\"push\",\"cat\":\"push\",\"ph\":\"f\",\"bp\":\"e\",\"id\":" + id + "," + where(to));
+  arrow("push", from, to, at_s, at_s);
 }
 
 void TraceRecorder::links(const mesh::Topology& topo, double now) {

@@ -42,6 +42,17 @@ EOF
   --task-cost 20us --workers 2 --trace "$trace" --json "$json" >/dev/null 2>"$err" &&
   ok "torus:4x4 global with --trace" || bad "torus:4x4: $(cat "$err")"
 check "torus:4x4 global"
+python3 - "$trace" "$json" <<'EOF' && ok "torus: weight travels home, then the root sends the end to its tree children" ||
+import json, sys
+t, r = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+term = [e for e in t["traceEvents"] if e.get("cat") == "termination" and e["ph"] == "i"]
+ends = [e for e in term if e["name"].startswith("end to ")]
+assert sorted(int(e["name"].split()[-1]) for e in ends) == [1, 3, 4, 12], ends  # root 0's ISL neighbours
+assert all(e["pid"] == 1 and abs(e["ts"] - r["makespan_s"] * 1e6) < 1 for e in ends), ends
+home = [e for e in term if e["name"].startswith("weight home to ")]
+assert home and all(e["ts"] <= ends[0]["ts"] for e in home), len(home)
+EOF
+  bad "torus: termination messages missing from the trace"
 
 # A moving shell with crashes: link changes and faults are in the trace too.
 "$leomesh" emulate --mode sim --topology walker-delta:6x6,alt=1200,inc=53,range=8000 --policy neighbor \
@@ -55,6 +66,16 @@ ev = json.load(open(sys.argv[1]))["traceEvents"]
 assert sum(e["name"] == "crash" for e in ev) == 2 and sum(e["name"] == "restart" for e in ev) == 1
 assert any(e.get("cat") == "link" and e["args"]["up"] is False for e in ev)
 EOF
+python3 - "$trace" "$json" <<'EOF' && ok "walker: every account's results travel home in the trace" ||
+import json, sys
+t, r = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+home = [e for e in t["traceEvents"] if e.get("cat") == "termination" and e["name"].startswith("results home to ")]
+returns = sum(s["recovery"]["account_returns"] for s in r["per_satellite"])
+# Counted when sent; a few never leave (to a giver taken for dead, or as the run ends), and
+# resends and earlier lives' add some: the trace has about as many.
+assert returns > 0 and 0.9 * returns <= len(home) <= 1.1 * returns, (len(home), returns)
+EOF
+  bad "walker: account returns missing from the trace"
 
 # Refused where it does not apply yet, before anything runs.
 out=$("$leomesh" emulate --mode live --topology torus:2x2 --workload uts:T1 --trace "$trace" 2>&1)

@@ -25,7 +25,9 @@ namespace leomesh::emulator {
 /// - a "queue" counter per satellite (tasks queued), sampled at most every
 ///   `counter_interval_s` while it works;
 /// - process 0, "constellation": ISLs going down and up, crashes and restarts, and the
-///   end of the run (the last task, termination detected at the root).
+///   end of the run (the last task, termination detected at the root);
+/// - the end's messages as arrows ("termination"): weight and results travelling home to
+///   the root, and terminate going out from it.
 /// Timestamps are in microseconds of simulated time (sim) or wall time (live).
 ///
 ///   TraceRecorder trace(topo, workers);
@@ -49,6 +51,10 @@ class TraceRecorder {
   void steal(const scheduler::StealEvent& event);
   /// `from` pushed `tasks` to `to` unasked (a lifeline, a gradient push).
   void push(int from, int to, double at_s, std::uint32_t tasks);
+  /// A message of the end of the run leaves its sender (m.src) at `at_s`: termination weight
+  /// returned up the tree, an account's results returned to its giver (crash recovery), or
+  /// the root's terminate going down. Other kinds are ignored.
+  void termination(const scheduler::Message& m, double at_s);
   /// Compares every ISL with the state last seen and records the changes.
   void links(const mesh::Topology& topo, double now_s);
   /// A satellite crashed or came back with empty memory.
@@ -73,6 +79,7 @@ class TraceRecorder {
     std::string json;  // the rest of the event object, after "ts"
   };
   void flush_busy(int sat);
+  void arrow(const char* cat, int from, int to, double sent_s, double arrived_s);  // a flow
   void add(double ts_s, std::string json) { events_.push_back({ts_s, std::move(json)}); }
 
   const mesh::Topology& topo_;
