@@ -101,6 +101,9 @@ struct EmulationRequest {
   emulator::LiveOptions live;
   emulator::SimOptions sim;
   std::string trace_path;  ///< --trace: the run as a Chrome trace-event file (sim)
+  /// > 0 (sim): the spread of work over time in the summary, extra["heat"]: per satellite,
+  /// this many spans of the run, each its workers' busy fraction (TraceRecorder::utilisation_grid).
+  int heat_columns = 0;
 };
 
 /// Runs `r` in its mode; bad options become a UsageError.

@@ -1,3 +1,4 @@
+#include <cmath>
 #include <fstream>
 #include <optional>
 
@@ -21,13 +22,31 @@ emulator::RunSummary emulate(const EmulationRequest& r, const workloads::Workloa
     if (o.task_cost_s >= 0) task_cost_s = o.task_cost_s;
     std::optional<mesh::Topology> topo;
     std::optional<emulator::TraceRecorder> trace;
-    if (!r.trace_path.empty()) {
+    if (!r.trace_path.empty() || r.heat_columns > 0) {
       topo.emplace(need(mesh::build_topology(r.run.topology, r.run.links)));
-      trace.emplace(*topo, r.run.workers);
+      emulator::TraceRecorder::Options to;
+      to.events = !r.trace_path.empty();  // the grid alone costs a few bytes per satellite and ms
+      trace.emplace(*topo, r.run.workers, to);
       o.trace = &*trace;
     }
     s = need(emulator::run_sim(o, w));
-    if (trace) {
+    if (r.heat_columns > 0) {
+      nlohmann::json rows = nlohmann::json::array();
+      int busy = 0;
+      for (const auto& row : trace->utilisation_grid(r.heat_columns, s.makespan_s)) {
+        nlohmann::json cells = nlohmann::json::array();
+        double sum = 0;
+        for (double v : row) {
+          sum += v;
+          cells.push_back(std::round(v * 100) / 100);  // a picture, not a measurement
+        }
+        busy += sum > 0;
+        rows.push_back(std::move(cells));
+      }
+      s.extra["heat"] = nlohmann::json{
+          {"columns", r.heat_columns}, {"end_s", s.makespan_s}, {"satellites_busy", busy}, {"rows", std::move(rows)}};
+    }
+    if (!r.trace_path.empty()) {
       std::ofstream out(r.trace_path);
       const std::size_t events = trace->write(out, s.makespan_s);
       if (!out) throw UsageError("--trace: cannot write '" + r.trace_path + "'");

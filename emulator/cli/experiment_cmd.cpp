@@ -218,6 +218,9 @@ json run_one(const RunSpec& r) {
   q.run.workers = r.workers;
   q.run.seed = static_cast<std::uint64_t>(r.rep) + 1;
   if (!r.task_cost.empty()) q.sim.task_cost_s = need(mesh::parse_duration_s(r.task_cost, "task cost"));
+  // The report's picture of each case: how the work spread over the satellites in time, from
+  // the first repetition (ns-3 runs are deterministic for a seed).
+  if (r.mode == "sim" && r.rep == 0) q.heat_columns = 60;
   q.sim.spread_hops = r.spread;
   q.sim.faults.crash_rate = r.crash_rate;
   q.sim.faults.crash_downtime_s = r.downtime_s;

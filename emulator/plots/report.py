@@ -85,7 +85,8 @@ def fnum(x, unit="", digits=3):
 
 
 def save(fig, stem):
-    fig.tight_layout()
+    if not fig.get_constrained_layout():
+        fig.tight_layout()
     for ext in ("png", "svg"):
         fig.savefig(os.path.join(out_dir, f"{stem}.{ext}"), dpi=120)
     plt.close(fig)
@@ -252,6 +253,35 @@ if over_limit:
             f"**{policy}** against the wavefront limit (the fastest any scheduler could finish work injected at one "
             f"satellite: pull, with termination): {span}"
             + ("; with work spread over a region the limit is a reference, not a bound." if spread else "."))
+
+# Plot 5: the spread of work over time, one panel per case and policy (the first repetition
+# of each ns-3 run): satellites by time, coloured by the busy fraction of their workers. Work
+# injected at one satellite shows as a wavefront; idle rows are satellites it never reached.
+heat = [r for r in rows if r.get("heat")]
+heat.sort(key=lambda r: (r["topology"], r["workload"], r.get("placement", ""), policy_rank(r["policy"])))
+heat = heat[:8]
+if heat:
+    cols = min(len(heat), 2)
+    lines = (len(heat) + cols - 1) // cols
+    fig, axes = plt.subplots(lines, cols, figsize=(6 * cols, 3.2 * lines), squeeze=False, constrained_layout=True)
+    for ax, r in zip(axes.flat, heat):
+        h = r["heat"]
+        im = ax.imshow(h["rows"], aspect="auto", interpolation="nearest", cmap="viridis", vmin=0, vmax=1,
+                       extent=(0, h["end_s"], len(h["rows"]), 0))
+        label = r.get("placement", "one satellite")
+        ax.set_title(f"{r['topology']}, {r['workload']}, {r['policy']}" +
+                     ("" if label == "one satellite" else f"\n{label}"), fontsize=8)
+        ax.set_xlabel("time (s)", fontsize=8)
+        ax.set_ylabel("satellite", fontsize=8)
+        ax.tick_params(labelsize=7)
+    for ax in list(axes.flat)[len(heat):]:
+        ax.axis("off")
+    fig.colorbar(im, ax=axes, shrink=0.8, label="workers busy")
+    figures.append(("The spread of work over time (satellites by time)", save(fig, "spread")))
+    for r in heat:
+        findings.append(
+            f"{r['topology']}, {r['workload']}, {r['policy']}: tasks ran on {r['heat']['satellites_busy']} of "
+            f"{len(r['heat']['rows'])} satellites (the spread picture).")
 
 # Live runs share this host's cores: their makespan against what those cores allow.
 for policy in sorted({s["policy"] for s in summary if s["makespan_over_host_limit"] is not None}, key=policy_rank):

@@ -26,6 +26,7 @@ const std::string kConstellation = "\"pid\":0,\"tid\":1";
 TraceRecorder::TraceRecorder(const mesh::Topology& topo, int workers, Options options)
     : topo_(topo), workers_(workers), opt_(options), sats_(static_cast<std::size_t>(topo.satellites())) {
   if (opt_.counter_interval_s <= 0) opt_.counter_interval_s = std::max(1e-3, topo.satellites() / 20 * 1e-3);
+  grid_.resize(sats_.size());
   link_up_.resize(topo.links().size());
   for (std::size_t i = 0; i < link_up_.size(); ++i) link_up_[i] = topo.state(static_cast<int>(i)).active;
 }
@@ -45,6 +46,7 @@ void TraceRecorder::task_started(int sat, double now, double cost_s, std::size_t
   }
   ++s.tasks;
   s.worker_s += cost_s;
+  deposit(sat, now, now + cost_s);
   s.open_to = std::max(s.open_to, now + cost_s);
   if (now - s.last_sample >= opt_.counter_interval_s) {
     s.last_sample = now;
@@ -57,6 +59,43 @@ void TraceRecorder::task_finished(int sat, double now) {
   Satellite& s = sats_[static_cast<std::size_t>(sat)];
   if (s.busy_workers > 0) --s.busy_workers;
   s.open_to = std::max(s.open_to, now);
+}
+
+void TraceRecorder::deposit(int sat, double from, double to) {
+  // A run longer than the grid: halve the resolution everywhere (pairs of spans merge), so
+  // memory stays bounded for a run of any length.
+  while (to / span_s_ >= static_cast<double>(kGridSpans)) {
+    for (auto& row : grid_) {
+      for (std::size_t i = 0; 2 * i < row.size(); ++i) row[i] = row[2 * i] + (2 * i + 1 < row.size() ? row[2 * i + 1] : 0);
+      row.resize((row.size() + 1) / 2);
+    }
+    span_s_ *= 2;
+  }
+  auto& row = grid_[static_cast<std::size_t>(sat)];
+  const auto last = static_cast<std::size_t>(to / span_s_);
+  if (row.size() <= last) row.resize(last + 1, 0);
+  for (auto i = static_cast<std::size_t>(from / span_s_); i <= last; ++i) {
+    const double a = std::max(from, static_cast<double>(i) * span_s_), b = std::min(to, static_cast<double>(i + 1) * span_s_);
+    if (b > a) row[i] += static_cast<float>(b - a);
+  }
+}
+
+std::vector<std::vector<double>> TraceRecorder::utilisation_grid(int columns, double end_s) const {
+  std::vector<std::vector<double>> out(grid_.size(), std::vector<double>(static_cast<std::size_t>(std::max(columns, 1)), 0));
+  if (!(end_s > 0) || columns < 1) return out;
+  const double width = end_s / columns;
+  for (std::size_t s = 0; s < grid_.size(); ++s) {
+    for (std::size_t i = 0; i < grid_[s].size(); ++i) {
+      // A kept span lies in one column or straddles two: split it by overlap.
+      const double a = static_cast<double>(i) * span_s_, b = a + span_s_;
+      for (auto c = static_cast<std::size_t>(a / width); c < out[s].size() && static_cast<double>(c) * width < b; ++c) {
+        const double lo = std::max(a, static_cast<double>(c) * width), hi = std::min(b, static_cast<double>(c + 1) * width);
+        if (hi > lo) out[s][c] += grid_[s][i] * (hi - lo) / span_s_;
+      }
+    }
+    for (double& v : out[s]) v = std::min(1.0, v / (workers_ * width));
+  }
+  return out;
 }
 
 void TraceRecorder::flush_busy(int sat) {

@@ -26,6 +26,16 @@ rows = list(csv.DictReader(open(sys.argv[1])))
 assert rows and all(float(r["limit_s"]) > 0 and float(r["makespan_over_limit"]) >= 1 for r in rows)
 PY
 grep -q "against the wavefront limit" "$dir/report.md" && ok "report compares makespan with the limit" || bad "no limit finding in report"
+python3 - "$dir/raw.jsonl" <<'PY' && ok "each ns-3 run carries its spread of work: 16 rows of 60 spans" || bad "no heat grid"
+import json, sys
+for r in (json.loads(l) for l in open(sys.argv[1])):
+    h = r["heat"]
+    assert h["columns"] == 60 and len(h["rows"]) == 16 and all(len(x) == 60 for x in h["rows"]), h["columns"]
+    assert all(0 <= v <= 1 for x in h["rows"] for v in x) and 1 < h["satellites_busy"] <= 16
+    assert h["end_s"] == r["makespan_s"]
+PY
+[ -s "$dir/spread.png" ] && grep -q "(spread.png)" "$dir/report.md" && ok "report embeds the spread picture" ||
+  bad "no spread picture in the report"
 # Resume: a sweep cut short after its first run completes only the rest.
 head -1 "$dir/raw.jsonl" >"$dir/cut" && mv "$dir/cut" "$dir/raw.jsonl"
 "$leomesh" experiment smoke --out "$dir" >/dev/null 2>"$dir/log"

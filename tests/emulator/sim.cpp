@@ -420,3 +420,29 @@ TEST_CASE("with crash recovery, the work must enter at the root", "[sim][faults]
   REQUIRE_FALSE(r.ok());
   CHECK(r.error().message() == "--inject-at: must be the root (0) with crash recovery (--heartbeat)");
 }
+
+TEST_CASE("the trace's utilisation grid: busy fractions per span, exact, and bounded for long runs", "[trace]") {
+  const mesh::Topology topo = *mesh::build_topology("torus:2x2", "uniform:1ms");
+  emulator::TraceRecorder::Options o;
+  o.events = false;
+  emulator::TraceRecorder trace(topo, 2, o);
+  // Satellite 0: one worker on [0, 1) s, the other on [0.5, 1.5) s; satellite 3 idle.
+  trace.task_started(0, 0.0, 1.0, 1);
+  trace.task_started(0, 0.5, 1.0, 0);
+  const auto grid = trace.utilisation_grid(4, 2.0);  // spans of 0.5 s, two workers
+  REQUIRE(grid.size() == 4);
+  CHECK(grid[0][0] == Approx(0.5));
+  CHECK(grid[0][1] == Approx(1.0));
+  CHECK(grid[0][2] == Approx(0.5));
+  CHECK(grid[0][3] == Approx(0.0).margin(1e-12));
+  for (double v : grid[3]) CHECK(v == 0);
+  // A task at t = 10 s outgrows 4,096 spans of 1 ms: the grid coarsens, and what it holds
+  // stays the same worker-seconds.
+  trace.task_started(1, 10.0, 1.0, 0);
+  const auto long_run = trace.utilisation_grid(11, 11.0);  // spans of 1 s
+  CHECK(long_run[1][10] == Approx(0.5));
+  CHECK(long_run[1][9] == Approx(0.0).margin(1e-12));
+  double worker_s = 0;
+  for (double v : long_run[0]) worker_s += v * 2 * 1.0;
+  CHECK(worker_s == Approx(2.0));
+}

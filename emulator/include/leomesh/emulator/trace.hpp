@@ -39,6 +39,7 @@ class TraceRecorder {
   struct Options {
     double merge_s = 1e-3;            ///< busy spells closer than this are one slice
     double counter_interval_s = 0;    ///< 0: 1 ms per 20 satellites, at least 1 ms
+    bool events = true;               ///< false: keep only the utilisation grid (no write())
   };
   TraceRecorder(const mesh::Topology& topo, int workers, Options options);
   TraceRecorder(const mesh::Topology& topo, int workers) : TraceRecorder(topo, workers, Options{}) {}
@@ -65,6 +66,12 @@ class TraceRecorder {
   /// Writes the trace (closing open slices at `end_s`). Returns the events written.
   std::size_t write(std::ostream& out, double end_s);
 
+  /// The spread of work over time: per satellite, `columns` equal spans of [0, end_s), each
+  /// the fraction of its workers' time spent running tasks (0..1). Kept at a resolution of
+  /// at most 4,096 spans per satellite whatever the run's length, so a row sums (times the
+  /// span and the workers) to the satellite's busy worker-seconds within one kept span.
+  std::vector<std::vector<double>> utilisation_grid(int columns, double end_s) const;
+
  private:
   struct Satellite {
     int busy_workers = 0;
@@ -79,8 +86,11 @@ class TraceRecorder {
     std::string json;  // the rest of the event object, after "ts"
   };
   void flush_busy(int sat);
+  void deposit(int sat, double from_s, double to_s);  // worker-seconds into the grid
   void arrow(const char* cat, int from, int to, double sent_s, double arrived_s);  // a flow
-  void add(double ts_s, std::string json) { events_.push_back({ts_s, std::move(json)}); }
+  void add(double ts_s, std::string json) {
+    if (opt_.events) events_.push_back({ts_s, std::move(json)});
+  }
 
   const mesh::Topology& topo_;
   int workers_;
@@ -89,6 +99,9 @@ class TraceRecorder {
   std::vector<std::uint8_t> link_up_;
   std::vector<Event> events_;
   std::uint64_t flow_id_ = 0;
+  static constexpr std::size_t kGridSpans = 4096;
+  double span_s_ = 1e-3;                   // doubled whenever a run outgrows kGridSpans
+  std::vector<std::vector<float>> grid_;   // per satellite, worker-seconds per span
 };
 
 }  // namespace leomesh::emulator
