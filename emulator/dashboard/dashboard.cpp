@@ -6,6 +6,8 @@
 #include <signal.h>
 
 #include <fstream>
+#include <iterator>
+#include <sstream>
 #include <thread>
 
 #include "dashboard_assets.hpp"
@@ -14,12 +16,31 @@ namespace leomesh::emulator {
 
 using nlohmann::json;
 
-mesh::Result<int> serve_dashboard(const DashboardOptions& o, const std::function<void(const std::string&)>& listening) {
+namespace {
+// A trace is one JSON document; a raw.jsonl is one run per line, of which one is shown.
+mesh::Result<json> load_replay(const DashboardOptions& o) {
   std::ifstream in(o.trace_path);
   if (!in) return mesh::fail("TRACE", "cannot read '" + o.trace_path + "'");
-  const json trace = json::parse(in, nullptr, false);
-  if (trace.is_discarded()) return mesh::fail("TRACE", "'" + o.trace_path + "' is not JSON");
-  auto replay = replay_from_trace(trace, o.frames, 5000);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const json whole = json::parse(text, nullptr, false);
+  if (!whole.is_discarded() && o.run == 0) return replay_from_trace(whole, o.frames, 5000);
+  std::istringstream lines(text);
+  std::string line;
+  for (int number = 1; std::getline(lines, line); ++number) {
+    if (o.run != 0 && number != o.run) continue;
+    const json run = json::parse(line, nullptr, false);
+    if (run.is_discarded())
+      return mesh::fail("TRACE", "'" + o.trace_path + "' is neither a trace nor JSON lines (line " + std::to_string(number) + ")");
+    if (o.run == 0 && !run.contains("heat")) continue;
+    return replay_from_run(run);
+  }
+  if (o.run != 0) return mesh::fail("--run", "'" + o.trace_path + "' has no line " + std::to_string(o.run));
+  return mesh::fail("TRACE", "'" + o.trace_path + "' holds no run with a spread grid (ns-3 runs of `leomesh experiment`)");
+}
+}  // namespace
+
+mesh::Result<int> serve_dashboard(const DashboardOptions& o, const std::function<void(const std::string&)>& listening) {
+  auto replay = load_replay(o);
   if (!replay) return replay.error();
   const std::string replay_text = replay->dump();
 

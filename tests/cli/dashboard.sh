@@ -61,5 +61,32 @@ code=$?
 echo '{"not": "a trace"}' >"$trace"
 msg=$("$leomesh" dashboard --port 0 "$trace" 2>&1)
 [ $? -eq 2 ] && [ "$(echo "$msg" | wc -l)" -eq 1 ] && ok "not a trace: $msg" || bad "not a trace: $msg"
-rm -f "$trace" "$out"
+
+# An experiment's raw.jsonl: its ns-3 runs' spread grids replay on the same page.
+dir=$(mktemp -d)
+"$leomesh" experiment smoke --out "$dir" >/dev/null 2>"$err" || bad "experiment: $(cat "$err")"
+"$leomesh" dashboard --port 0 --run 2 "$dir/raw.jsonl" >"$out" 2>&1 &
+server=$!
+for _ in $(seq 1 100); do grep -q '^dashboard: http' "$out" && break; sleep 0.05; done
+url=$(sed -n 's/^dashboard: \(http[^ ]*\).*/\1/p' "$out")
+page=$(dom "${url}?frame=30")
+python3 - "$page" "$dir/raw.jsonl" <<'PY' && ok "chromium: raw.jsonl run 2 (16 satellites) replays its spread grid" || bad "raw page: ${page:0:600}"
+import json, re, sys
+page, raw = sys.argv[1], [json.loads(l) for l in open(sys.argv[2])]
+assert 'data-ready="1"' in page and 'data-frame="30"' in page, page[:300]
+assert re.search(r'id="count">16<', page)
+assert len(re.findall(r'<circle class="sat-grid" ', page)) == 16
+# The grid's colours follow the run's load in that frame: satellites idle in the grid share
+# one colour, and at least two colours show when the frame has both idle and busy ones.
+col = [row[30] for row in raw[1]["heat"]["rows"]]
+fills = re.findall(r'<circle class="sat-grid" [^>]*fill="([^"]*)"', page)
+idle = {fills[i] for i, v in enumerate(col) if v == 0}
+assert len(idle) <= 1, idle
+if 0 in col and any(col): assert len(set(fills)) >= 2
+PY
+kill -TERM $server
+wait $server
+msg=$("$leomesh" dashboard --port 0 --run 9 "$dir/raw.jsonl" 2>&1)
+[ $? -eq 2 ] && [ "$(echo "$msg" | wc -l)" -eq 1 ] && ok "no such run: $msg" || bad "no such run: $msg"
+rm -rf "$dir" "$trace" "$out"
 finish

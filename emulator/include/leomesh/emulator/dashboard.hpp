@@ -19,8 +19,16 @@ namespace leomesh::emulator {
 ///   r["satellites"];  r["load"][frame][satellite];  r["lat"][frame][satellite];
 mesh::Result<nlohmann::json> replay_from_trace(const nlohmann::json& trace, int frames, std::size_t max_steals);
 
+/// The same view from one run of an experiment's raw.jsonl: its spread grid (`heat`, ns-3
+/// runs; cli emulation) gives the load, one frame per span; there are no steals. Fails on a
+/// run without a grid, or one that does not match its topology.
+///
+///   nlohmann::json r = *replay_from_run(nlohmann::json::parse(line));
+mesh::Result<nlohmann::json> replay_from_run(const nlohmann::json& run);
+
 struct DashboardOptions {
-  std::string trace_path;
+  std::string trace_path;          ///< a trace, or an experiment's raw.jsonl
+  int run = 0;                     ///< raw.jsonl: the run on this line (1-based); 0 = the first with a grid
   std::string bind = "127.0.0.1";  ///< loopback only unless asked
   int port = 8080;                 ///< 0 = any free port
   int frames = 60;
@@ -28,7 +36,7 @@ struct DashboardOptions {
 
 /// Serves the page (every script and style from this binary, nothing from the network) and
 /// /replay.json until SIGINT or SIGTERM. Calls `listening(url)` once it accepts
-/// connections. Fails (Error) on a bad trace or an address it cannot bind.
+/// connections. Fails (Error) on a bad trace or raw file, or an address it cannot bind.
 mesh::Result<int> serve_dashboard(const DashboardOptions& options, const std::function<void(const std::string&)>& listening);
 
 }  // namespace leomesh::emulator
