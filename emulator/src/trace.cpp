@@ -141,9 +141,21 @@ void TraceRecorder::termination(const scheduler::Message& m, double at_s) {
 }
 
 void TraceRecorder::push(int from, int to, double at_s, std::uint32_t tasks) {
-  add(at_s, "\"name\":\"push to " + std::to_string(to) + "\",\"cat\":\"push\",\"ph\":\"i\",\"s\":\"t\"," + where(from) +
-                ",\"args\":{\"tasks\":" + std::to_string(tasks) + "}");
-  arrow("push", from, to, at_s, at_s);
+  // Aggregated per giver and receiver over a counter interval: the demand gradient pushes
+  // to every neighbour each round trip, 460,000 pushes in a Starlink run at 1 ms per node,
+  // which one event each made a trace of 160 MB.
+  Pushes& p = pushes_[{from, to}];
+  if (p.pushes > 0 && at_s - p.first_s >= opt_.counter_interval_s) flush_pushes(from, to, p);
+  if (p.pushes++ == 0) p.first_s = at_s;
+  p.tasks += tasks;
+}
+
+void TraceRecorder::flush_pushes(int from, int to, Pushes& p) {
+  add(p.first_s, "\"name\":\"push to " + std::to_string(to) + "\",\"cat\":\"push\",\"ph\":\"i\",\"s\":\"t\"," +
+                     where(from) + ",\"args\":{\"tasks\":" + std::to_string(p.tasks) +
+                     ",\"pushes\":" + std::to_string(p.pushes) + "}");
+  arrow("push", from, to, p.first_s, p.first_s);
+  p = Pushes{};
 }
 
 void TraceRecorder::links(const mesh::Topology& topo, double now) {
@@ -175,6 +187,8 @@ void TraceRecorder::finished(double last_task_s, double finished_s) {
 
 std::size_t TraceRecorder::write(std::ostream& out, double end_s) {
   for (int s = 0; s < static_cast<int>(sats_.size()); ++s) flush_busy(s);
+  for (auto& [pair, p] : pushes_)
+    if (p.pushes > 0) flush_pushes(pair.first, pair.second, p);
   std::stable_sort(events_.begin(), events_.end(), [](const Event& a, const Event& b) { return a.ts_s < b.ts_s; });
   out << "{\"displayTimeUnit\":\"ms\",\"otherData\":{\"satellites\":" << topo_.satellites()
       << ",\"workers\":" << workers_ << ",\"topology\":\"" << topo_.spec().name << "\",\"links\":\""

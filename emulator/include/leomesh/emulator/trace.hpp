@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <iosfwd>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -21,7 +22,8 @@ namespace leomesh::emulator {
 ///   busy spells less than `merge_s` apart are one slice;
 /// - every successful steal as a slice on the thief ("steal from 7", request to reply)
 ///   and a flow arrow from the thief to the victim;
-/// - pushes of loot nobody asked for as arrows from giver to receiver;
+/// - pushes of loot nobody asked for as arrows from giver to receiver, those from one giver
+///   to one receiver within a counter interval as one (args: tasks, pushes);
 /// - a "queue" counter per satellite (tasks queued), sampled at most every
 ///   `counter_interval_s` while it works;
 /// - process 0, "constellation": ISLs going down and up, crashes and restarts, and the
@@ -85,7 +87,12 @@ class TraceRecorder {
     double ts_s;
     std::string json;  // the rest of the event object, after "ts"
   };
+  struct Pushes {
+    double first_s = 0;
+    std::uint64_t tasks = 0, pushes = 0;
+  };
   void flush_busy(int sat);
+  void flush_pushes(int from, int to, Pushes& p);
   void deposit(int sat, double from_s, double to_s);  // worker-seconds into the grid
   void arrow(const char* cat, int from, int to, double sent_s, double arrived_s);  // a flow
   void add(double ts_s, std::string json) {
@@ -98,6 +105,7 @@ class TraceRecorder {
   std::vector<Satellite> sats_;
   std::vector<std::uint8_t> link_up_;
   std::vector<Event> events_;
+  std::map<std::pair<int, int>, Pushes> pushes_;  // per giver and receiver, not yet written
   std::uint64_t flow_id_ = 0;
   static constexpr std::size_t kGridSpans = 4096;
   double span_s_ = 1e-3;                   // doubled whenever a run outgrows kGridSpans
