@@ -296,20 +296,29 @@ class Launch {
         return s;
       }
       if (std::chrono::duration<double>(Clock::now() - start).count() > opt_.timeout_s) {
-        s.failure = "timed out after " + std::to_string(opt_.timeout_s) + " s";
+        // What every agent counted up to here is what tells why the run did not end.
+        s.failure = "timed out after " + mesh::format_number(opt_.timeout_s) + " s";
         stop_all();
+        gather(s, *core, crashes);
         return s;
       }
     }
     s.finished = true;
-    if (core->recovering()) {
-      s.extra["crashes"] = crashes;
-      s.extra["recoveries"] = recoveries_;
-    }
     const json& r = (*finished)["result"];
     s.result = {r["sum"].get<std::uint64_t>(), r["aux"].get<std::uint64_t>(), r["max"].get<std::uint64_t>()};
     s.makespan_s = (*finished)["makespan_s"].get<double>();
     stop_all();
+    gather(s, *core, crashes);
+    return s;
+  }
+
+ private:
+  // The crashes and each agent's last telemetry (sent as it stops) into the summary.
+  void gather(RunSummary& s, const scheduler::CoreConfig& core, const json& crashes) {
+    if (core.recovering()) {
+      s.extra["crashes"] = crashes;
+      s.extra["recoveries"] = recoveries_;
+    }
     for (auto& a : agents_) {
       SatelliteSummary ss;
       ss.satellite = a.satellite;
@@ -336,17 +345,15 @@ class Launch {
                         {"latency_p90_s", st.value("latency_p90_s", 0.0)},
                         {"latency_max_s", st.value("latency_max_s", 0.0)},
                         {"link_queue_high_water", t.value("link_queue_high_water", 0ULL)}};
-        if (t.contains("recovery") && core->recovering()) {
+        if (t.contains("recovery") && core.recovering()) {
           ss.extra["recovery"] = t["recovery"];
           ss.extra["capped"] = t["capped"];
         }
       }
       s.per_satellite.push_back(ss);
     }
-    return s;
   }
 
- private:
   // Waits up to `timeout_ms` for output, reads what is there and reaps exited agents.
   void pump(int timeout_ms) {
     std::vector<pollfd> fds;
