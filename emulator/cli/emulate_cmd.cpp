@@ -186,9 +186,10 @@ void add_emulate_command(CLI::App& app, Action& action) {
                   "(default 0: all of it at one satellite, a single ground contact)")
       ->check(CLI::Range(0, 10000));
   cmd->add_option("--trace", a->request.trace_path,
-                  "sim: write the run as a Chrome trace-event file (open it in ui.perfetto.dev or "
+                  "Write the run as a Chrome trace-event file (open it in ui.perfetto.dev or "
                   "chrome://tracing): per satellite busy and idle spells, steals as arrows, queue length, "
-                  "ISLs down and up, termination");
+                  "ISLs down and up, crashes, termination. Simulated time in sim mode; in live and "
+                  "container mode wall time, from each agent's samples of its workers every 5 ms");
   cmd->add_option("--fail-link", a->fail_links, "sim: A-B@FROM[-UNTIL] takes the ISL A-B down (repeatable)");
   // Faults (emulator/include/leomesh/emulator/sim.hpp; without crash recovery, --heartbeat, a
   // crash that loses termination weight stops the run with the reason, exit 1).

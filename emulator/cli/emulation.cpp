@@ -11,24 +11,28 @@ namespace leomesh::cli {
 emulator::RunSummary emulate(const EmulationRequest& r, const workloads::Workload& w) {
   emulator::RunSummary s;
   double task_cost_s = w.unit_cost_s;  // live agents do the real work, at its real cost
-  if (r.mode == "live" || r.mode == "container") {
+  const bool live = r.mode == "live" || r.mode == "container";
+  std::optional<mesh::Topology> topo;
+  std::optional<emulator::TraceRecorder> trace;
+  if (!r.trace_path.empty() || (!live && r.heat_columns > 0)) {
+    topo.emplace(need(mesh::build_topology(r.run.topology, r.run.links)));
+    emulator::TraceRecorder::Options to;
+    to.events = !r.trace_path.empty();  // the grid alone costs a few bytes per satellite and ms
+    // Live agents sample their workers: a gap of more than one sample is idle time.
+    if (live) to.merge_s = 1.5 * r.live.trace_interval_s;
+    trace.emplace(*topo, r.run.workers, to);
+  }
+  if (live) {
     emulator::LiveOptions o = r.live;
     static_cast<emulator::RunOptions&>(o) = r.run;
     o.workload = r.workload;
+    if (!r.trace_path.empty()) o.trace = &*trace;
     s = need(r.mode == "live" ? emulator::run_live(o, w) : emulator::run_container(o, w));
   } else {
     emulator::SimOptions o = r.sim;
     static_cast<emulator::RunOptions&>(o) = r.run;
     if (o.task_cost_s >= 0) task_cost_s = o.task_cost_s;
-    std::optional<mesh::Topology> topo;
-    std::optional<emulator::TraceRecorder> trace;
-    if (!r.trace_path.empty() || r.heat_columns > 0) {
-      topo.emplace(need(mesh::build_topology(r.run.topology, r.run.links)));
-      emulator::TraceRecorder::Options to;
-      to.events = !r.trace_path.empty();  // the grid alone costs a few bytes per satellite and ms
-      trace.emplace(*topo, r.run.workers, to);
-      o.trace = &*trace;
-    }
+    if (trace) o.trace = &*trace;
     s = need(emulator::run_sim(o, w));
     if (r.heat_columns > 0) {
       nlohmann::json rows = nlohmann::json::array();
@@ -46,12 +50,12 @@ emulator::RunSummary emulate(const EmulationRequest& r, const workloads::Workloa
       s.extra["heat"] = nlohmann::json{
           {"columns", r.heat_columns}, {"end_s", s.makespan_s}, {"satellites_busy", busy}, {"rows", std::move(rows)}};
     }
-    if (!r.trace_path.empty()) {
-      std::ofstream out(r.trace_path);
-      const std::size_t events = trace->write(out, s.makespan_s);
-      if (!out) throw UsageError("--trace: cannot write '" + r.trace_path + "'");
-      s.extra["trace"] = nlohmann::json{{"file", r.trace_path}, {"events", events}};
-    }
+  }
+  if (!r.trace_path.empty()) {
+    std::ofstream out(r.trace_path);
+    const std::size_t events = trace->write(out, s.makespan_s);
+    if (!out) throw UsageError("--trace: cannot write '" + r.trace_path + "'");
+    s.extra["trace"] = nlohmann::json{{"file", r.trace_path}, {"events", events}};
   }
   // The limit assumes all work starts at inject_at. With --spread K > 0 the ground uplinks
   // pieces to every satellite within K hops, which can beat it: then it is a reference point

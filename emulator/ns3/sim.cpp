@@ -453,9 +453,9 @@ void SatelliteApp::OnTimer(double at, int scheduled_life) {
 void SatelliteApp::send(double, scheduler::Outbound& out) {
   const auto it = neighbor_address.find(out.next_hop);
   if (it == neighbor_address.end()) return;  // cannot happen: next hops are ISL neighbours
-  if (world.opt.trace && out.message.kind == scheduler::MessageKind::loot_push && out.message.src == id)
-    world.opt.trace->push(id, out.message.dst, world.now(), static_cast<std::uint32_t>(out.message.tasks.size()));
-  if (world.opt.trace && out.message.src == id) world.opt.trace->termination(out.message, world.now());
+  if (world.opt.trace && out.message.src == id)
+    world.opt.trace->sent(id, out.message.dst, out.message.kind, static_cast<std::uint32_t>(out.message.tasks.size()),
+                          world.now());
   std::string frame = node::encode(out.message);
   // Draws only for the faults asked for, so that a run without them is the run it was.
   const RandomFaults& f = world.opt.faults;

@@ -211,6 +211,8 @@ class Launch {
     g.time_scale = opt_.time_scale;
     g.sign = opt_.sign;
     g.epoch_unix_s = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    g.trace_interval_s = opt_.trace ? opt_.trace_interval_s : 0;
+    epoch_unix_s_ = g.epoch_unix_s;
     auto configs = firmware_config::generate(g);
     if (!configs && configs.error().parameter == "--ipc-dir")
       return mesh::fail("TMPDIR", "the run directory " + dir_.string() + " is too long for ipc socket paths (" +
@@ -270,6 +272,7 @@ class Launch {
           const double at = std::chrono::duration<double>(Clock::now() - start).count();
           json crash{{"satellite", a.satellite}, {"incarnation", a.epoch}, {"at_s", at}, {"exit", describe_exit(a.status)}};
           std::string line = "leomesh: " + what + " at t = " + mesh::format_number(std::round(at * 1000) / 1000) + " s";
+          if (opt_.trace) opt_.trace->crash(a.satellite, run_now(), false);
           if (opt_.restart_crashed) {
             const std::uint64_t next = a.epoch + 1;
             crash["restarted_incarnation"] = next;
@@ -279,6 +282,7 @@ class Launch {
             a = start_agent(*std::find_if(configs->begin(), configs->end(),
                                           [&](const config::SatelliteConfig& c) { return c.identity().satellite() == id; }),
                             next);
+            if (opt_.trace) opt_.trace->crash(id, run_now(), true);
           } else {
             a.dead = true;
             line += "; the run goes on without it";
@@ -308,6 +312,14 @@ class Launch {
     s.result = {r["sum"].get<std::uint64_t>(), r["aux"].get<std::uint64_t>(), r["max"].get<std::uint64_t>()};
     s.makespan_s = (*finished)["makespan_s"].get<double>();
     stop_all();
+    if (opt_.trace) {
+      // The last task ended in the last sample that ran one: at its end, or, for the sample
+      // that reaches past the end of the run (taken as the agent stopped), at its start.
+      const double end = finished->value("run_s", s.makespan_s);
+      double last = 0;
+      for (const auto& [from, to] : worked_) last = std::max(last, to <= end ? to : std::min(from, end));
+      opt_.trace->finished(last, end);
+    }
     gather(s, *core, crashes);
     return s;
   }
@@ -393,9 +405,48 @@ class Launch {
       if (j.is_discarded()) continue;
       if (j.value("event", "") == "telemetry") a.telemetry = j;
       if (j.value("event", "") == "recovered" && recoveries_.size() < 10000) recoveries_.push_back(j);
+      if (opt_.trace && trace_line(a.satellite, j)) continue;
       out.push_back(std::move(j));
     }
     return out;
+  }
+
+  // Seconds since the run's start, on the clock of the agents' trace lines.
+  double run_now() const {
+    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count() - epoch_unix_s_;
+  }
+
+  // An agent's trace line into the recorder; false if `j` is none. A malformed one (an agent
+  // of another build) is dropped rather than trusted.
+  bool trace_line(int sat, const json& j) {
+    const std::string event = j.value("event", "");
+    try {
+      if (event == "busy") {
+        const double from = j.at("from_s").get<double>(), to = j.at("to_s").get<double>();
+        const auto tasks = j.at("tasks").get<std::uint64_t>();
+        opt_.trace->busy(sat, from, to, j.at("worker_s").get<double>(), tasks, j.at("queued").get<std::size_t>());
+        if (tasks > 0) worked_.emplace_back(from, to);
+      } else if (event == "steal") {
+        scheduler::StealEvent e;
+        e.at_s = j.at("at_s").get<double>();
+        e.thief = sat;
+        e.victim = j.at("victim").get<int>();
+        e.hops = j.at("hops").get<int>();
+        e.latency_s = j.at("latency_s").get<double>();
+        e.tasks = j.at("tasks").get<std::uint32_t>();
+        e.timed_out = j.at("timed_out").get<bool>();
+        if (e.victim >= 0 && e.victim < static_cast<int>(agents_.size())) opt_.trace->steal(e);
+      } else if (event == "sent") {
+        const int dst = j.at("dst").get<int>();
+        if (dst >= 0 && dst < static_cast<int>(agents_.size()))
+          opt_.trace->sent(sat, dst, static_cast<scheduler::MessageKind>(j.at("kind").get<int>()),
+                           j.at("tasks").get<std::uint32_t>(), j.at("at_s").get<double>());
+      } else {
+        return false;
+      }
+    } catch (const json::exception&) {
+    }
+    return true;
   }
 
   // SIGTERM to every live agent, then a grace period, then SIGKILL; reaps all of them.
@@ -440,6 +491,8 @@ class Launch {
   std::unique_ptr<DirectoryWarden> warden_;
   std::vector<AgentProcess> agents_;
   json recoveries_ = json::array();  // crash recovery: loot run again, as the agents reported it
+  double epoch_unix_s_ = 0;          // the run's start, as every agent's configuration has it
+  std::vector<std::pair<double, double>> worked_;  // tracing: the samples in which tasks ran
 };
 
 }  // namespace

@@ -31,28 +31,45 @@ TraceRecorder::TraceRecorder(const mesh::Topology& topo, int workers, Options op
   for (std::size_t i = 0; i < link_up_.size(); ++i) link_up_[i] = topo.state(static_cast<int>(i)).active;
 }
 
+void TraceRecorder::open_spell(int sat, double now) {
+  // Part of the open slice if it follows closely, else a slice of its own.
+  Satellite& s = sats_[static_cast<std::size_t>(sat)];
+  if (s.open_from >= 0 && now - s.open_to > opt_.merge_s) flush_busy(sat);
+  if (s.open_from >= 0) return;
+  if (now > s.idle_from)
+    add(s.idle_from, "\"name\":\"idle\",\"ph\":\"X\"," + where(sat) + ",\"dur\":" + us(now - s.idle_from) +
+                         ",\"args\":{\"failed_steals\":" + std::to_string(s.failed_steals) + "}");
+  s.failed_steals = 0;
+  s.open_from = now;
+}
+
+void TraceRecorder::sample_queue(int sat, double now, std::size_t queued) {
+  Satellite& s = sats_[static_cast<std::size_t>(sat)];
+  if (now - s.last_sample < opt_.counter_interval_s) return;
+  s.last_sample = now;
+  add(now, "\"name\":\"queue\",\"ph\":\"C\",\"pid\":" + std::to_string(sat + 1) + ",\"args\":{\"tasks\":" +
+               std::to_string(queued) + "}");
+}
+
 void TraceRecorder::task_started(int sat, double now, double cost_s, std::size_t queued) {
   Satellite& s = sats_[static_cast<std::size_t>(sat)];
-  if (s.busy_workers++ == 0) {
-    // A new spell: part of the open slice if it follows closely, else a slice of its own.
-    if (s.open_from >= 0 && now - s.open_to > opt_.merge_s) flush_busy(sat);
-    if (s.open_from < 0) {
-      if (now > s.idle_from)
-        add(s.idle_from, "\"name\":\"idle\",\"ph\":\"X\"," + where(sat) + ",\"dur\":" + us(now - s.idle_from) +
-                             ",\"args\":{\"failed_steals\":" + std::to_string(s.failed_steals) + "}");
-      s.failed_steals = 0;
-      s.open_from = now;
-    }
-  }
+  if (s.busy_workers++ == 0) open_spell(sat, now);
   ++s.tasks;
   s.worker_s += cost_s;
   deposit(sat, now, now + cost_s);
   s.open_to = std::max(s.open_to, now + cost_s);
-  if (now - s.last_sample >= opt_.counter_interval_s) {
-    s.last_sample = now;
-    add(now, "\"name\":\"queue\",\"ph\":\"C\",\"pid\":" + std::to_string(sat + 1) + ",\"args\":{\"tasks\":" +
-                 std::to_string(queued) + "}");
-  }
+  sample_queue(sat, now, queued);
+}
+
+void TraceRecorder::busy(int sat, double from, double to, double worker_s, std::uint64_t tasks, std::size_t queued) {
+  if (!(to > from)) return;
+  Satellite& s = sats_[static_cast<std::size_t>(sat)];
+  open_spell(sat, from);
+  s.tasks += tasks;
+  s.worker_s += worker_s;
+  deposit(sat, from, to, worker_s / (to - from));  // spread evenly: all a sample tells
+  s.open_to = std::max(s.open_to, to);
+  sample_queue(sat, to, queued);
 }
 
 void TraceRecorder::task_finished(int sat, double now) {
@@ -61,7 +78,7 @@ void TraceRecorder::task_finished(int sat, double now) {
   s.open_to = std::max(s.open_to, now);
 }
 
-void TraceRecorder::deposit(int sat, double from, double to) {
+void TraceRecorder::deposit(int sat, double from, double to, double workers) {
   // A run longer than the grid: halve the resolution everywhere (pairs of spans merge), so
   // memory stays bounded for a run of any length.
   while (to / span_s_ >= static_cast<double>(kGridSpans)) {
@@ -76,7 +93,7 @@ void TraceRecorder::deposit(int sat, double from, double to) {
   if (row.size() <= last) row.resize(last + 1, 0);
   for (auto i = static_cast<std::size_t>(from / span_s_); i <= last; ++i) {
     const double a = std::max(from, static_cast<double>(i) * span_s_), b = std::min(to, static_cast<double>(i + 1) * span_s_);
-    if (b > a) row[i] += static_cast<float>(b - a);
+    if (b > a) row[i] += static_cast<float>((b - a) * workers);
   }
 }
 
@@ -129,21 +146,21 @@ void TraceRecorder::arrow(const char* cat, int from, int to, double sent_s, doub
   add(arrived_s, head + ",\"ph\":\"f\",\"bp\":\"e\"," + where(to));
 }
 
-void TraceRecorder::termination(const scheduler::Message& m, double at_s) {
-  const char* what = m.kind == scheduler::MessageKind::weight_return    ? "weight home"
-                     : m.kind == scheduler::MessageKind::account_return ? "results home"
-                     : m.kind == scheduler::MessageKind::terminate      ? "end"
+void TraceRecorder::sent(int from, int to, scheduler::MessageKind kind, std::uint32_t tasks, double at_s) {
+  if (kind != scheduler::MessageKind::loot_push) {
+    const char* what = kind == scheduler::MessageKind::weight_return    ? "weight home"
+                       : kind == scheduler::MessageKind::account_return ? "results home"
+                       : kind == scheduler::MessageKind::terminate      ? "end"
                                                                         : nullptr;
-  if (what == nullptr) return;
-  add(at_s, std::string("\"name\":\"") + what + " to " + std::to_string(m.dst) +
-                "\",\"cat\":\"termination\",\"ph\":\"i\",\"s\":\"t\"," + where(m.src));
-  arrow("termination", m.src, m.dst, at_s, at_s);
-}
-
-void TraceRecorder::push(int from, int to, double at_s, std::uint32_t tasks) {
-  // Aggregated per giver and receiver over a counter interval: the demand gradient pushes
-  // to every neighbour each round trip, 460,000 pushes in a Starlink run at 1 ms per node,
-  // which one event each made a trace of 160 MB.
+    if (what == nullptr) return;
+    add(at_s, std::string("\"name\":\"") + what + " to " + std::to_string(to) +
+                  "\",\"cat\":\"termination\",\"ph\":\"i\",\"s\":\"t\"," + where(from));
+    arrow("termination", from, to, at_s, at_s);
+    return;
+  }
+  // Pushes are aggregated per giver and receiver over a counter interval: the demand
+  // gradient pushes to every neighbour each round trip, 460,000 pushes in a Starlink run at
+  // 1 ms per node, which one event each made a trace of 160 MB.
   Pushes& p = pushes_[{from, to}];
   if (p.pushes > 0 && at_s - p.first_s >= opt_.counter_interval_s) flush_pushes(from, to, p);
   if (p.pushes++ == 0) p.first_s = at_s;
@@ -189,6 +206,9 @@ std::size_t TraceRecorder::write(std::ostream& out, double end_s) {
   for (int s = 0; s < static_cast<int>(sats_.size()); ++s) flush_busy(s);
   for (auto& [pair, p] : pushes_)
     if (p.pushes > 0) flush_pushes(pair.first, pair.second, p);
+  // A live run's last samples and messages come as its agents stop, after the root's end.
+  for (const Event& e : events_) end_s = std::max(end_s, e.ts_s);
+  for (const Satellite& s : sats_) end_s = std::max(end_s, s.idle_from);
   std::stable_sort(events_.begin(), events_.end(), [](const Event& a, const Event& b) { return a.ts_s < b.ts_s; });
   out << "{\"displayTimeUnit\":\"ms\",\"otherData\":{\"satellites\":" << topo_.satellites()
       << ",\"workers\":" << workers_ << ",\"topology\":\"" << topo_.spec().name << "\",\"links\":\""

@@ -152,6 +152,7 @@ mesh::Result<std::vector<config::SatelliteConfig>> generate(const GenerateOption
 
     c.mutable_telemetry()->set_report_on_exit(o.report_on_exit);
     c.mutable_telemetry()->set_report_interval_s(o.report_interval_s);
+    c.mutable_telemetry()->set_trace_interval_s(o.trace_interval_s);
 
     config::Security& sec = *c.mutable_security();
     sec.set_curve(o.curve);

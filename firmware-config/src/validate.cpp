@@ -280,6 +280,7 @@ std::vector<mesh::Error> validate(const config::SatelliteConfig& c) {
   // A report every nanosecond would be tens of MB of telemetry a second.
   q.within("telemetry.report_interval_s", c.telemetry().report_interval_s(), 0.01, 86400, " seconds",
            /*zero_is_off=*/true);
+  q.within("telemetry.trace_interval_s", c.telemetry().trace_interval_s(), 1e-3, 60, " seconds", /*zero_is_off=*/true);
 
   // security
   if (!c.has_security()) {

@@ -36,6 +36,7 @@ struct Agent::Impl : AgentDriver {
   asio::steady_timer update_timer{io};
   asio::steady_timer telemetry_timer{io};
   asio::steady_timer exit_timer{io};
+  asio::steady_timer trace_timer{io};
   bool exit_when_done = false;
   double linger_s = 2.0;
   asio::signal_set signals{io};
@@ -43,6 +44,12 @@ struct Agent::Impl : AgentDriver {
   Clock::time_point start = Clock::now();
   bool stopping = false;
   std::uint64_t max_pool_size = 0;
+  // Tracing (telemetry.trace_interval_s > 0): the offset of this agent's clock from the
+  // run's (seconds since network.epoch_unix_s, the same for every agent of a run), and the
+  // pool's counters at the last sample.
+  double run_offset_s = 0;
+  double traced_at_s = 0, traced_awake_s = 0;
+  std::uint64_t traced_tasks = 0;
 
   explicit Impl(const config::SatelliteConfig& c) : cfg(c), self(c.identity().satellite()) {}
 
@@ -82,6 +89,10 @@ struct Agent::Impl : AgentDriver {
     wait_signal();
     if (runtime->topology().moves() && cfg.network().update_interval_s() > 0) arm_update();
     if (cfg.telemetry().report_interval_s() > 0) arm_telemetry();
+    run_offset_s = unix_now_s() - cfg.network().epoch_unix_s() - now();
+    traced_at_s = run_time(now());
+    traced_awake_s = pool->stats().total.awake_s;  // the workers woke with the pool, before any work
+    if (tracing()) arm_trace();
     runtime->start(now(), *pool, emulated_now());
   }
 
@@ -133,6 +144,53 @@ struct Agent::Impl : AgentDriver {
               << std::endl;
   }
 
+  // Tracing: what the launcher's trace recorder needs, one JSON line each, in run time.
+  bool tracing() const { return cfg.telemetry().trace_interval_s() > 0; }
+  double run_time(double agent_s) const { return agent_s + run_offset_s; }
+
+  void steal_answered(const scheduler::StealEvent& e) override {
+    if (!tracing()) return;
+    std::cout << json{{"event", "steal"},       {"at_s", run_time(e.at_s)}, {"victim", e.victim},
+                      {"hops", e.hops},         {"latency_s", e.latency_s}, {"tasks", e.tasks},
+                      {"timed_out", e.timed_out}}.dump()
+              << '\n';
+  }
+
+  void originated(double at, const scheduler::Message& m) override {
+    if (!tracing() || !scheduler::traced(m.kind)) return;
+    std::cout << json{{"event", "sent"},
+                      {"at_s", run_time(at)},
+                      {"kind", static_cast<int>(m.kind)},
+                      {"dst", m.dst},
+                      {"tasks", m.tasks.size()}}.dump()
+              << '\n';
+  }
+
+  // The workers' awake time and tasks run since the last sample: one busy line, if any.
+  void trace_busy() {
+    const PoolStats ps = pool->stats();
+    const double to = run_time(now());
+    const double worked = ps.total.awake_s - traced_awake_s;
+    const std::uint64_t tasks = ps.total.executed - traced_tasks;
+    if (tasks > 0 || worked > 1e-6)
+      std::cout << json{{"event", "busy"},   {"from_s", traced_at_s}, {"to_s", to}, {"worker_s", worked},
+                        {"tasks", tasks},    {"queued", pool->approx_size()}}.dump()
+                << std::endl;
+    traced_at_s = to;
+    traced_awake_s = ps.total.awake_s;
+    traced_tasks = ps.total.executed;
+  }
+
+  void arm_trace() {
+    trace_timer.expires_after(std::chrono::duration_cast<Clock::duration>(
+        std::chrono::duration<double>(cfg.telemetry().trace_interval_s())));
+    trace_timer.async_wait([this](const asio::error_code& ec) {
+      if (ec || stopping) return;
+      trace_busy();
+      arm_trace();
+    });
+  }
+
   void arm_timer(double, double at) override {
     // Re-arming cancels the wait armed before; a handler already due runs anyway, and the
     // pump ignores it.
@@ -179,6 +237,7 @@ struct Agent::Impl : AgentDriver {
     json j{{"event", "finished"},
            {"satellite", self},
            {"makespan_s", runtime->finished_at()},
+           {"run_s", run_time(runtime->finished_at())},  // on the clock every agent's trace lines use
            {"result", {{"sum", r.sum}, {"aux", r.aux}, {"max", r.max}}},
            {"verified", runtime->workload().verify(r)}};
     std::cout << j.dump() << std::endl;
@@ -285,6 +344,7 @@ struct Agent::Impl : AgentDriver {
 
   void shutdown() {
     if (stopping) return;
+    if (tracing()) trace_busy();  // the last tasks, before the queue is emptied below
     if (cfg.telemetry().report_on_exit()) print_telemetry();
     stopping = true;
     pool->set_on_idle({});
@@ -299,6 +359,7 @@ struct Agent::Impl : AgentDriver {
     update_timer.cancel();
     telemetry_timer.cancel();
     exit_timer.cancel();
+    trace_timer.cancel();
     signals.cancel();
     links->cancel();
     transport->close();

@@ -9,6 +9,8 @@ namespace leomesh::node {
 void AgentDriver::finished(double) {}
 void AgentDriver::recovered(const scheduler::RecoveryEvent&) {}
 void AgentDriver::liveness_changed(double) {}
+void AgentDriver::steal_answered(const scheduler::StealEvent&) {}
+void AgentDriver::originated(double, const scheduler::Message&) {}
 
 AgentRuntime::AgentRuntime(const AgentSettings& s, const scheduler::CoreConfig& cc, workloads::Workload w,
                            mesh::Topology t, AgentDriver& driver)
@@ -115,11 +117,13 @@ void AgentRuntime::send(double now, scheduler::Outbound& out) {
   // Only what this satellite originates; forwarded messages keep their origin's proof. A
   // retransmission is a fresh copy from the core, signed again with its new load.
   if (auth_ && out.message.src == self_) auth_->sign(out.message);
+  if (out.message.src == self_) driver_.originated(now, out.message);
   driver_.transmit(now, out.next_hop, codec_->encode(out.message));
 }
 
 void AgentRuntime::record(const scheduler::StealEvent& e) {
   if (settings_.keep_latencies && !e.timed_out && latencies_.size() < kLatencySamples) latencies_.push_back(e.latency_s);
+  driver_.steal_answered(e);
 }
 
 void AgentRuntime::liveness_changed(double now) {

@@ -36,6 +36,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <chrono>
 #include <system_error>
 #include <utility>
 
@@ -143,8 +144,18 @@ struct ThreadPool::Worker {
   std::atomic<std::uint64_t> executed{0};
   std::atomic<std::uint64_t> steals{0};
   std::atomic<std::uint64_t> parks{0};
+  // Awake time: the spells that ended, and when the present one began (-1: parked). Read
+  // together without a lock, so a reader may miss a spell that is just ending.
+  std::atomic<std::int64_t> awake_ns{0};
+  std::atomic<std::int64_t> awake_since_ns{-1};
   std::thread thread;
 };
+
+namespace {
+std::int64_t steady_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+}  // namespace
 
 ThreadPool::ThreadPool(const scheduler::TaskRegistry& registry, std::size_t workers)
     : ThreadPool(registry, [workers] {
@@ -206,6 +217,7 @@ void ThreadPool::run_worker(Worker& w) {
     // Per-thread on Linux: setpriority on a thread id changes only that thread.
     setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), options_.worker_nice);
   }
+  w.awake_since_ns.store(steady_ns(), std::memory_order_relaxed);
   Task task;
   for (;;) {
     std::int64_t left = 0;
@@ -332,6 +344,9 @@ bool ThreadPool::park(Worker& w, Task& out) {
   // Our deque is empty and only we push to it, so if we are the last busy party nothing is
   // queued or running anywhere: the pool is quiescent.
   if (busy_.fetch_sub(1, std::memory_order_acq_rel) == 1) became_idle(true);
+  // Two clock reads per park, none per task.
+  const std::int64_t since = w.awake_since_ns.exchange(-1, std::memory_order_relaxed);
+  w.awake_ns.fetch_add(steady_ns() - since, std::memory_order_relaxed);
   {
     std::unique_lock<std::mutex> lock(park_mutex_);
     park_cv_.wait(lock, [&] {
@@ -340,6 +355,7 @@ bool ThreadPool::park(Worker& w, Task& out) {
   }
   // Count ourselves busy again before touching any queue, so that busy_ covers every task
   // we may take.
+  w.awake_since_ns.store(steady_ns(), std::memory_order_relaxed);
   busy_.fetch_add(1, std::memory_order_acq_rel);
   sleepers_.fetch_sub(1, std::memory_order_seq_cst);
   // The pending wake-up (ours or another's) is delivered: we scan next, so the next spawn may
@@ -567,12 +583,16 @@ scheduler::Reduction ThreadPool::take_account(std::uint8_t account) {
 
 PoolStats ThreadPool::stats() const {
   PoolStats s;
+  const std::int64_t now = steady_ns();
   s.workers.reserve(workers_.size());
   for (const auto& w : workers_) {
     WorkerStats ws;
     ws.executed = w->executed.load(std::memory_order_relaxed);
     ws.steals = w->steals.load(std::memory_order_relaxed);
     ws.parks = w->parks.load(std::memory_order_relaxed);
+    const std::int64_t since = w->awake_since_ns.load(std::memory_order_relaxed);
+    ws.awake_s = 1e-9 * static_cast<double>(w->awake_ns.load(std::memory_order_relaxed) + (since >= 0 ? now - since : 0));
+    s.total.awake_s += ws.awake_s;
     s.total.executed += ws.executed;
     s.total.steals += ws.steals;
     s.total.parks += ws.parks;

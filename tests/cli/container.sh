@@ -71,7 +71,18 @@ run() {  # label, expected, flags...
   nothing_left "$pids" "$label"
 }
 run "torus:3x3 neighbor" 4130071 --topology torus:3x3 --policy neighbor
-run "torus:2x2 global, 2 ms ISLs" 4130071 --topology torus:2x2 --links uniform:2ms --policy global
+trace=$(mktemp -p /tmp)
+run "torus:2x2 global, 2 ms ISLs" 4130071 --topology torus:2x2 --links uniform:2ms --policy global --trace "$trace"
+python3 - "$trace" "$json" <<'EOF' && ok "torus:2x2: the trace holds every task and steal" || bad "torus:2x2: trace: $(head -c 300 "$trace")"
+import json, sys
+t, r = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+ev = t["traceEvents"]
+for s in r["per_satellite"]:
+    tasks = sum(e["args"]["tasks"] for e in ev if e["name"] == "busy" and e["pid"] == s["satellite"] + 1)
+    assert tasks == s["tasks_executed"], (s["satellite"], tasks, s["tasks_executed"])
+assert sum(1 for e in ev if e.get("cat") == "steal" and e["ph"] == "X") == r["steals"]["successes"]
+EOF
+rm -f "$trace"
 run "walker 6x6 neighbor" 4130071 --topology walker-delta:6x6,alt=1200,inc=53,range=8000 --policy neighbor
 python3 -c "
 import json; d = json.load(open('$json'))

@@ -49,8 +49,16 @@ check_run "kill -9 of agents 4 and 8" "$code"
 grep -q "the run goes on without it" "$err" && ok "the run went on without them" || bad "no 'goes on' line: $(cat "$err")"
 taken_for_dead_is "[4, 8]" && ok "every other agent took 4 and 8 for dead" || bad "taken for dead: $(head -c 600 "$json")"
 
-run_and_kill --restart-crashed
+trace=$(mktemp -p /tmp)
+run_and_kill --restart-crashed --trace "$trace"
 check_run "kill -9 with --restart-crashed" "$code"
+python3 - "$trace" <<'EOF' && ok "the trace shows both crashes and restarts" || bad "trace: $(head -c 300 "$trace")"
+import json, sys
+ev = json.load(open(sys.argv[1]))["traceEvents"]
+assert sorted(e["pid"] for e in ev if e["name"] == "crash") == [5, 9]
+assert sorted(e["pid"] for e in ev if e["name"] == "restart") == [5, 9]
+EOF
+rm -f "$trace"
 python3 -c "
 import json, sys
 d = json.load(open('$json'))

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "leomesh/emulator/summary.hpp"
+#include "leomesh/emulator/trace.hpp"
 #include "leomesh/mesh/result.hpp"
 
 namespace leomesh::emulator {
@@ -23,6 +24,11 @@ struct LiveOptions : RunOptions {
   /// reported and the run goes on; with this, it is also started again at once, as a new
   /// incarnation (--epoch) with empty memory.
   bool restart_crashed = false;
+  /// Records the run as a trace (trace.hpp) in wall time since the run's start: each agent
+  /// samples its workers' busy time every trace_interval_s and reports its steals, pushes
+  /// and messages of the end. Null = no trace (the agents report none of it).
+  TraceRecorder* trace = nullptr;
+  double trace_interval_s = 0.005;
 };
 
 /// Where the agents of a live run are: by default processes of this host on loopback or

@@ -30,11 +30,12 @@ namespace leomesh::emulator {
 ///   end of the run (the last task, termination detected at the root);
 /// - the end's messages as arrows ("termination"): weight and results travelling home to
 ///   the root, and terminate going out from it.
-/// Timestamps are in microseconds of simulated time (sim) or wall time (live).
+/// Timestamps are in microseconds of simulated time (sim) or of wall time since the run's
+/// start (live and container, from the agents' samples: busy() in place of each task).
 ///
 ///   TraceRecorder trace(topo, workers);
-///   trace.task_started(sat, now, cost);  trace.task_finished(sat, now, queued);
-///   trace.steal(event);                  trace.links(topo, now);
+///   trace.task_started(sat, now, cost, queued);  trace.task_finished(sat, now);
+///   trace.steal(event);  trace.sent(m.src, m.dst, m.kind, m.tasks.size(), now);  trace.links(topo, now);
 ///   trace.write(out, makespan_s);
 class TraceRecorder {
  public:
@@ -52,12 +53,15 @@ class TraceRecorder {
   void task_finished(int sat, double now_s);
   /// A steal attempt answered (or timed out) at event.at_s.
   void steal(const scheduler::StealEvent& event);
-  /// `from` pushed `tasks` to `to` unasked (a lifeline, a gradient push).
-  void push(int from, int to, double at_s, std::uint32_t tasks);
-  /// A message of the end of the run leaves its sender (m.src) at `at_s`: termination weight
-  /// returned up the tree, an account's results returned to its giver (crash recovery), or
-  /// the root's terminate going down. Other kinds are ignored.
-  void termination(const scheduler::Message& m, double at_s);
+  /// Workers of `sat` were busy for `worker_s` seconds (all workers together) within
+  /// [from_s, to_s], ran `tasks` there, and `queued` wait: a live agent's sample of its
+  /// pool, in place of task_started() and task_finished() for each task.
+  void busy(int sat, double from_s, double to_s, double worker_s, std::uint64_t tasks, std::size_t queued);
+  /// A message `from` wrote leaves it for `to` at `at_s`, with `tasks` tasks. Shown if
+  /// scheduler::traced(kind): loot pushed unasked (a lifeline, a gradient push) and the
+  /// end's messages (termination weight or an account's results going home, the root's
+  /// terminate going down). Other kinds are ignored.
+  void sent(int from, int to, scheduler::MessageKind kind, std::uint32_t tasks, double at_s);
   /// Compares every ISL with the state last seen and records the changes.
   void links(const mesh::Topology& topo, double now_s);
   /// A satellite crashed or came back with empty memory.
@@ -91,9 +95,11 @@ class TraceRecorder {
     double first_s = 0;
     std::uint64_t tasks = 0, pushes = 0;
   };
+  void open_spell(int sat, double now_s);  // a busy spell starts: extends the slice or opens one
+  void sample_queue(int sat, double now_s, std::size_t queued);
   void flush_busy(int sat);
   void flush_pushes(int from, int to, Pushes& p);
-  void deposit(int sat, double from_s, double to_s);  // worker-seconds into the grid
+  void deposit(int sat, double from_s, double to_s, double workers = 1);  // worker-seconds into the grid
   void arrow(const char* cat, int from, int to, double sent_s, double arrived_s);  // a flow
   void add(double ts_s, std::string json) {
     if (opt_.events) events_.push_back({ts_s, std::move(json)});

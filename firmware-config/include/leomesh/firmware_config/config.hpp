@@ -79,6 +79,7 @@ struct GenerateOptions {
   // Telemetry.
   bool report_on_exit = true;
   double report_interval_s = 0;  ///< 0 = only on exit
+  double trace_interval_s = 0;   ///< trace events on stdout, busy time sampled this often; 0 = none
 };
 
 /// Builds one configuration per satellite, index = satellite id.

@@ -54,6 +54,10 @@ class AgentDriver {
   virtual void recovered(const scheduler::RecoveryEvent& event);
   /// Crash recovery: which satellites are taken for dead changed; routes already follow.
   virtual void liveness_changed(double now);
+  /// A steal attempt of this satellite was answered, or timed out (what a trace shows).
+  virtual void steal_answered(const scheduler::StealEvent& event);
+  /// A message this satellite wrote (not one it forwards) leaves, signed, before encoding.
+  virtual void originated(double now, const scheduler::Message& message);
 };
 
 /// What an agent is, as plain data: agent_settings() (agent_config.hpp) makes it from a

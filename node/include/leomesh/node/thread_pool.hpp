@@ -50,6 +50,9 @@ struct WorkerStats {
   std::uint64_t executed = 0;  ///< tasks this worker ran
   std::uint64_t steals = 0;    ///< tasks it stole from other local workers
   std::uint64_t parks = 0;     ///< times it went to sleep on the condition variable
+  /// Seconds it was awake: running tasks, or looking for one before it parks (a few
+  /// microseconds each time it runs dry). What a trace shows as a satellite's busy time.
+  double awake_s = 0;
 };
 
 /// Counters of a whole pool; see stats().

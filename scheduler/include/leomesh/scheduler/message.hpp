@@ -31,6 +31,13 @@ enum class MessageKind : std::uint8_t {
   loot_refused = 13,    ///< receiver -> giver: loot `id` not taken (no account free): take it back
 };
 
+/// The messages a trace shows as arrows from their sender: loot pushed unasked, and the
+/// end's (termination weight or an account's results going home, the terminate going out).
+constexpr bool traced(MessageKind k) {
+  return k == MessageKind::loot_push || k == MessageKind::weight_return || k == MessageKind::account_return ||
+         k == MessageKind::terminate;
+}
+
 /// One message. `src` and `dst` are end points (satellite ids); `hops` counts the ISL hops
 /// travelled so far and is incremented by each satellite that forwards it.
 struct Message {
