@@ -100,7 +100,8 @@ struct EmulationRequest {
   emulator::RunOptions run;
   emulator::LiveOptions live;
   emulator::SimOptions sim;
-  std::string trace_path;  ///< --trace: the run as a Chrome trace-event file (sim)
+  std::string trace_path;  ///< --trace: the run as a Chrome trace-event file
+  int dashboard_port = -1; ///< --dashboard: live and container runs shown as they go (0: any port; -1: none)
   /// > 0 (sim): the spread of work over time in the summary, extra["heat"]: per satellite,
   /// this many spans of the run, each its workers' busy fraction (TraceRecorder::utilisation_grid).
   int heat_columns = 0;

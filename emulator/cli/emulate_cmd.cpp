@@ -190,6 +190,10 @@ void add_emulate_command(CLI::App& app, Action& action) {
                   "chrome://tracing): per satellite busy and idle spells, steals as arrows, queue length, "
                   "ISLs down and up, crashes, termination. Simulated time in sim mode; in live and "
                   "container mode wall time, from each agent's samples of its workers every 5 ms");
+  cmd->add_option("--dashboard", a->request.dashboard_port,
+                  "live and container: serve the dashboard (as `leomesh dashboard`) on 127.0.0.1 at this port "
+                  "(0: any free port) while the run goes on; open pages follow the run")
+      ->check(CLI::Range(0, 65535));
   cmd->add_option("--fail-link", a->fail_links, "sim: A-B@FROM[-UNTIL] takes the ISL A-B down (repeatable)");
   // Faults (emulator/include/leomesh/emulator/sim.hpp; without crash recovery, --heartbeat, a
   // crash that loses termination weight stops the run with the reason, exit 1).

@@ -1,10 +1,12 @@
 #include <cmath>
 #include <fstream>
 #include <optional>
+#include <sstream>
 
 #include "cli.hpp"
 #include "leomesh/mesh/spec.hpp"
 #include "leomesh/emulator/container.hpp"
+#include "leomesh/emulator/dashboard.hpp"
 
 namespace leomesh::cli {
 
@@ -14,10 +16,11 @@ emulator::RunSummary emulate(const EmulationRequest& r, const workloads::Workloa
   const bool live = r.mode == "live" || r.mode == "container";
   std::optional<mesh::Topology> topo;
   std::optional<emulator::TraceRecorder> trace;
-  if (!r.trace_path.empty() || (!live && r.heat_columns > 0)) {
+  const bool dashboard = live && r.dashboard_port >= 0;
+  if (!r.trace_path.empty() || dashboard || (!live && r.heat_columns > 0)) {
     topo.emplace(need(mesh::build_topology(r.run.topology, r.run.links)));
     emulator::TraceRecorder::Options to;
-    to.events = !r.trace_path.empty();  // the grid alone costs a few bytes per satellite and ms
+    to.events = !r.trace_path.empty() || dashboard;  // the grid alone costs a few bytes per satellite and ms
     // Live agents sample their workers: a gap of more than one sample is idle time.
     if (live) to.merge_s = 1.5 * r.live.trace_interval_s;
     trace.emplace(*topo, r.run.workers, to);
@@ -26,8 +29,29 @@ emulator::RunSummary emulate(const EmulationRequest& r, const workloads::Workloa
     emulator::LiveOptions o = r.live;
     static_cast<emulator::RunOptions&>(o) = r.run;
     o.workload = r.workload;
-    if (!r.trace_path.empty()) o.trace = &*trace;
+    if (trace) o.trace = &*trace;
+    std::unique_ptr<emulator::LiveDashboard> dash;
+    double shown_s = -1;
+    // The view of the run so far, from a copy of the trace as it would be written now.
+    auto show = [&](double now_s) {
+      std::ostringstream text;
+      emulator::TraceRecorder(*trace).write(text, now_s);
+      if (auto replay = emulator::replay_from_trace(nlohmann::json::parse(text.str()), 60, 5000)) dash->update(*replay);
+      shown_s = now_s;
+    };
+    if (dashboard) {
+      dash = need(emulator::LiveDashboard::start("127.0.0.1", r.dashboard_port));
+      show(0);
+      std::fprintf(stderr, "dashboard: %s (follows the run)\n", dash->url().c_str());
+      o.progress = [&](double now_s) {
+        if (now_s - shown_s >= 0.5) show(now_s);
+      };
+    }
     s = need(r.mode == "live" ? emulator::run_live(o, w) : emulator::run_container(o, w));
+    if (dash) {
+      show(s.makespan_s);
+      dash->end();
+    }
   } else {
     emulator::SimOptions o = r.sim;
     static_cast<emulator::RunOptions&>(o) = r.run;

@@ -1,11 +1,16 @@
 // The dashboard's server: the page (embedded in this binary) and the replay of a trace
-// (replay.cpp), served by cpp-httplib on loopback.
+// (replay.cpp), served by cpp-httplib on loopback; during a live run, also the stream of
+// server-sent events that tells open pages a newer view is there.
 #include "leomesh/emulator/dashboard.hpp"
 
 #include <httplib.h>
 #include <signal.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <fstream>
+#include <memory>
+#include <mutex>
 #include <iterator>
 #include <sstream>
 #include <thread>
@@ -37,24 +42,41 @@ mesh::Result<json> load_replay(const DashboardOptions& o) {
   if (o.run != 0) return mesh::fail("--run", "'" + o.trace_path + "' has no line " + std::to_string(o.run));
   return mesh::fail("TRACE", "'" + o.trace_path + "' holds no run with a spread grid (ns-3 runs of `leomesh experiment`)");
 }
-}  // namespace
 
-mesh::Result<int> serve_dashboard(const DashboardOptions& o, const std::function<void(const std::string&)>& listening) {
-  auto replay = load_replay(o);
-  if (!replay) return replay.error();
-  const std::string replay_text = replay->dump();
-
-  httplib::Server server;
+// The page and its files, and /replay.json as `replay()` has it at each request.
+void mount_page(httplib::Server& server, std::function<std::string()> replay) {
   server.Get("/", [](const httplib::Request&, httplib::Response& res) { res.set_content(kDashboardHtml, "text/html"); });
   server.Get("/app.js", [](const httplib::Request&, httplib::Response& res) {
     res.set_content(kDashboardJs, "application/javascript");
   });
   server.Get("/style.css", [](const httplib::Request&, httplib::Response& res) { res.set_content(kDashboardCss, "text/css"); });
-  server.Get("/replay.json", [&](const httplib::Request&, httplib::Response& res) {
-    res.set_content(replay_text, "application/json");
+  server.Get("/replay.json", [replay = std::move(replay)](const httplib::Request&, httplib::Response& res) {
+    res.set_header("Cache-Control", "no-store");
+    res.set_content(replay(), "application/json");
   });
-  const int port = o.port == 0 ? server.bind_to_any_port(o.bind) : (server.bind_to_port(o.bind, o.port) ? o.port : -1);
-  if (port < 0) return mesh::fail("--port", "cannot listen on " + o.bind + ":" + std::to_string(o.port));
+}
+
+// The port it listens on, or an Error naming `flag`.
+mesh::Result<int> bind_server(httplib::Server& server, const std::string& bind, int port, const std::string& flag) {
+  const int bound = port == 0 ? server.bind_to_any_port(bind) : (server.bind_to_port(bind, port) ? port : -1);
+  if (bound < 0) return mesh::fail(flag, "cannot listen on " + bind + ":" + std::to_string(port));
+  return bound;
+}
+
+std::string url_of(const std::string& bind, int port) {
+  return "http://" + (bind == "0.0.0.0" ? std::string("127.0.0.1") : bind) + ":" + std::to_string(port) + "/";
+}
+}  // namespace
+
+mesh::Result<int> serve_dashboard(const DashboardOptions& o, const std::function<void(const std::string&)>& listening) {
+  auto replay = load_replay(o);
+  if (!replay) return replay.error();
+  auto text = std::make_shared<const std::string>(replay->dump());
+
+  httplib::Server server;
+  mount_page(server, [text] { return *text; });
+  const auto port = bind_server(server, o.bind, o.port, "--port");
+  if (!port) return port.error();
 
   // SIGINT / SIGTERM end the server: a thread waits for them, the others never see them.
   sigset_t stop_signals;
@@ -67,14 +89,100 @@ mesh::Result<int> serve_dashboard(const DashboardOptions& o, const std::function
     sigwait(&stop_signals, &sig);
     server.stop();
   });
-  const std::string host = o.bind == "0.0.0.0" ? "127.0.0.1" : o.bind;
-  listening("http://" + host + ":" + std::to_string(port) + "/");
+  listening(url_of(o.bind, *port));
   server.listen_after_bind();
   if (waiter.joinable()) {
     pthread_kill(waiter.native_handle(), SIGTERM);  // ended otherwise: release the waiter
     waiter.join();
   }
   return 0;
+}
+
+struct LiveDashboard::Impl {
+  httplib::Server server;
+  std::thread thread;
+  std::string url;
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::string replay;         // the view, as /replay.json serves it
+  std::uint64_t version = 0;  // of `replay`: what /events announces
+  bool ended = false, stopping = false;
+
+  // One page's event stream: each new version once, a comment every second so that a page
+  // gone is noticed (the write fails), and after end() the end.
+  bool stream(std::uint64_t& seen, httplib::DataSink& sink) {
+    std::string out;
+    bool over = false;
+    {
+      std::unique_lock<std::mutex> lock(mutex);
+      changed.wait_for(lock, std::chrono::seconds(1), [&] { return version != seen || ended || stopping; });
+      if (stopping) return false;
+      if (version != seen) {
+        seen = version;
+        out = "data: " + std::to_string(version) + "\n\n";
+      }
+      over = ended && seen == version;
+    }
+    if (over) out += "event: end\ndata: end\n\n";
+    if (out.empty()) out = ": waiting\n\n";
+    if (!sink.write(out.data(), out.size())) return false;
+    if (over) sink.done();
+    return true;
+  }
+};
+
+mesh::Result<std::unique_ptr<LiveDashboard>> LiveDashboard::start(const std::string& bind, int port) {
+  auto impl = std::make_unique<Impl>();
+  Impl* live = impl.get();
+  mount_page(live->server, [live] {
+    std::lock_guard<std::mutex> lock(live->mutex);
+    return live->replay;
+  });
+  live->server.Get("/events", [live](const httplib::Request&, httplib::Response& res) {
+    res.set_header("Cache-Control", "no-store");
+    auto seen = std::make_shared<std::uint64_t>(0);
+    res.set_chunked_content_provider(
+        "text/event-stream", [live, seen](std::size_t, httplib::DataSink& sink) { return live->stream(*seen, sink); });
+  });
+  const auto bound = bind_server(live->server, bind, port, "--dashboard");
+  if (!bound) return bound.error();
+  live->url = url_of(bind, *bound);
+  live->thread = std::thread([live] { live->server.listen_after_bind(); });
+  return std::unique_ptr<LiveDashboard>(new LiveDashboard(std::move(impl)));
+}
+
+LiveDashboard::LiveDashboard(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+LiveDashboard::~LiveDashboard() {
+  {
+    std::lock_guard<std::mutex> lock(impl_->mutex);
+    impl_->stopping = true;
+  }
+  impl_->changed.notify_all();
+  impl_->server.stop();
+  if (impl_->thread.joinable()) impl_->thread.join();
+}
+
+const std::string& LiveDashboard::url() const { return impl_->url; }
+
+void LiveDashboard::update(const nlohmann::json& replay) {
+  json r = replay;
+  r["live"] = true;  // the page then listens to /events
+  std::string text = r.dump();
+  {
+    std::lock_guard<std::mutex> lock(impl_->mutex);
+    impl_->replay = std::move(text);
+    ++impl_->version;
+  }
+  impl_->changed.notify_all();
+}
+
+void LiveDashboard::end() {
+  {
+    std::lock_guard<std::mutex> lock(impl_->mutex);
+    impl_->ended = true;
+  }
+  impl_->changed.notify_all();
 }
 
 }  // namespace leomesh::emulator

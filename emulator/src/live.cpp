@@ -250,6 +250,7 @@ class Launch {
     std::optional<json> finished;
     while (!finished) {
       pump(100);
+      if (opt_.progress) opt_.progress(run_now());
       for (auto& a : agents_)
         for (auto& line : take_lines(a))
           if (line.value("event", "") == "finished" && a.satellite == root) finished = line;

@@ -62,6 +62,38 @@ echo '{"not": "a trace"}' >"$trace"
 msg=$("$leomesh" dashboard --port 0 "$trace" 2>&1)
 [ $? -eq 2 ] && [ "$(echo "$msg" | wc -l)" -eq 1 ] && ok "not a trace: $msg" || bad "not a trace: $msg"
 
+# emulate --dashboard: the page follows a live run as its agents work. Chromium opens it
+# while the run goes on and ends with the run's last view (the slider on the last frame),
+# after redrawing on each event; /events announces a new view every 0.5 s.
+live_err=$(mktemp -p /tmp)
+"$leomesh" emulate --mode live --topology torus:3x3 --workload uts:T1L --workers 1 --dashboard 0 \
+  --json "$json" >/dev/null 2>"$live_err" &
+launcher=$!
+for _ in $(seq 1 200); do grep -q '^dashboard: http' "$live_err" && break; sleep 0.05; done
+url=$(sed -n 's/^dashboard: \(http[^ ]*\).*/\1/p' "$live_err")
+[ -n "$url" ] && ok "emulate --dashboard at $url" || bad "no URL: $(cat "$live_err")"
+events=$(timeout 2 curl -sN "${url}events")
+[ "$(echo "$events" | grep -c '^data: ')" -ge 2 ] && ok "/events: a new view every 0.5 s" || bad "/events: $events"
+page=$(dom "$url")
+wait $launcher
+code=$?
+[ $code -eq 0 ] && ok "the run under the dashboard: exit 0" || bad "run: exit $code: $(cat "$live_err")"
+python3 - "$page" "$json" <<'PY' && ok "chromium followed the live run to its end" || bad "live page: ${page:0:600}"
+import json, re, sys
+page, r = sys.argv[1], json.load(open(sys.argv[2]))
+assert r["finished"] and r["verified"]
+assert 'data-ready="1"' in page and 'data-live="over"' in page, page[:300]
+assert re.search(r'id="count">9<', page)
+assert len(re.findall(r'<circle class="sat-grid" ', page)) == 9
+assert int(re.search(r'data-updates="(\d+)"', page).group(1)) >= 2
+assert 'data-frame="59"' in page  # it followed the present
+end = float(re.search(r'id="clock">t = [0-9.]+ s of ([0-9.]+) s<', page).group(1))
+assert end >= 0.9 * r["makespan_s"], (end, r["makespan_s"])
+PY
+msg=$("$leomesh" emulate --mode sim --topology torus:2x2 --workload uts:T1 --dashboard 0 2>&1)
+[ $? -eq 2 ] && [ "$(echo "$msg" | wc -l)" -eq 1 ] && ok "sim --dashboard: $msg" || bad "sim --dashboard: $msg"
+rm -f "$live_err"
+
 # An experiment's raw.jsonl: its ns-3 runs' spread grids replay on the same page.
 dir=$(mktemp -d)
 "$leomesh" experiment smoke --out "$dir" >/dev/null 2>"$err" || bad "experiment: $(cat "$err")"

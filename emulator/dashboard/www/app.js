@@ -1,6 +1,7 @@
 // Replays /replay.json: satellites on the map (ground tracks) and on the plane x slot grid,
 // coloured by load; ISLs coloured by latency, hidden while down; the steals of each frame
-// drawn from thief to victim. The slider picks the frame; ?frame=K starts there.
+// drawn from thief to victim. The slider picks the frame; ?frame=K starts there. During a
+// live run (`emulate --dashboard`) /events announces each newer view and the page redraws.
 "use strict";
 const NS = "http://www.w3.org/2000/svg";
 const el = (name, attrs, parent) => {
@@ -19,13 +20,15 @@ const mix = (stops, x) => {
 const LOAD = [[29, 43, 100], [47, 126, 188], [127, 211, 78], [249, 231, 33]];
 const LATENCY = [[60, 186, 84], [244, 194, 13], [219, 50, 54]];
 
-async function main() {
-  const r = await (await fetch("/replay.json")).json();
+// Draws replay `r` from scratch (a live run's view grows); returns show(frame).
+function render(r) {
   const n = r.satellites, frames = r.times.length;
   document.getElementById("count").textContent = n;
   document.getElementById("what").textContent = `${r.topology} (${r.links_model})`;
   document.body.dataset.satellites = n;
   const map = document.getElementById("map"), grid = document.getElementById("grid");
+  map.replaceChildren();
+  grid.replaceChildren();
   for (let lon = -180; lon <= 180; lon += 30) el("line", {class: "graticule", x1: lon, y1: -90, x2: lon, y2: 90}, map);
   for (let lat = -90; lat <= 90; lat += 30) el("line", {class: "graticule", x1: -180, y1: lat, x2: 180, y2: lat}, map);
   const cols = r.per_plane, rows = r.planes, step = 20;
@@ -46,8 +49,7 @@ async function main() {
   }
   if (!r.moves) el("text", {x: 0, y: 0, "text-anchor": "middle", fill: "#9aa6c8", "font-size": 8}, map).textContent =
       "abstract topology: no orbits";
-  const slider = document.getElementById("time");
-  slider.max = frames - 1;
+  document.getElementById("time").max = frames - 1;
 
   function show(f) {
     const lat = r.lat[f], lon = r.lon[f], up = r.link_up[f], ms = r.link_latency_ms[f], load = r.load[f];
@@ -88,22 +90,50 @@ async function main() {
     document.getElementById("clock").textContent = `t = ${r.times[f].toFixed(3)} s of ${r.end_s.toFixed(3)} s`;
     document.body.dataset.frame = f;
   }
-  slider.addEventListener("input", () => show(Number(slider.value)));
+  return show;
+}
+
+async function main() {
+  const slider = document.getElementById("time");
+  const first = await (await fetch("/replay.json")).json();
+  let show = render(first), moved = false;
+  slider.addEventListener("input", e => {
+    moved = moved || e.isTrusted;  // by the user, not by Play or ?frame
+    show(Number(slider.value));
+  });
   let timer = null;
   document.getElementById("play").addEventListener("click", () => {
     if (timer) { clearInterval(timer); timer = null; return; }
     timer = setInterval(() => {
-      slider.value = (Number(slider.value) + 1) % frames;
+      slider.value = (Number(slider.value) + 1) % (Number(slider.max) + 1);
       slider.dispatchEvent(new Event("input"));
     }, 150);
   });
   show(0);
   // ?frame=K moves the slider there, as a user would.
   const start = Number(new URLSearchParams(location.search).get("frame"));
-  if (start > 0 && start < frames) {
+  if (start > 0 && start <= Number(slider.max)) {
     slider.value = start;
     slider.dispatchEvent(new Event("input"));
   }
   document.body.dataset.ready = "1";
+  // A live run (emulate --dashboard): each event says a newer view is there. The slider
+  // follows the run's present unless it was moved back.
+  if (!first.live) return;
+  document.body.dataset.live = "running";
+  document.body.dataset.updates = "0";
+  const events = new EventSource("/events");
+  events.onmessage = async () => {
+    const following = !moved || Number(slider.value) === Number(slider.max);
+    const r = await (await fetch("/replay.json")).json();
+    show = render(r);
+    const f = following ? r.times.length - 1 : Math.min(Number(slider.value), r.times.length - 1);
+    slider.value = f;
+    show(f);
+    document.body.dataset.updates = String(Number(document.body.dataset.updates) + 1);
+  };
+  const over = () => { events.close(); document.body.dataset.live = "over"; };
+  events.addEventListener("end", over);
+  events.onerror = over;  // the run's launcher is gone: its last view stays
 }
 main().catch(e => { document.body.dataset.ready = "error"; document.body.append(String(e)); });

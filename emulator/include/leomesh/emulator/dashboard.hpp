@@ -2,6 +2,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -38,5 +39,33 @@ struct DashboardOptions {
 /// /replay.json until SIGINT or SIGTERM. Calls `listening(url)` once it accepts
 /// connections. Fails (Error) on a bad trace or raw file, or an address it cannot bind.
 mesh::Result<int> serve_dashboard(const DashboardOptions& options, const std::function<void(const std::string&)>& listening);
+
+/// The same page while a run goes on (`emulate --dashboard`): served from a thread of its
+/// own, it shows the view last given to update(); /events (server-sent events) tells open
+/// pages each time there is a new one, so they fetch it and follow the run, and that the
+/// run is over after end(). Stops serving when destroyed.
+///
+///   auto dash = LiveDashboard::start("127.0.0.1", 0);   // 0: any free port
+///   std::cerr << (*dash)->url();
+///   while (running) (*dash)->update(*replay_from_trace(snapshot, 60, 5000));
+///   (*dash)->end();
+class LiveDashboard {
+ public:
+  static mesh::Result<std::unique_ptr<LiveDashboard>> start(const std::string& bind, int port);
+  ~LiveDashboard();
+  LiveDashboard(const LiveDashboard&) = delete;
+  LiveDashboard& operator=(const LiveDashboard&) = delete;
+
+  const std::string& url() const;
+  /// The view from now on (a replay, as replay_from_trace() makes it).
+  void update(const nlohmann::json& replay);
+  /// The run is over: pages show the last view and stop listening.
+  void end();
+
+ private:
+  struct Impl;
+  explicit LiveDashboard(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
 
 }  // namespace leomesh::emulator

@@ -29,6 +29,9 @@ struct LiveOptions : RunOptions {
   /// and messages of the end. Null = no trace (the agents report none of it).
   TraceRecorder* trace = nullptr;
   double trace_interval_s = 0.005;
+  /// Called about every 100 ms while the run goes on, with the seconds since its start (on
+  /// the trace's clock): what follows a run as it goes, such as the live dashboard.
+  std::function<void(double run_s)> progress;
 };
 
 /// Where the agents of a live run are: by default processes of this host on loopback or
