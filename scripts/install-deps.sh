@@ -16,6 +16,7 @@ packages=(
   iproute2 util-linux                 # container mode: ip in each namespace; tests: setpriv
   slurm-wlm munge                     # test: the README's batch script through sbatch
   libcpp-httplib-dev                  # the dashboard's web server
+  xplanet-images                      # the dashboard's map of the Earth (NASA Visible Earth)
   chromium curl                       # test: the dashboard in a real (headless) browser
   catch2                              # tests (v2)
   libssl-dev                          # SHA-1 for UTS

@@ -43,8 +43,22 @@ mesh::Result<json> load_replay(const DashboardOptions& o) {
   return mesh::fail("TRACE", "'" + o.trace_path + "' holds no run with a spread grid (ns-3 runs of `leomesh experiment`)");
 }
 
+// The map under the ground tracks: NASA's Visible Earth, equirectangular, from Debian's
+// xplanet-images (install-deps installs it); without it the page draws the graticule only.
+constexpr const char* kEarthMap = "/usr/share/xplanet/images/earth.jpg";
+
 // The page and its files, and /replay.json as `replay()` has it at each request.
 void mount_page(httplib::Server& server, std::function<std::string()> replay) {
+  auto earth = std::make_shared<std::string>();
+  if (std::ifstream in{kEarthMap, std::ios::binary})
+    earth->assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  server.Get("/earth.jpg", [earth](const httplib::Request&, httplib::Response& res) {
+    if (earth->empty()) {
+      res.status = 404;
+      return;
+    }
+    res.set_content(*earth, "image/jpeg");
+  });
   server.Get("/", [](const httplib::Request&, httplib::Response& res) { res.set_content(kDashboardHtml, "text/html"); });
   server.Get("/app.js", [](const httplib::Request&, httplib::Response& res) {
     res.set_content(kDashboardJs, "application/javascript");

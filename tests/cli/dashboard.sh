@@ -36,6 +36,7 @@ for page in (first, mid):
     assert len(re.findall(r'<circle class="sat" ', page)) == 36
     assert len(re.findall(r'<circle class="sat-grid" ', page)) == 36
     assert len(re.findall(r'<line class="isl"', page)) == 2 * 72  # both views, every candidate ISL
+    assert '<image class="earth"' in page  # the map of the Earth under the ground tracks
 assert 'data-frame="0"' in first and 'data-frame="20"' in mid
 clock = lambda p: re.search(r'id="clock">([^<]*)<', p).group(1)
 assert clock(first) != clock(mid), (clock(first), clock(mid))
@@ -47,6 +48,9 @@ PY
 "$browser" --headless=new --no-sandbox --disable-gpu --hide-scrollbars --window-size=1400,800 \
   --virtual-time-budget=10000 --screenshot="$shots/dashboard.png" "${url}?frame=20" >/dev/null 2>&1
 [ -s "$shots/dashboard.png" ] && ok "screenshot: $shots/dashboard.png" || bad "no screenshot"
+
+[ "$(curl -s "${url}earth.jpg" | head -c 3 | od -An -tx1 | tr -d ' ')" = "ffd8ff" ] &&
+  ok "the map of the Earth is served (a JPEG, from xplanet-images)" || bad "no earth.jpg"
 
 # Only its own files: no script, style or image from anywhere else.
 page=$(curl -s "$url"; curl -s "${url}app.js"; curl -s "${url}style.css")

@@ -29,6 +29,12 @@ function render(r) {
   const map = document.getElementById("map"), grid = document.getElementById("grid");
   map.replaceChildren();
   grid.replaceChildren();
+  // The Earth under the ground tracks (north up, longitude -180 at the left edge).
+  if (r.moves) {
+    const earth = el("image", {class: "earth", href: "/earth.jpg", x: -180, y: -90, width: 360, height: 180,
+                               preserveAspectRatio: "none"}, map);
+    earth.addEventListener("error", () => earth.remove());  // a build without the map
+  }
   for (let lon = -180; lon <= 180; lon += 30) el("line", {class: "graticule", x1: lon, y1: -90, x2: lon, y2: 90}, map);
   for (let lat = -90; lat <= 90; lat += 30) el("line", {class: "graticule", x1: -180, y1: lat, x2: 180, y2: lat}, map);
   const cols = r.per_plane, rows = r.planes, step = 20;
