@@ -15,6 +15,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "leomesh/firmware_config/config.hpp"
@@ -235,6 +236,16 @@ class Launch {
     const std::string agent = opt_.agent_path.empty() ? agent_next_to_self() : opt_.agent_path;
     if (access(agent.c_str(), X_OK) != 0) return mesh::fail("live", "agent executable not found: " + agent);
 
+    // A moving constellation's ISLs come and go in the agents as their clocks advance; the
+    // trace follows the same geometry on the launcher's clock.
+    std::optional<mesh::Topology> sky;
+    double sky_at = 0;
+    const double update_s = configs->front().network().update_interval_s();
+    const double time_scale = opt_.time_scale > 0 ? opt_.time_scale : 1.0;
+    if (opt_.trace) {
+      auto t = mesh::build_topology(opt_.topology, opt_.links);
+      if (t && t->moves() && update_s > 0) sky.emplace(std::move(*t));
+    }
     InterruptGuard guard;
     auto start_agent = [&](const config::SatelliteConfig& c, std::uint64_t epoch) {
       const int id = c.identity().satellite();
@@ -251,6 +262,11 @@ class Launch {
     while (!finished) {
       pump(100);
       if (opt_.progress) opt_.progress(run_now());
+      if (sky && run_now() - sky_at >= update_s / time_scale) {
+        sky_at = run_now();
+        sky->update(sky_at * time_scale);
+        opt_.trace->links(*sky, sky_at);
+      }
       for (auto& a : agents_)
         for (auto& line : take_lines(a))
           if (line.value("event", "") == "finished" && a.satellite == root) finished = line;

@@ -107,6 +107,18 @@ assert len(term) == 1 and term[0]["ts"] <= r["makespan_s"] * 1e6 + 0.1e6, term
 assert sorted(int(e["name"].split()[-1]) for e in ev if e["name"].startswith("end to ") and e["pid"] == 1) == [1, 2, 3, 6]
 EOF2
 
+# A moving shell live, its clock 2,000 times faster: ISLs that go down and up in the agents
+# are in the trace too, from the same geometry on the launcher's clock.
+"$leomesh" emulate --mode live --topology walker-delta:6x6,alt=1200,inc=53,range=5500 --workload uts:T1 \
+  --time-scale 2000 --trace "$trace" --json "$json" >/dev/null 2>"$err" && ok "live walker 6x6 with --trace" ||
+  bad "live walker: $(cat "$err")"
+python3 - "$trace" <<'EOF2' && ok "live walker: ISL changes are in the trace" || bad "live walker: no ISL changes"
+import json, sys
+ev = json.load(open(sys.argv[1]))["traceEvents"]
+links = [e for e in ev if e.get("cat") == "link"]
+assert links and all(e["name"] == f"ISL {e['args']['a']}-{e['args']['b']} {'up' if e['args']['up'] else 'down'}" for e in links)
+EOF2
+
 # Whole Starlink shell 1: the trace stays small enough to open (intervals are aggregated).
 "$leomesh" emulate --mode sim --topology starlink-s1 --policy neighbor --workload uts:T1 --trace "$trace" \
   --json "$json" >/dev/null 2>"$err" || bad "starlink: $(cat "$err")"
