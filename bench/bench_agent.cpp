@@ -27,6 +27,7 @@
 #include <zmq.hpp>
 
 #include "leomesh/emulator/live.hpp"
+#include "leomesh/mesh/spec.hpp"
 #include "leomesh/firmware_config/config.hpp"
 #include "leomesh/node/codec.hpp"
 #include "leomesh/node/origin_auth.hpp"
@@ -199,7 +200,7 @@ Rtt transport_ping_pong(std::size_t frame_bytes, int rounds, std::chrono::micros
 emulator::RunSummary live(const std::string& topology, const std::string& spec, int workers,
                           workloads::Workload& keep, const std::string& amount = "half",
                           const std::string& links = "none", const std::string& policy = "global",
-                          bool sign = true) {
+                          bool sign = true, emulator::TraceRecorder* trace = nullptr) {
   keep = *workloads::parse_workload(spec);
   emulator::LiveOptions o;
   o.sign = sign;
@@ -212,6 +213,7 @@ emulator::RunSummary live(const std::string& topology, const std::string& spec, 
   o.endpoints = "tcp";
   o.tcp_base_port = 17900;
   o.agent_path = LEOMESH_AGENT;
+  o.trace = trace;
   return *emulator::run_live(o, keep);
 }
 
@@ -246,10 +248,36 @@ double idle_agent_rss_mb() {
 int efficiency_and_memory();
 int signatures();
 
+// `bench_agent trace`: what --trace costs a live run (each agent samples its workers every
+// 20 ms and writes a line per steal and push): UTS T1L on torus:3x3, one worker each, the
+// same run without and with a trace in 3 alternating pairs, the ratio of the medians.
+int trace_overhead() {
+  auto topo = *mesh::build_topology("torus:3x3", "none");
+  std::vector<double> off, on;
+  bool exact = true;
+  for (int pair = 0; pair < 3; ++pair) {
+    for (bool traced : {false, true}) {
+      workloads::Workload w;
+      emulator::TraceRecorder trace(topo, 1);
+      const auto s = live("torus:3x3", "uts:T1L", 1, w, "half", "none", "neighbor", true, traced ? &trace : nullptr);
+      exact = exact && s.verified();
+      (traced ? on : off).push_back(s.makespan_s);
+      std::printf("  pair %d, trace %-3s %.3f s%s\n", pair + 1, traced ? "on" : "off", s.makespan_s,
+                  s.verified() ? "" : "  WRONG RESULT");
+    }
+  }
+  std::sort(off.begin(), off.end());
+  std::sort(on.begin(), on.end());
+  std::printf("live torus:3x3 UTS T1L, median makespan: no trace %.3f s, traced %.3f s, traced / not %.3f\n", off[1],
+              on[1], on[1] / off[1]);
+  return exact ? 0 : 1;
+}
+
 int main(int argc, char** argv) {
   // `bench_agent efficiency` runs only the parallel efficiencies and the memory figure.
   if (argc > 1 && std::string(argv[1]) == "efficiency") return efficiency_and_memory();
   if (argc > 1 && std::string(argv[1]) == "sign") return signatures();
+  if (argc > 1 && std::string(argv[1]) == "trace") return trace_overhead();
   // `bench_agent layers` times only the paced ping-pongs (raw and through the agents'
   // transport): a quick way to examine the event-loop layer, e.g. under strace -c.
   // `bench_agent steal` stops after the steal round trip and its baselines.

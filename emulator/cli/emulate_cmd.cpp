@@ -189,7 +189,11 @@ void add_emulate_command(CLI::App& app, Action& action) {
                   "Write the run as a Chrome trace-event file (open it in ui.perfetto.dev or "
                   "chrome://tracing): per satellite busy and idle spells, steals as arrows, queue length, "
                   "ISLs down and up, crashes, termination. Simulated time in sim mode; in live and "
-                  "container mode wall time, from each agent's samples of its workers every 5 ms");
+                  "container mode wall time, from each agent's samples of its workers (--trace-interval)");
+  cmd->add_option("--trace-interval", a->request.live.trace_interval_s,
+                  "live and container: seconds between an agent's samples of its workers' busy time for --trace "
+                  "and --dashboard (default 0.02)")
+      ->check(number_in(1e-3, 60, " seconds"));
   cmd->add_option("--dashboard", a->request.dashboard_port,
                   "live and container: serve the dashboard (as `leomesh dashboard`) on 127.0.0.1 at this port "
                   "(0: any free port) while the run goes on; open pages follow the run")

@@ -77,7 +77,7 @@ assert returns > 0 and 0.9 * returns <= len(home) <= 1.1 * returns, (len(home), 
 EOF
   bad "walker: account returns missing from the trace"
 
-# Live mode: the agents sample their workers every 5 ms and report each steal, push and
+# Live mode: the agents sample their workers every 20 ms and report each steal, push and
 # message of the end; the trace is in wall time. Each satellite's busy slices hold exactly
 # the tasks its agent ran, there is a steal slice for every successful steal, and busy
 # worker-seconds never exceed the workers' time.
