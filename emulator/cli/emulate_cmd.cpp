@@ -204,7 +204,7 @@ void add_emulate_command(CLI::App& app, Action& action) {
   emulator::RandomFaults& faults = a->request.sim.faults;
   cmd->add_option("--fail-sat", a->fail_sats,
                   "sim: S@FROM[-UNTIL] crashes satellite S at FROM seconds and restarts it with empty memory at "
-                  "UNTIL (repeatable; never the root or --inject-at)");
+                  "UNTIL (repeatable; the root only with --heartbeat and UNTIL: the work is injected again)");
   cmd->add_option("--crash-rate", faults.crash_rate,
                   "sim: random crashes per satellite per simulated second (Poisson, from --seed; never the root "
                   "or --inject-at)")

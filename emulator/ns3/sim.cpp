@@ -382,8 +382,18 @@ void SatelliteApp::Restart(int crashed_life) {
   // Empty memory: no tasks, and no weight. The tree would give the fresh core its start share
   // again, and make it wait for its children's first returns, which went to its first life:
   // the run started long ago, so this core sees a tree without start shares.
-  rejoin_tree = std::make_unique<scheduler::SpanningTree>(world.tree.rejoining(id));
-  Boot(*rejoin_tree);
+  if (id == world.core_template.root) {
+    // The ground injects the work again into the root's new life (crash recovery; the work
+    // enters at the root): the run starts afresh, and whatever its earlier life gave out is
+    // orphaned wherever it comes back.
+    Boot(world.tree);
+    const std::vector<scheduler::Task>& share = world.initial[static_cast<std::size_t>(id)];
+    core->submit(t, share.data(), share.size());
+    StartWorkers();
+  } else {
+    rejoin_tree = std::make_unique<scheduler::SpanningTree>(world.tree.rejoining(id));
+    Boot(*rejoin_tree);
+  }
   core->begin(t);
   pump->after_event(t);
   AfterInput();
@@ -584,10 +594,14 @@ mesh::Result<RunSummary> run_sim(const SimOptions& o, const workloads::Workload&
   for (const SatelliteFailure& f : o.crashes) {
     if (f.satellite < 0 || f.satellite >= topo->satellites())
       return mesh::fail("--fail-sat", "no satellite " + std::to_string(f.satellite) + " in " + topo->spec().name);
-    if (f.satellite == core->root)
-      return mesh::fail("--fail-sat", "satellite " + std::to_string(f.satellite) +
-                                          " is the root (it detects termination and holds the result) and cannot fail");
-    if (f.satellite == o.inject_at)
+    // With crash recovery the root may restart: the ground injects the work again. Never
+    // for good: it holds the result and detects the end.
+    const bool restarts = f.until_s < 1e299;
+    if (f.satellite == core->root && !(core->recovering() && restarts))
+      return mesh::fail("--fail-sat", "satellite " + std::to_string(f.satellite) + " is the root (it detects termination " +
+                                          "and holds the result): it can fail only with crash recovery (--heartbeat) " +
+                                          "and a restart (S@FROM-UNTIL), which injects the work again");
+    if (f.satellite == o.inject_at && f.satellite != core->root)
       return mesh::fail("--fail-sat", "satellite " + std::to_string(f.satellite) +
                                           " receives the work (--inject-at) and cannot fail");
   }

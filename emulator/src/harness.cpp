@@ -59,8 +59,9 @@ class Harness {
     if (cfg_.update_interval_s > 0) push({cfg_.update_interval_s, 0, EventKind::move, 0, 0, 0, 0});
     for (std::size_t i = 0; i < cfg_.crashes.size(); ++i)
       push({cfg_.crashes[i].at_s, 0, EventKind::crash, cfg_.crashes[i].satellite, 0, 0, static_cast<std::uint32_t>(i)});
-    scheduler::SatelliteCore& root = *cores_[static_cast<std::size_t>(cfg_.core.root)];
-    while (!queue_.empty() && !root.finished()) {
+    // The root's core is a new one after it restarts.
+    auto root = [&]() -> scheduler::SatelliteCore& { return *cores_[static_cast<std::size_t>(cfg_.core.root)]; };
+    while (!queue_.empty() && !(up_[static_cast<std::size_t>(cfg_.core.root)] && root().finished())) {
       const Event e = queue_.top();
       queue_.pop();
       if (e.at > cfg_.max_virtual_s) break;
@@ -68,8 +69,8 @@ class Harness {
       handle(e);
       report_.makespan_s = e.at;
     }
-    report_.finished = root.finished();
-    report_.result = root.result();
+    report_.finished = root().finished();
+    report_.result = root().result();
     for (int s = 0; s < n; ++s) {
       report_.per_satellite.push_back(cores_[static_cast<std::size_t>(s)]->stats());
       report_.tasks_executed.push_back(pools_[static_cast<std::size_t>(s)]->tasks_executed());
@@ -125,8 +126,16 @@ class Harness {
     const auto s = static_cast<std::size_t>(e.satellite);
     up_[s] = true;
     set_links(e.satellite, true);
-    trees_[s] = std::make_unique<scheduler::SpanningTree>(tree_.rejoining(e.satellite));
-    boot(e.satellite, *trees_[s]);
+    if (e.satellite == cfg_.core.root) {
+      // The ground injects the work again into the root's new life, which starts the run
+      // afresh: what its earlier life gave out is orphaned wherever it returns.
+      boot(e.satellite, tree_);
+      cores_[s]->submit(e.at, workload_.roots.data(), workload_.roots.size());
+      start_workers(e.satellite, e.at);
+    } else {
+      trees_[s] = std::make_unique<scheduler::SpanningTree>(tree_.rejoining(e.satellite));
+      boot(e.satellite, *trees_[s]);
+    }
     cores_[s]->begin(e.at);
     pumps_[s]->after_event(e.at);
   }
@@ -247,8 +256,9 @@ mesh::Result<HarnessReport> run_harness(const HarnessConfig& config, const workl
     return mesh::fail("inject_at", "no such satellite: " + std::to_string(config.inject_at));
   if (config.workers < 1) return mesh::fail("--workers", "must be at least 1");
   for (const HarnessCrash& c : config.crashes)
-    if (c.satellite < 0 || c.satellite >= topo->satellites() || c.satellite == config.core.root)
-      return mesh::fail("crashes", "satellite " + std::to_string(c.satellite) + " cannot crash (not a satellite, or the root)");
+    if (c.satellite < 0 || c.satellite >= topo->satellites() || (c.satellite == config.core.root && !(c.until_s < 1e299)))
+      return mesh::fail("crashes", "satellite " + std::to_string(c.satellite) +
+                                       " cannot crash (not a satellite, or the root without a restart)");
   Harness h(config, workload, std::move(*topo));
   return h.run();
 }

@@ -283,7 +283,7 @@ class Launch {
         if (!a.exited || a.dead) continue;
         const std::string what = "agent " + std::to_string(a.satellite) + " (pid " + std::to_string(a.pid) + ") " +
                                  describe_exit(a.status);
-        if (core->recovering() && a.satellite != root) {
+        if (core->recovering() && (a.satellite != root || opt_.restart_crashed)) {
           // Crash recovery: its givers run its loot again; the run goes on without it, or
           // with a new life of it.
           const double at = std::chrono::duration<double>(Clock::now() - start).count();
@@ -328,6 +328,9 @@ class Launch {
     const json& r = (*finished)["result"];
     s.result = {r["sum"].get<std::uint64_t>(), r["aux"].get<std::uint64_t>(), r["max"].get<std::uint64_t>()};
     s.makespan_s = (*finished)["makespan_s"].get<double>();
+    // A restarted root counts from its new life's start: the run began before its first.
+    const bool root_restarted = std::any_of(crashes.begin(), crashes.end(), [&](const json& c) { return c["satellite"] == root; });
+    if (root_restarted) s.makespan_s = finished->value("run_s", s.makespan_s);
     stop_all();
     if (opt_.trace) {
       // The last task ended in the last sample that ran one: at its end, or, for the sample

@@ -36,8 +36,6 @@ mesh::Result<std::unique_ptr<AgentRuntime>> AgentRuntime::create(const AgentSett
   const int self = s.core.self, root = s.core.root;
   if (core->recovering() && s.inject_here && self != root)
     return mesh::fail("workload.inject_here", "with crash recovery the work enters at the root (steal.root)");
-  if (core->recovering() && core->epoch > 1 && self == root)
-    return mesh::fail("--incarnation", "the root cannot restart: it holds the run's result");
   // No workload: an embedding that brings only kinds of its own.
   auto w = s.workload.empty() ? mesh::Result<workloads::Workload>(workloads::Workload{})
                               : workloads::parse_workload(s.workload);
@@ -62,7 +60,9 @@ void AgentRuntime::start(double now, scheduler::LocalPool& pool, double emulated
   topo_.update(0.0);
   tree_ = scheduler::SpanningTree::build(topo_, core_config_.root);
   // A restarted agent comes back long after the start: its start share went to its first life.
-  if (core_config_.epoch > 1) tree_ = tree_.rejoining(self_);
+  // A restarted satellite joins a run long started: no start share comes to it, and it gives
+  // none. A restarted root starts the run afresh, the ground's work injected again.
+  if (core_config_.epoch > 1 && self_ != core_config_.root) tree_ = tree_.rejoining(self_);
   topo_.update(emulated_s);
   recompute_routes();
   // Registered by now, the host's kinds included: frames with others are refused.

@@ -315,8 +315,10 @@ void SatelliteCore::on_heartbeat(double now) {
     m.kind = MessageKind::alive;
     m.src = cfg_.self;
     m.dst = giver;
+    // Only accounts of the giver's present life: an earlier life numbered its loots from 1
+    // too, and naming those would keep shares of the new life's loots waiting here.
     for (const Account& a : accounts_)
-      if (a.open && a.giver == giver)
+      if (a.open && a.giver == giver && a.giver_epoch == epochs_[static_cast<std::size_t>(giver)])
         for (std::uint64_t loot : a.loots)
           if (m.loots.size() < kAliveLoots) m.loots.push_back(static_cast<std::uint64_t>(a.giver_account) << 48 | loot);
     ++stats_.recovery.heartbeats;

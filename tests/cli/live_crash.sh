@@ -16,18 +16,18 @@ run_and_kill() {  # extra launcher flags in "$@"
   code=$?
 }
 
-check_run() {  # $1: label, $2: the launcher's exit code
-  local label=$1 code=$2
+check_run() {  # $1: label, $2: the launcher's exit code, $3: the satellites killed (default "4 8")
+  local label=$1 code=$2 killed=${3:-4 8}
   [ "$code" -eq 0 ] && ok "$label: launcher exit 0" || bad "$label: exit $code: $(cat "$err")"
-  python3 - "$json" <<'EOF' && ok "$label: exact result, both crashes reported" || bad "$label: $(head -c 400 "$json")"
+  python3 - "$json" "$killed" <<'EOF' && ok "$label: exact result, every crash reported" || bad "$label: $(head -c 400 "$json")"
 import json, sys
 d = json.load(open(sys.argv[1]))
 assert d["finished"] and d["verified"] and d["result"] == 102181082, d.get("result")
 crashed = sorted(c["satellite"] for c in d["crashes"])
-assert crashed == [4, 8], crashed
+assert crashed == sorted(int(s) for s in sys.argv[2].split()), crashed
 assert all("signal 9" in c["exit"] for c in d["crashes"])
 EOF
-  [ "$(grep -c 'killed by signal 9' "$err")" -eq 2 ] && ok "$label: each crash reported on stderr" || bad "$label: stderr: $(cat "$err")"
+  [ "$(grep -c 'killed by signal 9' "$err")" -eq "$(echo $killed | wc -w)" ] && ok "$label: each crash reported on stderr" || bad "$label: stderr: $(cat "$err")"
   left=$(pgrep -f "leomesh-agent --config /dev/fd/3" | wc -l)
   [ "$left" -eq 0 ] && ok "$label: no agent left" || bad "$label: $left agents left"
   [ "$(ls -A "$private_tmp" | wc -l)" -eq 0 ] && ok "$label: no run directory left" || bad "$label: left: $(ls -A "$private_tmp")"
@@ -65,6 +65,21 @@ d = json.load(open('$json'))
 assert all(c.get('restarted_incarnation') == 2 for c in d['crashes']), d['crashes']
 " && ok "both restarted as incarnation 2" || bad "restarts: $(head -c 300 "$json")"
 taken_for_dead_is "[]" && ok "restarted, no agent takes any for dead" || bad "taken for dead: $(head -c 600 "$json")"
+
+# The root killed and restarted: the ground's work is injected again into its new life, and
+# the run ends exact, its makespan counted from the run's start.
+"$leomesh" emulate --mode live --topology torus:3x3 --workload uts:T1L --workers 1 --heartbeat 0.1 --timeout 300 \
+  --restart-crashed --json "$json" >/dev/null 2>"$err" &
+launcher=$!
+a=$(agent_of $launcher 0) || bad "agents did not start"
+sleep 2
+kill -9 "$a"
+wait $launcher
+check_run "kill -9 of the root with --restart-crashed" "$?" 0
+python3 -c "
+import json; d = json.load(open('$json'))
+assert d['crashes'][0]['restarted_incarnation'] == 2 and d['makespan_s'] > d['crashes'][0]['at_s'], d
+" && ok "the root restarted as incarnation 2, the makespan from the run's start" || bad "root restart: $(head -c 300 "$json")"
 
 # Without crash recovery a crash still ends the run, and says how to survive it.
 "$leomesh" emulate --mode live --topology torus:3x3 --workload uts:T1L --workers 1 --timeout 300 >/dev/null 2>"$err" &

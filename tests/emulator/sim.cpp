@@ -306,7 +306,8 @@ TEST_CASE("the root and the injection satellite cannot fail", "[sim][faults]") {
   auto bad = emulator::run_sim(o, w);
   REQUIRE_FALSE(bad.ok());
   CHECK(bad.error().message() ==
-        "--fail-sat: satellite 0 is the root (it detects termination and holds the result) and cannot fail");
+        "--fail-sat: satellite 0 is the root (it detects termination and holds the result): it can fail only with "
+        "crash recovery (--heartbeat) and a restart (S@FROM-UNTIL), which injects the work again");
   o.crashes[0].satellite = 6;
   bad = emulator::run_sim(o, w);
   REQUIRE_FALSE(bad.ok());
@@ -315,6 +316,23 @@ TEST_CASE("the root and the injection satellite cannot fail", "[sim][faults]") {
   bad = emulator::run_sim(o, w);
   REQUIRE_FALSE(bad.ok());
   CHECK(bad.error().parameter == "--fail-sat");
+}
+
+TEST_CASE("with crash recovery the root restarts, the work injected again: exact", "[sim][faults]") {
+  auto w = *workloads::parse_workload("uts:T1");
+  emulator::SimOptions o = options("torus:4x4", "neighbor", "uniform:1ms", 20e-6);
+  o.workers = 2;
+  o.core["heartbeat_s"] = 0.02;
+  o.core["suspect_s"] = 0.1;
+  o.crashes.push_back({0, 1.0, 1.2});
+  o.crashes.push_back({5, 1.1, 1.5});  // another while the root is down
+  auto r = emulator::run_sim(o, w);
+  REQUIRE(r.ok());
+  REQUIRE(r->finished);
+  CHECK(r->result.sum == 4130071);
+  CHECK(r->makespan_s > 1.2 + 2.5);  // the whole run again after the restart (2.6 s alone)
+  o.crashes = {{0, 1.0}};  // for good: refused
+  CHECK_FALSE(emulator::run_sim(o, w).ok());
 }
 
 TEST_CASE("duplicated and corrupted frames and link flaps: still exact", "[sim][faults]") {

@@ -191,11 +191,67 @@ TEST_CASE("300 seeded crash schedules: never early, never double-counted", "[rec
   CHECK(restored > 100);  // the crashes did hit satellites holding loot
 }
 
-TEST_CASE("a crash of the root is refused", "[recovery]") {
+TEST_CASE("100 seeded crash schedules with a root restart in each: never early, never double-counted", "[recovery]") {
+  const auto fib = workload("fib:22");
+  const auto queens = workload("nqueens:9");
+  int exact = 0;
+  for (std::uint64_t seed = 1; seed <= 100; ++seed) {
+    scheduler::Rng rng(seed * 104729);
+    const auto& w = seed % 2 ? fib : queens;
+    auto cfg = recovering(seed % 3 ? "torus:4x4" : "mesh:4x4", seed % 4 < 2 ? "neighbor" : "global", seed);
+    cfg.task_cost_s = 50e-6;
+    const double root_at = 0.3 * rng.unit();
+    cfg.crashes.push_back({0, root_at, root_at + 0.1 * rng.unit()});
+    for (int c = static_cast<int>(rng.below(3)); c > 0; --c) {
+      emulator::HarnessCrash crash;
+      crash.satellite = 1 + static_cast<int>(rng.below(15));
+      crash.at_s = 0.5 * rng.unit();
+      if (rng.below(2) == 0) crash.until_s = crash.at_s + 0.1 * rng.unit();
+      cfg.crashes.push_back(crash);
+    }
+    auto r = emulator::run_harness(cfg, w);
+    REQUIRE(r.ok());
+    INFO("seed " << seed);
+    CHECK(r->finished);
+    CHECK(r->result.sum == *w.expected.sum);
+    exact += r->finished && r->result.sum == *w.expected.sum;
+  }
+  CHECK(exact == 100);
+}
+
+TEST_CASE("a crash-stop of the root is refused", "[recovery]") {
   const auto w = workload("fib:10");
   auto cfg = recovering("torus:4x4", "neighbor", 1);
   cfg.crashes = {{0, 0.1}};
   CHECK_FALSE(emulator::run_harness(cfg, w).ok());
+}
+
+TEST_CASE("the root restarts, the ground injects the work again: exact, its earlier life's results orphaned",
+          "[recovery]") {
+  const auto w = workload("fib:25");
+  auto base = emulator::run_harness(recovering("torus:4x4", "neighbor", 1), w);
+  REQUIRE(base.ok());
+  REQUIRE(base->finished);
+  const double span = base->makespan_s;
+  for (const char* policy : {"neighbor", "global"}) {
+    INFO(policy);
+    auto cfg = recovering("torus:4x4", policy, 4);
+    // Down for less than, and for more than, the detection time; another satellite crashes
+    // while the root is down, and one after it is back.
+    for (double down : {0.02, 0.2}) {
+      INFO("down " << down << " s");
+      cfg.crashes = {{0, 0.5 * span, 0.5 * span + down}, {5, 0.55 * span, 0.9 * span}, {10, 0.5 * span + down + 0.1 * span}};
+      auto r = emulator::run_harness(cfg, w);
+      REQUIRE(r.ok());
+      REQUIRE(r->finished);
+      CHECK(r->result.sum == *w.expected.sum);
+      // The whole run again after the restart, at least.
+      CHECK(r->makespan_s > 0.5 * span + down + 0.9 * span);
+      std::uint64_t orphaned = 0;
+      for (const auto& s : r->per_satellite) orphaned += s.recovery.orphaned;
+      CHECK(orphaned > 0);
+    }
+  }
 }
 
 TEST_CASE("a queue gives loot of one account from its richest account, the others keep their place", "[recovery]") {
