@@ -87,12 +87,16 @@ struct Agent::Impl : AgentDriver {
     signals.add(SIGTERM);
     signals.add(SIGUSR1);
     wait_signal();
-    if (runtime->topology().moves() && cfg.network().update_interval_s() > 0) arm_update();
-    if (cfg.telemetry().report_interval_s() > 0) arm_telemetry();
+    // The constellation moves every update_interval_s of emulated time.
+    const double scale = cfg.network().time_scale() > 0 ? cfg.network().time_scale() : 1.0;
+    if (runtime->topology().moves() && cfg.network().update_interval_s() > 0)
+      repeat(update_timer, cfg.network().update_interval_s() / scale, &Impl::move);
+    if (cfg.telemetry().report_interval_s() > 0)
+      repeat(telemetry_timer, cfg.telemetry().report_interval_s(), &Impl::print_telemetry);
     run_offset_s = unix_now_s() - cfg.network().epoch_unix_s() - now();
     traced_at_s = run_time(now());
     traced_awake_s = pool->stats().total.awake_s;  // the workers woke with the pool, before any work
-    if (tracing()) arm_trace();
+    if (tracing()) repeat(trace_timer, cfg.telemetry().trace_interval_s(), &Impl::trace_busy);
     runtime->start(now(), *pool, emulated_now());
   }
 
@@ -181,13 +185,13 @@ struct Agent::Impl : AgentDriver {
     traced_tasks = ps.total.executed;
   }
 
-  void arm_trace() {
-    trace_timer.expires_after(std::chrono::duration_cast<Clock::duration>(
-        std::chrono::duration<double>(cfg.telemetry().trace_interval_s())));
-    trace_timer.async_wait([this](const asio::error_code& ec) {
+  // Calls `tick` every `interval_s` seconds of wall time until the agent stops.
+  void repeat(asio::steady_timer& timer, double interval_s, void (Impl::*tick)()) {
+    timer.expires_after(std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(interval_s)));
+    timer.async_wait([this, &timer, interval_s, tick](const asio::error_code& ec) {
       if (ec || stopping) return;
-      trace_busy();
-      arm_trace();
+      (this->*tick)();
+      repeat(timer, interval_s, tick);
     });
   }
 
@@ -211,26 +215,7 @@ struct Agent::Impl : AgentDriver {
     }
   }
 
-  void arm_update() {
-    update_timer.expires_after(std::chrono::duration_cast<Clock::duration>(
-        std::chrono::duration<double>(cfg.network().update_interval_s() /
-                                      (cfg.network().time_scale() > 0 ? cfg.network().time_scale() : 1.0))));
-    update_timer.async_wait([this](const asio::error_code& ec) {
-      if (ec || stopping) return;
-      runtime->move_to(emulated_now());
-      arm_update();
-    });
-  }
-
-  void arm_telemetry() {
-    telemetry_timer.expires_after(std::chrono::duration_cast<Clock::duration>(
-        std::chrono::duration<double>(cfg.telemetry().report_interval_s())));
-    telemetry_timer.async_wait([this](const asio::error_code& ec) {
-      if (ec || stopping) return;
-      print_telemetry();
-      arm_telemetry();
-    });
-  }
+  void move() { runtime->move_to(emulated_now()); }
 
   void print_finished() {
     const scheduler::Reduction& r = runtime->result();
