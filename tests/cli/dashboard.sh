@@ -66,6 +66,27 @@ echo '{"not": "a trace"}' >"$trace"
 msg=$("$leomesh" dashboard --port 0 "$trace" 2>&1)
 [ $? -eq 2 ] && [ "$(echo "$msg" | wc -l)" -eq 1 ] && ok "not a trace: $msg" || bad "not a trace: $msg"
 
+# Starlink shell 1, the README's command: all 1,584 satellites and 3,168 ISLs drawn.
+"$leomesh" emulate --mode sim --topology starlink-s1 --policy neighbor --workload uts:T1 --trace "$trace" \
+  >/dev/null 2>"$err" || bad "starlink trace: $(cat "$err")"
+"$leomesh" dashboard --port 0 "$trace" >"$out" 2>&1 &
+server=$!
+for _ in $(seq 1 100); do grep -q '^dashboard: http' "$out" && break; sleep 0.05; done
+url=$(sed -n 's/^dashboard: \(http[^ ]*\).*/\1/p' "$out")
+dom "${url}?frame=30" >"$out.dom"  # megabytes: a file, not an argument
+python3 - "$out.dom" <<'PY' && ok "chromium: Starlink shell 1, 1,584 satellites on map and grid" || bad "starlink page: $(tail -c 400 "$out.dom")"
+import re, sys
+page = open(sys.argv[1]).read()
+assert 'data-ready="1"' in page and 'data-frame="30"' in page, page[-300:]
+assert re.search(r'id="count">1584<', page)
+assert len(re.findall(r'<circle class="sat" ', page)) == 1584
+assert len(re.findall(r'<circle class="sat-grid" ', page)) == 1584
+assert len(re.findall(r'<line class="isl"', page)) == 2 * 3168
+PY
+kill -TERM $server
+wait $server
+rm -f "$out.dom"
+
 # emulate --dashboard: the page follows a live run as its agents work. Chromium opens it
 # while the run goes on and ends with the run's last view (the slider on the last frame),
 # after redrawing on each event; /events announces a new view every 0.5 s.
