@@ -382,17 +382,15 @@ void SatelliteApp::Restart(int crashed_life) {
   // Empty memory: no tasks, and no weight. The tree would give the fresh core its start share
   // again, and make it wait for its children's first returns, which went to its first life:
   // the run started long ago, so this core sees a tree without start shares.
+  rejoin_tree = std::make_unique<scheduler::SpanningTree>(world.tree.rejoining(id));
+  Boot(*rejoin_tree);
   if (id == world.core_template.root) {
     // The ground injects the work again into the root's new life (crash recovery; the work
     // enters at the root): the run starts afresh, and whatever its earlier life gave out is
     // orphaned wherever it comes back.
-    Boot(world.tree);
     const std::vector<scheduler::Task>& share = world.initial[static_cast<std::size_t>(id)];
     core->submit(t, share.data(), share.size());
     StartWorkers();
-  } else {
-    rejoin_tree = std::make_unique<scheduler::SpanningTree>(world.tree.rejoining(id));
-    Boot(*rejoin_tree);
   }
   core->begin(t);
   pump->after_event(t);

@@ -126,15 +126,13 @@ class Harness {
     const auto s = static_cast<std::size_t>(e.satellite);
     up_[s] = true;
     set_links(e.satellite, true);
+    trees_[s] = std::make_unique<scheduler::SpanningTree>(tree_.rejoining(e.satellite));
+    boot(e.satellite, *trees_[s]);
     if (e.satellite == cfg_.core.root) {
       // The ground injects the work again into the root's new life, which starts the run
       // afresh: what its earlier life gave out is orphaned wherever it returns.
-      boot(e.satellite, tree_);
       cores_[s]->submit(e.at, workload_.roots.data(), workload_.roots.size());
       start_workers(e.satellite, e.at);
-    } else {
-      trees_[s] = std::make_unique<scheduler::SpanningTree>(tree_.rejoining(e.satellite));
-      boot(e.satellite, *trees_[s]);
     }
     cores_[s]->begin(e.at);
     pumps_[s]->after_event(e.at);

@@ -59,10 +59,9 @@ void AgentRuntime::start(double now, scheduler::LocalPool& pool, double emulated
   // run's start, identically on every agent, whenever each one starts.
   topo_.update(0.0);
   tree_ = scheduler::SpanningTree::build(topo_, core_config_.root);
-  // A restarted agent comes back long after the start: its start share went to its first life.
-  // A restarted satellite joins a run long started: no start share comes to it, and it gives
-  // none. A restarted root starts the run afresh, the ground's work injected again.
-  if (core_config_.epoch > 1 && self_ != core_config_.root) tree_ = tree_.rejoining(self_);
+  // A restarted agent comes back long after the start: its start share went to its first life
+  // (a restarted root starts the run afresh: SpanningTree::rejoining).
+  if (core_config_.epoch > 1) tree_ = tree_.rejoining(self_);
   topo_.update(emulated_s);
   recompute_routes();
   // Registered by now, the host's kinds included: frames with others are refused.

@@ -21,6 +21,7 @@ SpanningTree SpanningTree::build(const mesh::Topology& topo, int root) {
   // the moment, so a down tree link only makes a path longer.
   const auto n = static_cast<std::size_t>(topo.satellites());
   SpanningTree tree;
+  tree.root = root;
   tree.parent.assign(n, -1);
   tree.children.assign(n, {});
   std::vector<bool> seen(n, false);
@@ -59,6 +60,7 @@ SpanningTree SpanningTree::build(const mesh::Topology& topo, int root) {
 
 SpanningTree SpanningTree::rejoining(int s) const {
   SpanningTree view = *this;
+  if (s == root) return view;
   view.starts_with_share[static_cast<std::size_t>(s)] = false;
   for (int c : children[static_cast<std::size_t>(s)]) view.starts_with_share[static_cast<std::size_t>(c)] = false;
   return view;

@@ -103,11 +103,13 @@ struct SpanningTree {
   /// injected at any of them. The others join when loot first reaches them.
   std::vector<bool> starts_with_share;
   int share_holders = 0;
+  int root = 0;
 
   static SpanningTree build(const mesh::Topology& topo, int root);
   /// The view of satellite `s` restarted with empty memory long after the start: the same
   /// tree, but neither it nor its children hold or wait for a start share (those went to
-  /// its earlier life).
+  /// its earlier life). A restarted root starts the run afresh (crash recovery: the ground
+  /// injects the work again), start shares too: the tree as built.
   SpanningTree rejoining(int s) const;
 };
 
