@@ -62,12 +62,11 @@ void TraceRecorder::task_started(int sat, double now, double cost_s, std::size_t
 }
 
 void TraceRecorder::busy(int sat, double from, double to, double worker_s, std::uint64_t tasks, std::size_t queued) {
-  if (!(to > from)) return;
   Satellite& s = sats_[static_cast<std::size_t>(sat)];
   open_spell(sat, from);
-  s.tasks += tasks;
+  s.tasks += tasks;  // also from a sample of no length (two taken at one instant): every task counts
   s.worker_s += worker_s;
-  deposit(sat, from, to, worker_s / (to - from));  // spread evenly: all a sample tells
+  if (to > from) deposit(sat, from, to, worker_s / (to - from));  // spread evenly: all a sample tells
   s.open_to = std::max(s.open_to, to);
   sample_queue(sat, to, queued);
 }
