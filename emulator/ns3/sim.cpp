@@ -721,7 +721,8 @@ mesh::Result<RunSummary> run_sim(const SimOptions& o, const workloads::Workload&
                                   {"refused", cs.recovery.refused},
                                   {"accounts_full", cs.capped.accounts_full},
                                   {"given_full", cs.capped.given_full},
-                                  {"account_returns", cs.recovery.account_returns}};
+                                  {"account_returns", cs.recovery.account_returns},
+                                  {"dropped", cs.recovery.dropped}};
     s.per_satellite.push_back(ss);
   }
   const double wall = std::chrono::duration<double>(wall1 - wall0).count();

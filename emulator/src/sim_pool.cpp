@@ -32,7 +32,10 @@ std::optional<SimulatedPool::Started> SimulatedPool::start_next() {
   for (std::size_t w = 0; w < busy_.size(); ++w) {
     if (busy_[w]) continue;
     // Newest first, as a worker's own deque would give it (depth-first, small footprint).
-    const scheduler::Task task = *queue_.pop_newest();
+    // None when all that was queued belonged to dropped accounts.
+    const std::optional<scheduler::Task> next = queue_.pop_newest();
+    if (!next) return std::nullopt;
+    const scheduler::Task task = *next;
     busy_[w] = true;
     ++busy_workers_;
     running_account_[w] = task.account;

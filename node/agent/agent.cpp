@@ -304,6 +304,8 @@ struct Agent::Impl : AgentDriver {
                   {"stale", s.recovery.stale},
                   {"stale_returns", s.recovery.stale_returns},
                   {"orphaned", s.recovery.orphaned},
+                  {"dropped", s.recovery.dropped},
+                  {"drops_sent", s.recovery.drops_sent},
                   {"heartbeats", s.recovery.heartbeats},
                   {"refused", s.recovery.refused},
                   {"declared_dead", s.recovery.declared_dead},

@@ -207,9 +207,12 @@ ThreadPool::~ThreadPool() {
 
 void ThreadPool::execute(Worker& w, const Task& task) {
   w.ctx.enter(task.account);
-  registry_.run(task, w.ctx);
+  // A relaxed load per task: the flag is set once, by the driver, for an account whose
+  // results will never count; a task run after it is merely work wasted.
+  const bool dropped = dropped_[task.account].load(std::memory_order_relaxed);
+  if (!dropped) registry_.run(task, w.ctx);
   w.ctx.file(task.account);
-  bump(w.executed);
+  if (!dropped) bump(w.executed);
 }
 
 void ThreadPool::run_worker(Worker& w) {
@@ -580,6 +583,10 @@ scheduler::Reduction ThreadPool::take_account(std::uint8_t account) {
   }
   return total;
 }
+
+void ThreadPool::drop_account(std::uint8_t account) { dropped_[account].store(true, std::memory_order_relaxed); }
+
+void ThreadPool::open_account(std::uint8_t account) { dropped_[account].store(false, std::memory_order_relaxed); }
 
 PoolStats ThreadPool::stats() const {
   PoolStats s;

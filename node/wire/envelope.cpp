@@ -13,7 +13,7 @@ bool carries_results(scheduler::MessageKind kind) {
 bool known_kind(std::int32_t k) {
   using K = scheduler::MessageKind;
   for (K kind : {K::steal_request, K::steal_reply, K::ack, K::terminate, K::loot_push, K::weight_return, K::demand,
-                 K::account_return, K::alive, K::loot_refused})
+                 K::account_return, K::alive, K::loot_refused, K::loot_dropped})
     if (k == static_cast<std::int32_t>(kind)) return true;
   return false;
 }
@@ -158,7 +158,7 @@ std::optional<mesh::Error> to_message(Fields& e, const DecodeLimits& limits, sch
   // and one of a sender without recovery has no account return, alive, or accounts.
   const bool recovering = m.epoch != 0;
   if (!recovering && (m.kind == scheduler::MessageKind::account_return || m.kind == scheduler::MessageKind::alive ||
-                      m.kind == scheduler::MessageKind::loot_refused ||
+                      m.kind == scheduler::MessageKind::loot_refused || m.kind == scheduler::MessageKind::loot_dropped ||
                       m.to_epoch != 0 || !m.loots.empty() || m.account != 0 || !accounts.empty() ||
                       !m.liveness.empty()))
     return mesh::fail(what, "crash-recovery fields from a sender without an epoch");

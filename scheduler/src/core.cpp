@@ -504,6 +504,11 @@ bool SatelliteCore::fill_loot(double now, double want_s, Message& loot) {
     pool_.take_oldest(1, take_buffer_);
   else
     pool_.take_work(want_s, cfg_.max_batch, take_buffer_, recovering());
+  // Tasks of a dropped account still queued: out of the pool now, and never given.
+  if (recovering())
+    take_buffer_.erase(std::remove_if(take_buffer_.begin(), take_buffer_.end(),
+                                      [&](const Task& t) { return accounts_[t.account].dropped; }),
+                       take_buffer_.end());
   if (take_buffer_.empty()) {
     held_.merge(piece);
     return false;
@@ -680,6 +685,7 @@ void SatelliteCore::handle_message(double now, Message m) {
       break;
     case MessageKind::account_return: on_account_return(now, m); break;
     case MessageKind::loot_refused: on_loot_refused(now, m); break;
+    case MessageKind::loot_dropped: on_loot_dropped(now, m); break;
     case MessageKind::alive: on_alive(now, m); break;
     case MessageKind::demand: break;
   }
@@ -804,6 +810,7 @@ bool SatelliteCore::plausible(const Message& m) {
     case MessageKind::account_return:
     case MessageKind::alive:
     case MessageKind::loot_refused:
+    case MessageKind::loot_dropped:
       if (recovering()) return true;
       ++stats_.rejected.stray_return;
       return false;

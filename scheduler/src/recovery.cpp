@@ -63,6 +63,12 @@ void SatelliteCore::peer_restarted(double now, int peer, std::uint64_t epoch) {
     if (g.receiver == peer) lost.push_back(key);
   std::sort(lost.begin(), lost.end());  // the same order on every run
   for (std::uint64_t key : lost) restore(now, key, Restore::restarted);
+  // What its earlier life gave here will never count: its giver runs it again, or, for the
+  // root, the run starts afresh. Dropped here and down the chains it was given on along,
+  // it stops taking workers from the work that will.
+  for (std::size_t s = 1; s < accounts_.size(); ++s)
+    if (accounts_[s].open && !accounts_[s].dropped && accounts_[s].giver == peer && accounts_[s].giver_epoch < epoch)
+      drop_account(now, s);
   // Whatever was kept for resending to it is for a life that is over; its new life numbers
   // its messages from 1 again.
   for (auto it = unacked_.begin(); it != unacked_.end();)
@@ -75,8 +81,8 @@ void SatelliteCore::peer_restarted(double now, int peer, std::uint64_t epoch) {
 int SatelliteCore::account_for(const Message& loot, std::uint8_t giver_account) const {
   for (std::size_t s = 1; s < accounts_.size(); ++s) {
     const Account& a = accounts_[s];
-    if (a.open && a.giver == loot.src && a.giver_epoch == loot.epoch && a.giver_account == giver_account &&
-        a.loots.size() < kLootsPerAccount)
+    if (a.open && !a.dropped && a.giver == loot.src && a.giver_epoch == loot.epoch &&
+        a.giver_account == giver_account && a.loots.size() < kLootsPerAccount)
       return static_cast<int>(s);
   }
   return -1;
@@ -115,6 +121,8 @@ void SatelliteCore::open_accounts(double now, Message& loot) {
         a.giver_account = t.account;
         a.loots_out = 0;
         a.absorbed = Reduction{};
+        a.dropped = false;
+        pool_.open_account(static_cast<std::uint8_t>(next_free));
         ++accounts_open_;
       }
       accounts_[static_cast<std::size_t>(s)].loots.push_back(loot.id);
@@ -165,7 +173,7 @@ void SatelliteCore::settle_accounts(double now) {
     }
     a.open = false;
     --accounts_open_;
-    if (a.giver_epoch != epochs_[static_cast<std::size_t>(a.giver)]) {
+    if (a.dropped || a.giver_epoch != epochs_[static_cast<std::size_t>(a.giver)]) {
       ++stats_.recovery.orphaned;  // its giver restarted and ran the loot again, or will
       continue;
     }
@@ -233,6 +241,65 @@ void SatelliteCore::on_loot_refused(double now, const Message& m) {
                  waiting_.end());
   for (Neighbour& n : neighbours_)
     if (n.id == m.src) n.next_push = std::max(n.next_push, now + cfg_.remember_s);
+}
+
+void SatelliteCore::drop_account(double now, std::size_t s) {
+  // Safe whatever the reason: a dropped account never returns, so its giver counts its loot
+  // by running the copy (or never, when that life is over). The tasks stay counted in the
+  // account until the pool has dropped them, and the account closes as any other, without
+  // a return, once they and its loot given on are gone.
+  Account& a = accounts_[s];
+  a.dropped = true;
+  ++stats_.recovery.dropped;
+  const auto account = static_cast<std::uint8_t>(s);
+  pool_.drop_account(account);
+  // The loot given from it: forgotten here (its return would be refused as stale), and its
+  // receivers told, so that the drop runs down the chain of givers at the speed of messages.
+  // Grouped per receiver, in a fixed order: one message each.
+  std::vector<std::pair<std::uint64_t, Given*>> from_it;
+  for (auto& [key, g] : given_)
+    if (std::any_of(g.waiting.begin(), g.waiting.end(), [&](const Share& x) { return x.account == account; }))
+      from_it.emplace_back(key, &g);
+  std::sort(from_it.begin(), from_it.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+  Message m;
+  auto flush = [&] {
+    if (m.loots.empty()) return;
+    ++stats_.recovery.drops_sent;
+    send(std::move(m));
+    m = Message{};
+  };
+  for (const auto& [key, g] : from_it) {
+    if (!m.loots.empty() && (m.dst != g->receiver || m.to_epoch != g->receiver_epoch)) flush();
+    m.kind = MessageKind::loot_dropped;
+    m.src = cfg_.self;
+    m.dst = g->receiver;
+    m.to_epoch = g->receiver_epoch;
+    m.account = account;
+    m.loots.push_back(key & ((1ULL << 40) - 1));
+    g->waiting.erase(std::remove_if(g->waiting.begin(), g->waiting.end(), [&](const Share& x) { return x.account == account; }),
+                     g->waiting.end());
+    --a.loots_out;
+    if (g->waiting.empty()) {
+      if (unacked_.erase(key) > 0) --peers_[g->receiver].unacked;  // not to be delivered now
+      --peers_[g->receiver].given;
+      given_.erase(key);
+    }
+  }
+  flush();
+  (void)now;  // the account closes in the next settle_accounts(), as every account does
+}
+
+void SatelliteCore::on_loot_dropped(double now, const Message& m) {
+  // Only the accounts holding a loot named, from the account named of this life of the
+  // giver: loot ids never repeat between two satellites' lives, so a late drop cannot hit
+  // an account opened since.
+  for (std::size_t s = 1; s < accounts_.size(); ++s) {
+    const Account& a = accounts_[s];
+    if (a.open && !a.dropped && a.giver == m.src && a.giver_epoch == m.epoch && a.giver_account == m.account &&
+        std::any_of(m.loots.begin(), m.loots.end(),
+                    [&](std::uint64_t l) { return std::find(a.loots.begin(), a.loots.end(), l) != a.loots.end(); }))
+      drop_account(now, s);
+  }
 }
 
 bool SatelliteCore::accounts_short() const {
@@ -307,7 +374,7 @@ void SatelliteCore::on_heartbeat(double now) {
   // keep that share waiting for ever.
   scratch_.clear();
   for (const Account& a : accounts_)
-    if (a.open && a.giver >= 0 && a.giver_epoch == epochs_[static_cast<std::size_t>(a.giver)] &&
+    if (a.open && !a.dropped && a.giver >= 0 && a.giver_epoch == epochs_[static_cast<std::size_t>(a.giver)] &&
         std::find(scratch_.begin(), scratch_.end(), a.giver) == scratch_.end())
       scratch_.push_back(a.giver);
   for (int giver : scratch_) {
@@ -318,7 +385,7 @@ void SatelliteCore::on_heartbeat(double now) {
     // Only accounts of the giver's present life: an earlier life numbered its loots from 1
     // too, and naming those would keep shares of the new life's loots waiting here.
     for (const Account& a : accounts_)
-      if (a.open && a.giver == giver && a.giver_epoch == epochs_[static_cast<std::size_t>(giver)])
+      if (a.open && !a.dropped && a.giver == giver && a.giver_epoch == epochs_[static_cast<std::size_t>(giver)])
         for (std::uint64_t loot : a.loots)
           if (m.loots.size() < kAliveLoots) m.loots.push_back(static_cast<std::uint64_t>(a.giver_account) << 48 | loot);
     ++stats_.recovery.heartbeats;

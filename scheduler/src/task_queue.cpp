@@ -37,15 +37,19 @@ bool TaskQueue::push(const Task& t) {
 }
 
 std::optional<Task> TaskQueue::pop_newest() {
-  if (size_ == 0) return std::nullopt;
-  const Queued q = at(--size_);
-  account_units_[q.task.account] -= q.units;
-  // Reset on empty: a running sum of doubles would otherwise drift from zero.
-  if (size_ == 0)
-    cleared();
-  else
-    queued_units_ -= q.units;
-  return q.task;
+  while (size_ > 0) {
+    const Queued q = at(--size_);
+    account_units_[q.task.account] -= q.units;
+    // Reset on empty: a running sum of doubles would otherwise drift from zero.
+    if (size_ == 0)
+      cleared();
+    else
+      queued_units_ -= q.units;
+    if (!dropped_[q.task.account]) return q.task;
+    --outstanding_[q.task.account];  // never run: its results would never count
+    ++discarded_;
+  }
+  return std::nullopt;
 }
 
 TaskQueue::Queued TaskQueue::pop_front() {

@@ -60,7 +60,8 @@ std::vector<scheduler::Message> one_of_every_kind() {
   zero_ret.weight = scheduler::Weight::piece(3);
   all.push_back(zero_ret);
   // Crash recovery.
-  for (MessageKind k : {MessageKind::account_return, MessageKind::alive, MessageKind::loot_refused, MessageKind::steal_reply}) {
+  for (MessageKind k : {MessageKind::account_return, MessageKind::alive, MessageKind::loot_refused,
+                        MessageKind::loot_dropped, MessageKind::steal_reply}) {
     scheduler::Message m = base(k);
     m.epoch = 3;
     m.to_epoch = 1ULL << 40;
@@ -68,6 +69,10 @@ std::vector<scheduler::Message> one_of_every_kind() {
       m.loots = {1, 2, 0xFFFFFFFFFFFFULL};
       m.account = 200;
       m.reduction = {1, 2, 3};
+    }
+    if (k == MessageKind::loot_dropped) {
+      m.loots = {3, 1ULL << 39 | 9};
+      m.account = 17;
     }
     if (k == MessageKind::alive) {
       m.loots = {7ULL << 48 | 5};

@@ -527,3 +527,36 @@ TEST_CASE("accounts: done only when none of its tasks is left, and every result 
     }
   }
 }
+
+TEST_CASE("accounts: a dropped account's tasks are skipped unrun, the others' exact; reopened, it runs again",
+          "[pool][recovery]") {
+  for (std::size_t workers : {1, 2, 4}) {
+    INFO(workers << " workers");
+    ThreadPool pool(registry(), workers);
+    Task kept = Task::make(kFib, std::uint32_t{20});
+    kept.account = 2;
+    Task doomed = Task::make(kFib, std::uint32_t{24});
+    doomed.account = 1;
+    pool.drop_account(1);
+    pool.submit(&doomed, 1);
+    pool.submit(&kept, 1);
+    pool.wait_idle();
+    CHECK(pool.account_done(1));
+    CHECK(pool.take_account(1).sum == 0);
+    CHECK(pool.take_account(2).sum == fib(20));
+    CHECK(pool.stats().total.executed == fib_calls(20));  // the dropped one counted finished, not run
+    // Dropped while its tree unfolds: what is left of it is skipped, and the account is done.
+    Task big = Task::make(kFib, std::uint32_t{27});
+    big.account = 3;
+    pool.submit(&big, 1);
+    pool.drop_account(3);
+    pool.wait_idle();
+    CHECK(pool.account_done(3));
+    CHECK(pool.stats().total.executed <= fib_calls(20) + fib_calls(27));
+    // Reopened for new loot: run in full.
+    pool.open_account(1);
+    pool.submit(&doomed, 1);
+    pool.wait_idle();
+    CHECK(pool.take_account(1).sum == fib(24));
+  }
+}

@@ -38,6 +38,8 @@ class SimulatedPool final : public scheduler::LocalPool {
   scheduler::Reduction reduction() const override { return queue_.reduction(); }
   bool account_done(std::uint8_t account) const override { return queue_.account_done(account); }
   scheduler::Reduction take_account(std::uint8_t account) override { return queue_.take_account(account); }
+  void drop_account(std::uint8_t account) override { queue_.drop(account); }
+  void open_account(std::uint8_t account) override { queue_.open(account); }
 
   struct Started {
     int worker;

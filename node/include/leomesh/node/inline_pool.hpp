@@ -47,6 +47,8 @@ class InlinePool final : public scheduler::LocalPool {
   scheduler::Reduction reduction() const override { return queue_.reduction(); }
   bool account_done(std::uint8_t account) const override { return queue_.account_done(account); }
   scheduler::Reduction take_account(std::uint8_t account) override { return queue_.take_account(account); }
+  void drop_account(std::uint8_t account) override { queue_.drop(account); }
+  void open_account(std::uint8_t account) override { queue_.open(account); }
 
   std::uint64_t executed() const { return executed_; }
   /// Tasks handed in with push() (loot, the ground's), ever.

@@ -184,6 +184,10 @@ class ThreadPool final : public scheduler::LocalPool {
   bool account_done(std::uint8_t account) const override;
   /// The reduction of loot account `account`, zeroed. Call once account_done(account).
   scheduler::Reduction take_account(std::uint8_t account) override;
+  /// Any thread. Workers skip the account's tasks from now on (the deques are not searched:
+  /// a task is dropped when a worker reaches it).
+  void drop_account(std::uint8_t account) override;
+  void open_account(std::uint8_t account) override;
   /// Per-worker and total counters (relaxed snapshot; exact when idle).
   PoolStats stats() const;
 
@@ -249,6 +253,7 @@ class ThreadPool final : public scheduler::LocalPool {
   // Per loot account (crash recovery): tasks submitted, and tasks taken out (account_done()).
   std::array<std::atomic<std::uint64_t>, scheduler::TaskContext::kAccounts> driver_in_{};
   std::array<std::atomic<std::uint64_t>, scheduler::TaskContext::kAccounts> driver_out_{};
+  std::array<std::atomic<bool>, scheduler::TaskContext::kAccounts> dropped_{};
   std::atomic<std::uint64_t> wakeups_{0};
   std::atomic<std::size_t> take_cursor_{0};
 };

@@ -227,6 +227,8 @@ struct CoreStats {
     std::uint64_t stale = 0;            ///< messages from an earlier incarnation of their sender, or for one of this satellite: dropped
     std::uint64_t stale_returns = 0;    ///< account returns for loot not outstanding (a copy, or loot already run again here)
     std::uint64_t orphaned = 0;         ///< accounts done whose giver had restarted since: their results were not wanted
+    std::uint64_t dropped = 0;          ///< of those and others, accounts dropped before they were done (their giver restarted, or dropped them)
+    std::uint64_t drops_sent = 0;       ///< loot_dropped messages sent, to receivers of loot from an account dropped here
     std::uint64_t heartbeats = 0;       ///< alive messages sent
     std::uint64_t refused = 0;          ///< loot given back: its receiver had no account free
     std::uint64_t declared_dead = 0;    ///< ISL neighbours this satellite found silent for suspect_s and took for dead
@@ -439,6 +441,10 @@ class SatelliteCore {
   void on_account_return(double now, const Message& m);
   void refuse(const Message& loot);  // no account free: tell the giver to take it back
   void on_loot_refused(double now, const Message& m);
+  // Account `s` will never count: its tasks are dropped, and so is the loot given from it,
+  // down the chains of givers (loot_dropped).
+  void drop_account(double now, std::size_t s);
+  void on_loot_dropped(double now, const Message& m);
   enum class Restore { silent, restarted, refused };
   // A loot's outstanding tasks run here again: of `account` only, or (-1) of all its shares.
   void restore(double now, std::uint64_t key, Restore why, int account = -1);
@@ -559,6 +565,7 @@ class SatelliteCore {
     std::uint8_t giver_account = 0;  // the giver's account their tasks came from
     std::uint32_t loots_out = 0;     // loot given from it, not settled
     Reduction absorbed;              // results returned for that loot
+    bool dropped = false;            // its results will never count (drop_account)
   };
   std::vector<Account> accounts_;    // TaskContext::kAccounts entries when recovering
   std::size_t accounts_open_ = 0;

@@ -29,6 +29,9 @@ enum class MessageKind : std::uint8_t {
                         ///< `reduction`)
   alive = 12,           ///< satellite -> the givers of the accounts it holds: still running (no ack)
   loot_refused = 13,    ///< receiver -> giver: loot `id` not taken (no account free): take it back
+  loot_dropped = 14,    ///< giver -> receiver: the results of `loots` (drawn on the giver's
+                        ///< `account`) will never count (the life that would take them is
+                        ///< over): drop what is left of them (no ack: one lost costs only work)
 };
 
 /// The messages a trace shows as arrows from their sender: loot pushed unasked, and the
@@ -57,8 +60,9 @@ struct Message {
   /// higher after each restart), and the receiver's as the sender knows it.
   std::uint64_t epoch = 0;
   std::uint64_t to_epoch = 0;
-  std::vector<std::uint64_t> loots; ///< account_return: the ids of the loot messages it settles
-  std::uint8_t account = 0;         ///< account_return: the giver's account those tasks came from
+  std::vector<std::uint64_t> loots; ///< account_return: the ids of the loot messages it settles;
+                                    ///< loot_dropped: of those to drop
+  std::uint8_t account = 0;         ///< account_return, loot_dropped: the giver's account those tasks came from
   /// alive to an ISL neighbour: what the sender believes of satellites whose liveness changed
   /// lately or that it takes for dead, one entry each, satellite << 48 | view (see
   /// SatelliteCore::taken_for_dead). At most 64 entries.

@@ -50,6 +50,14 @@ class LocalPool {
   /// Crash recovery: moves out the reduction of the tasks of `account` run here so far,
   /// leaving it zero. Call only once account_done(account).
   virtual Reduction take_account(std::uint8_t account) = 0;
+  /// Crash recovery: the results of loot account `account` will never count (its giver's
+  /// life is over). Its tasks queued here, and those its running tasks spawn, are dropped
+  /// unrun as the workers reach them (counted finished, with no results), so that
+  /// account_done(account) soon holds. The tasks already running end as they would.
+  virtual void drop_account(std::uint8_t account) = 0;
+  /// Crash recovery: tasks of `account` run again. The core calls it when it opens the
+  /// account for new loot, which it does only once account_done(account).
+  virtual void open_account(std::uint8_t account) = 0;
 };
 
 }  // namespace leomesh::scheduler

@@ -37,6 +37,7 @@ class TaskQueue {
   /// is fixed and reached.
   bool push(const Task& t);
   /// The newest task, out of the queue but still counted in its account until finished().
+  /// Tasks of a dropped account (drop()) on the way are discarded.
   std::optional<Task> pop_newest();
   /// A task popped with pop_newest() is done and its children are queued.
   void finished(std::uint8_t account) { --outstanding_[account]; }
@@ -62,6 +63,12 @@ class TaskQueue {
   void file(std::uint8_t account, const Reduction& r) { results_[account].merge(r); }
   /// Moves out the results of `account`, leaving it zero.
   Reduction take_account(std::uint8_t account);
+  /// LocalPool::drop_account(): pop_newest() discards the account's tasks from now on.
+  void drop(std::uint8_t account) { dropped_[account] = true; }
+  /// LocalPool::open_account(): its tasks are run again.
+  void open(std::uint8_t account) { dropped_[account] = false; }
+  /// Tasks discarded by pop_newest() so far.
+  std::uint64_t discarded() const { return discarded_; }
   /// Every account's results merged.
   Reduction reduction() const;
 
@@ -85,6 +92,8 @@ class TaskQueue {
   std::array<std::uint32_t, TaskContext::kAccounts> outstanding_{};
   std::array<double, TaskContext::kAccounts> account_units_{};  // queued units per account
   std::array<Reduction, TaskContext::kAccounts> results_{};
+  std::array<bool, TaskContext::kAccounts> dropped_{};
+  std::uint64_t discarded_ = 0;
 };
 
 }  // namespace leomesh::scheduler
