@@ -528,7 +528,7 @@ TEST_CASE("accounts: done only when none of its tasks is left, and every result 
   }
 }
 
-TEST_CASE("accounts: a dropped account's tasks are skipped unrun, the others' exact; reopened, it runs again",
+TEST_CASE("accounts: a dropped account's tasks are skipped unrun, the others' exact, and run again once reopened",
           "[pool][recovery]") {
   for (std::size_t workers : {1, 2, 4}) {
     INFO(workers << " workers");
