@@ -685,7 +685,7 @@ void SatelliteCore::handle_message(double now, Message m) {
       break;
     case MessageKind::account_return: on_account_return(now, m); break;
     case MessageKind::loot_refused: on_loot_refused(now, m); break;
-    case MessageKind::loot_dropped: on_loot_dropped(now, m); break;
+    case MessageKind::loot_dropped: on_loot_dropped(m); break;
     case MessageKind::alive: on_alive(now, m); break;
     case MessageKind::demand: break;
   }

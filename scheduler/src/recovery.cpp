@@ -68,7 +68,7 @@ void SatelliteCore::peer_restarted(double now, int peer, std::uint64_t epoch) {
   // it stops taking workers from the work that will.
   for (std::size_t s = 1; s < accounts_.size(); ++s)
     if (accounts_[s].open && !accounts_[s].dropped && accounts_[s].giver == peer && accounts_[s].giver_epoch < epoch)
-      drop_account(now, s);
+      drop_account(s);
   // Whatever was kept for resending to it is for a life that is over; its new life numbers
   // its messages from 1 again.
   for (auto it = unacked_.begin(); it != unacked_.end();)
@@ -243,7 +243,7 @@ void SatelliteCore::on_loot_refused(double now, const Message& m) {
     if (n.id == m.src) n.next_push = std::max(n.next_push, now + cfg_.remember_s);
 }
 
-void SatelliteCore::drop_account(double now, std::size_t s) {
+void SatelliteCore::drop_account(std::size_t s) {
   // Safe whatever the reason: a dropped account never returns, so its giver counts its loot
   // by running the copy (or never, when that life is over). The tasks stay counted in the
   // account until the pool has dropped them, and the account closes as any other, without
@@ -285,11 +285,10 @@ void SatelliteCore::drop_account(double now, std::size_t s) {
       given_.erase(key);
     }
   }
-  flush();
-  (void)now;  // the account closes in the next settle_accounts(), as every account does
+  flush();  // the account closes in the next settle_accounts(), as every account does
 }
 
-void SatelliteCore::on_loot_dropped(double now, const Message& m) {
+void SatelliteCore::on_loot_dropped(const Message& m) {
   // Only the accounts holding a loot named, from the account named of this life of the
   // giver: loot ids never repeat between two satellites' lives, so a late drop cannot hit
   // an account opened since.
@@ -298,7 +297,7 @@ void SatelliteCore::on_loot_dropped(double now, const Message& m) {
     if (a.open && !a.dropped && a.giver == m.src && a.giver_epoch == m.epoch && a.giver_account == m.account &&
         std::any_of(m.loots.begin(), m.loots.end(),
                     [&](std::uint64_t l) { return std::find(a.loots.begin(), a.loots.end(), l) != a.loots.end(); }))
-      drop_account(now, s);
+      drop_account(s);
   }
 }
 

@@ -227,7 +227,7 @@ struct CoreStats {
     std::uint64_t stale = 0;            ///< messages from an earlier incarnation of their sender, or for one of this satellite: dropped
     std::uint64_t stale_returns = 0;    ///< account returns for loot not outstanding (a copy, or loot already run again here)
     std::uint64_t orphaned = 0;         ///< accounts done whose giver had restarted since: their results were not wanted
-    std::uint64_t dropped = 0;          ///< of those and others, accounts dropped before they were done (their giver restarted, or dropped them)
+    std::uint64_t dropped = 0;          ///< accounts dropped before they were done: from an earlier life of their giver, or from an account their giver dropped
     std::uint64_t drops_sent = 0;       ///< loot_dropped messages sent, to receivers of loot from an account dropped here
     std::uint64_t heartbeats = 0;       ///< alive messages sent
     std::uint64_t refused = 0;          ///< loot given back: its receiver had no account free
@@ -443,8 +443,8 @@ class SatelliteCore {
   void on_loot_refused(double now, const Message& m);
   // Account `s` will never count: its tasks are dropped, and so is the loot given from it,
   // down the chains of givers (loot_dropped).
-  void drop_account(double now, std::size_t s);
-  void on_loot_dropped(double now, const Message& m);
+  void drop_account(std::size_t s);
+  void on_loot_dropped(const Message& m);
   enum class Restore { silent, restarted, refused };
   // A loot's outstanding tasks run here again: of `account` only, or (-1) of all its shares.
   void restore(double now, std::uint64_t key, Restore why, int account = -1);
