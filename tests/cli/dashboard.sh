@@ -11,7 +11,15 @@ browser=$(command -v chromium || command -v chromium-browser || true)
 [ -n "$browser" ] || { echo "skipped: chromium is not installed (make test installs it)"; exit 77; }
 trace=$(mktemp -p /tmp)
 out=$(mktemp -p /tmp)
-dom() { "$browser" --headless=new --no-sandbox --disable-gpu --virtual-time-budget=10000 --dump-dom "$1" 2>/dev/null; }
+# A fresh profile for every load: a profile left locked by an earlier instance makes
+# chromium hand the page to it and dump nothing.
+dom() {
+  local profile
+  profile=$(mktemp -d -p /tmp)
+  "$browser" --headless=new --no-sandbox --disable-gpu --user-data-dir="$profile" --virtual-time-budget=10000 \
+    --dump-dom "$1" 2>/dev/null
+  rm -rf "$profile"
+}
 
 "$leomesh" emulate --mode sim --topology walker-delta:6x6,alt=1200,inc=53,range=8000 --policy neighbor \
   --workload uts:T1 --task-cost 20us --trace "$trace" >/dev/null 2>"$err" || bad "trace: $(cat "$err")"
